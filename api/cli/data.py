@@ -1,0 +1,128 @@
+"""``allpa import``, ``allpa sample``, ``allpa history``, ``allpa batches``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.context import friendly_errors, ready_engine, settings
+from geo.errors import InputError
+from layers import batches
+from layers.base import history as layer_history
+from layers.importer import ImportReport, import_file
+from layers.registry import get_layer
+from layers.sample import load_sample
+
+
+def _print_report(report: ImportReport, lang: str, verbose: bool) -> None:
+    typer.echo(report.summary(lang))
+    if report.crs_declared is None and report.identical_to_batch is None:
+        typer.echo("  SRC no declarado: se usó el predeterminado del formato (EPSG:4326)"
+                   if lang == "es" else "  no CRS declared: format default used (EPSG:4326)")
+    limit = None if verbose else 10
+    for label, items in (("reparado/repaired", report.repairs),
+                         ("rechazado/rejected", report.rejections)):
+        for item in items[:limit]:
+            typer.echo(f"  {label}: {item.get('feature_id')}: {item.get('reason')}"
+                       f" ({item.get('action', '')})".rstrip(" ()"))
+        if limit is not None and len(items) > limit:
+            typer.echo(f"  … y {len(items) - limit} más (use --verbose)")
+    for warning in report.warnings:
+        typer.echo(f"  aviso/warning: {warning}")
+
+
+def _parse_mapping(pairs: list[str]) -> dict[str, str] | None:
+    if not pairs:
+        return None
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise InputError(f"--map espera campo=columna, recibió '{pair}' / "
+                             f"--map expects field=column")
+        k, v = pair.split("=", 1)
+        mapping[k.strip()] = v.strip()
+    return mapping
+
+
+def import_cmd(
+    layer: Annotated[str, typer.Argument(help="boundaries|communities|concessions|water|"
+                                              "consultations|networks")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    crs: Annotated[str | None, typer.Option(help="SRC de las coordenadas, p. ej. EPSG:32719")] = None,
+    source: Annotated[str | None, typer.Option(help="Fuente / source note")] = None,
+    profile: Annotated[str | None, typer.Option(help="ingemmet|inei_boundaries|"
+                                                     "allpa_community|columns…")] = None,
+    map_: Annotated[list[str], typer.Option("--map", help="campo=columna (perfil columns)")] = [],  # noqa: B006
+    level: Annotated[str | None, typer.Option(help="Nivel de límites")] = None,
+    encoding: Annotated[str | None, typer.Option(help="Codificación del DBF/CSV")] = None,
+    strict: Annotated[bool, typer.Option(help="Rechaza todo si algo se rechaza")] = False,
+    by: Annotated[str | None, typer.Option(help="Quién registra / recorded by")] = None,
+    lang: Annotated[str, typer.Option(help="es|en")] = "es",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Informe en JSON")] = False,
+) -> None:
+    """Importa un archivo a una capa (atómico) / import a file into a layer (atomic)."""
+    friendly_errors(_import)(layer, file, crs, source, profile, map_, level, encoding, strict,
+                             by, lang, verbose, as_json)
+
+
+def _import(layer: str, file: Path, crs: str | None, source: str | None, profile: str | None,
+            map_: list[str], level: str | None, encoding: str | None, strict: bool,
+            by: str | None, lang: str, verbose: bool, as_json: bool) -> None:
+    s = settings()
+    engine = ready_engine(s)
+    defaults = {"level": level} if level else None
+    with engine.begin() as conn:
+        report = import_file(conn, layer, file, recorded_by=by or s.user, crs=crs,
+                             profile=profile, mapping=_parse_mapping(map_), defaults=defaults,
+                             source=source, encoding=encoding, strict=strict)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, default=str, indent=2))
+    else:
+        _print_report(report, lang, verbose)
+
+
+@friendly_errors
+def sample_cmd(
+    by: Annotated[str | None, typer.Option(help="Quién registra")] = None,
+    lang: Annotated[str, typer.Option(help="es|en")] = "es",
+) -> None:
+    """Carga la muestra FICTICIA incluida / load the bundled FICTIONAL sample."""
+    s = settings()
+    engine = ready_engine(s)
+    with engine.begin() as conn:
+        reports = load_sample(conn, recorded_by=by or s.user)
+    for report in reports:
+        _print_report(report, lang, verbose=False)
+
+
+@friendly_errors
+def history_cmd(
+    layer: Annotated[str, typer.Argument()],
+    key: Annotated[str, typer.Argument(help="id / código")],
+) -> None:
+    """Todas las versiones de un registro / every version of a record."""
+    spec = get_layer(layer)
+    with ready_engine().connect() as conn:
+        rows = layer_history(conn, spec, key)
+    if not rows:
+        typer.echo("sin versiones / no versions")
+    for row in rows:
+        typer.echo(f"v{row['vid']}  {row['valid_from']:%Y-%m-%d %H:%M:%S} → "
+                   f"{row['valid_to'] or 'vigente/current'}  por {row['recorded_by']}  "
+                   f"lote {row['import_batch_id']}  fuente {row['source']}")
+
+
+@friendly_errors
+def batches_cmd(layer: Annotated[str | None, typer.Argument()] = None) -> None:
+    """Lotes de importación (procedencia) / import batches (provenance)."""
+    with ready_engine().connect() as conn:
+        rows = batches.list_batches(conn, get_layer(layer).name if layer else None)
+    for b in rows:
+        typer.echo(f"#{b['id']} {b['created_at']:%Y-%m-%d %H:%M} {b['layer']:<13} "
+                   f"{b['file_name']} sha256={b['sha256'][:12]} SRC {b['crs_used']} "
+                   f"leídos {b['n_read']} guardados {b['n_stored']} reparados "
+                   f"{b['n_repaired']} rechazados {b['n_rejected']} por {b['recorded_by']}")

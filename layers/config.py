@@ -1,0 +1,57 @@
+"""Runtime settings (pydantic-settings, prefix ``ALLPA_``), built explicitly, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Everything configurable about one Allpa installation."""
+
+    model_config = SettingsConfigDict(env_prefix="ALLPA_", extra="ignore")
+
+    home: Path = PROJECT_ROOT
+    var_dir: Path | None = None
+    database_url: str | None = None
+    db_port: int = 54329
+    db_name: str = "allpa"
+    user: str = "allpa-cli"
+    statute_lead_days: int = 120
+    neighbour_overlap_min_ha: float = 1.0
+    point_radius_m: float = 5000.0
+    max_upload_mb: int = 200
+    basemap: str = "none"
+    default_lang: str = "es"
+    public_grid_deg: float = 0.01
+
+    @property
+    def var(self) -> Path:
+        """Where the private cluster, rasters and logs live (``var/`` by default)."""
+        return (self.var_dir or self.home / "var").resolve()
+
+    @property
+    def pgdata(self) -> Path:
+        return self.var / "pgdata"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.var / "run"
+
+    def url(self, db_name: str | None = None) -> str:
+        """The SQLAlchemy URL: the external one if given, else the private cluster's."""
+        if self.database_url and db_name is None:
+            return self.database_url
+        if self.database_url:
+            base, _, _ = self.database_url.rpartition("/")
+            return f"{base}/{db_name}"
+        name = db_name or self.db_name
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.db_port}/{name}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides (used by tests)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,95 @@
+"""Shared fixtures: a real private PostGIS (never mocked, never skipped) and the sample.
+
+Each run creates fresh databases in the project's own cluster and drops them at the end;
+each test runs inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from layers import cluster, migrate
+from layers.config import Settings, load_settings
+from layers.db import make_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"../shared/data is required by the real-data tests: {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings()
+
+
+def _fresh_database(settings: Settings, suffix: str) -> Iterator[Engine]:
+    name = f"allpa_test_{os.getpid()}_{suffix}"
+    try:
+        cluster.up(settings)
+        cluster.drop_database(settings, name)
+        cluster.ensure_database(settings, name)
+    except Exception as exc:  # the suite must fail, not skip, without PostGIS
+        pytest.fail(f"PostGIS is required for the tests and could not be started: {exc}")
+    engine = make_engine(settings, name)
+    migrate.upgrade(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        cluster.drop_database(settings, name)
+
+
+@pytest.fixture(scope="session")
+def empty_engine(settings: Settings) -> Iterator[Engine]:
+    """A database with the schema and no data."""
+    yield from _fresh_database(settings, "empty")
+
+
+@pytest.fixture(scope="session")
+def sample_engine(settings: Settings) -> Iterator[Engine]:
+    """A database with the bundled sample loaded (committed once per run)."""
+    from layers.sample import load_sample
+
+    for engine in _fresh_database(settings, "sample"):
+        with engine.begin() as conn:
+            load_sample(conn, recorded_by="pytest")
+        yield engine
+
+
+def _rolled_back(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    trans = conn.begin()
+    try:
+        yield conn
+    finally:
+        trans.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def conn(empty_engine: Engine) -> Iterator[Connection]:
+    """A connection to the empty database; everything it does is rolled back."""
+    yield from _rolled_back(empty_engine)
+
+
+@pytest.fixture
+def sample_conn(sample_engine: Engine) -> Iterator[Connection]:
+    """A connection to the sample database; everything it does is rolled back."""
+    yield from _rolled_back(sample_engine)
+
+
+def count_current(conn: Connection, table: str) -> int:
+    return int(conn.execute(sa.text(f'SELECT count(*) FROM "{table}" WHERE valid_to IS NULL'))
+               .scalar_one())
