@@ -9,7 +9,10 @@ cheap C call per polygon ring (areas); lengths are a single vectorised ``Geod.in
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -26,6 +29,7 @@ __all__ = [
     "geodesic_distance_m",
     "geodesic_length_m",
     "geodesic_lengths_m",
+    "workers",
 ]
 
 #: The single ellipsoid used for every reported measure (same as PostGIS geography).
@@ -36,6 +40,8 @@ _LINE_TYPES = (1, 2)  # LineString, LinearRing
 _MULTI_TYPES = (4, 5, 6, 7)  # MultiPoint, MultiLineString, MultiPolygon, GeometryCollection
 
 GeometryArray = npt.NDArray[np.object_]
+
+_THREAD_MIN_VERTICES = 50_000
 
 
 def as_geometry_array(geoms: Any) -> GeometryArray:
@@ -55,7 +61,17 @@ def as_geometry_array(geoms: Any) -> GeometryArray:
 
 def _flat_parts(arr: GeometryArray) -> tuple[GeometryArray, npt.NDArray[np.intp]]:
     """Explode multi-geometries and (nested) collections into single parts with an owner index."""
-    parts, owner = shapely.get_parts(arr, return_index=True)
+    types = shapely.get_type_id(arr)
+    multi = np.isin(types, _MULTI_TYPES)
+    single = np.flatnonzero((types >= 0) & ~multi)  # singles need no (cloning) get_parts
+    if multi.any():
+        sub, sub_owner = shapely.get_parts(arr[multi], return_index=True)
+        parts = np.concatenate([arr[single], sub])
+        owner = np.concatenate([single, np.flatnonzero(multi)[sub_owner]]).astype(np.intp)
+        order = np.argsort(owner, kind="stable")
+        parts, owner = parts[order], owner[order]
+    else:
+        parts, owner = arr[single], single.astype(np.intp)
     while len(parts):
         types = shapely.get_type_id(parts)
         nested = np.isin(types, _MULTI_TYPES)
@@ -65,6 +81,38 @@ def _flat_parts(arr: GeometryArray) -> tuple[GeometryArray, npt.NDArray[np.intp]
         parts = np.concatenate([parts[~nested], sub])
         owner = np.concatenate([owner[~nested], owner[nested][sub_owner]])
     return parts, owner
+
+
+def _ring_layout(
+    polys: GeometryArray,
+) -> tuple[
+    npt.NDArray[np.intp],
+    npt.NDArray[np.intp],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.intp],
+    npt.NDArray[np.float64],
+]:
+    """Coordinates of every ring of ``polys`` with [start, end) spans, exterior flags, owners.
+
+    Polygons without holes (nearly all) skip ``get_rings``, which clones every ring.
+    """
+    holes = shapely.get_num_interior_rings(polys) > 0
+    if holes.any():
+        rings, ring_poly = shapely.get_rings(polys, return_index=True)
+        counts = shapely.get_num_coordinates(rings)
+        coords = shapely.get_coordinates(rings)
+        exterior = np.ones(len(rings), dtype=bool)
+        exterior[1:] = ring_poly[1:] != ring_poly[:-1]
+    else:
+        counts = shapely.get_num_coordinates(polys)
+        coords = shapely.get_coordinates(polys)
+        ring_poly = np.arange(len(polys))
+        keep = counts > 0
+        counts, ring_poly = counts[keep], ring_poly[keep]
+        exterior = np.ones(len(counts), dtype=bool)
+    ends = np.cumsum(counts).astype(np.intp)
+    starts = (ends - counts).astype(np.intp)
+    return starts, ends, exterior, ring_poly.astype(np.intp), coords
 
 
 def geodesic_areas_ha(geoms: Sequence[BaseGeometry | None] | Any) -> npt.NDArray[np.float64]:
@@ -85,25 +133,83 @@ def geodesic_areas_ha(geoms: Sequence[BaseGeometry | None] | Any) -> npt.NDArray
     polys, poly_owner = parts[is_poly], owner[is_poly]
     if len(polys) == 0:
         return out
-    rings, ring_poly = shapely.get_rings(polys, return_index=True)
-    if len(rings) == 0:
+    starts, ends, exterior, ring_poly, coords = _ring_layout(polys)
+    if len(starts) == 0:
         return out
-    counts = shapely.get_num_coordinates(rings)
-    coords = shapely.get_coordinates(rings)
-    ends = np.cumsum(counts)
-    starts = ends - counts
-    exterior = np.ones(len(rings), dtype=bool)
-    exterior[1:] = ring_poly[1:] != ring_poly[:-1]
     lons = np.ascontiguousarray(coords[:, 0])
     lats = np.ascontiguousarray(coords[:, 1])
-    signed = np.empty(len(rings), dtype=np.float64)
-    area_perimeter = GEOD.polygon_area_perimeter
-    for i, (lo, hi) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
-        signed[i] = abs(area_perimeter(lons[lo:hi], lats[lo:hi])[0])
+    signed = _ring_areas_m2(lons, lats, starts, ends)
     signed[~exterior] *= -1.0
     out = np.bincount(poly_owner[ring_poly], weights=signed, minlength=len(arr)) / 10_000.0
     np.maximum(out, 0.0, out=out)
     return out
+
+
+def _ring_areas_chunk(
+    lons: npt.NDArray[np.float64],
+    lats: npt.NDArray[np.float64],
+    starts: list[int],
+    ends: list[int],
+    out: npt.NDArray[np.float64],
+    offset: int,
+) -> None:
+    # GeographicLib's polygon area runs without the GIL; calling the buffer-level method
+    # skips pyproj's per-call copies (public method as fallback for other pyproj versions).
+    area_perimeter = getattr(GEOD, "_polygon_area_perimeter", None) or GEOD.polygon_area_perimeter
+    for k, (lo, hi) in enumerate(zip(starts, ends, strict=True)):
+        out[offset + k] = abs(area_perimeter(lons[lo:hi], lats[lo:hi])[0])
+
+
+def _ring_areas_m2(
+    lons: npt.NDArray[np.float64],
+    lats: npt.NDArray[np.float64],
+    starts: npt.NDArray[np.intp],
+    ends: npt.NDArray[np.intp],
+) -> npt.NDArray[np.float64]:
+    """Absolute geodesic area (m²) of each ring [start, end), spread over threads.
+
+    The geodesic work is compute-bound C code that releases the GIL, so big batches are
+    split across cores; every ring is computed by the same call whatever the split.
+    """
+    n = len(starts)
+    out = np.empty(n, dtype=np.float64)
+    n_workers = workers()
+    total = int(ends[-1]) if n else 0
+    if n_workers == 1 or total < _THREAD_MIN_VERTICES:
+        _ring_areas_chunk(lons, lats, starts.tolist(), ends.tolist(), out, 0)
+        return out
+    # split by vertex count so threads get equal work
+    cuts = np.searchsorted(ends, np.linspace(0, total, n_workers + 1)[1:-1])
+    bounds = [0, *cuts.tolist(), n]
+    with ThreadPoolExecutor(n_workers) as ex:
+        futures = [
+            ex.submit(
+                _ring_areas_chunk,
+                lons,
+                lats,
+                starts[lo:hi].tolist(),
+                ends[lo:hi].tolist(),
+                out,
+                lo,
+            )
+            for lo, hi in itertools.pairwise(bounds)
+            if hi > lo
+        ]
+        for f in futures:
+            f.result()
+    return out
+
+
+def workers() -> int:
+    """Threads for GIL-free batches: the usable cores (max 8), or ``ALLPA_GEO_THREADS``."""
+    env = os.environ.get("ALLPA_GEO_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - non-Linux
+        n = os.cpu_count() or 1
+    return max(1, min(n, 8))
 
 
 def geodesic_area_ha(geom: BaseGeometry | None) -> float:

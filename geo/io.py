@@ -85,9 +85,7 @@ class RawRead:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_vector(
-    path: Path, *, layer: str | None = None, encoding: str | None = None
-) -> RawRead:
+def read_vector(path: Path, *, layer: str | None = None, encoding: str | None = None) -> RawRead:
     """Read any supported vector file; raise an :class:`InputError` subclass on bad input."""
     path = Path(path)
     if not path.is_file():
@@ -119,9 +117,7 @@ def read_vector(
 # --------------------------------------------------------------------------- OGR helpers
 
 
-def _read_ogr(
-    path: Path | str, source_name: str, **kwargs: Any
-) -> gpd.GeoDataFrame:
+def _read_ogr(path: Path | str, source_name: str, **kwargs: Any) -> gpd.GeoDataFrame:
     """pyogrio read with GDAL failures turned into an UnreadableFileError naming the file."""
     try:
         frame = pyogrio.read_dataframe(path, **kwargs)
@@ -163,8 +159,9 @@ def _list_layers(path: Path | str, source_name: str) -> list[str]:
 
 def _with_crs(frame: gpd.GeoDataFrame, crs: CRS | None) -> gpd.GeoDataFrame:
     """Make the frame's CRS say exactly what the file declared (possibly nothing)."""
-    geometry = gpd.GeoSeries(np.asarray(frame.geometry.array, dtype=object), index=frame.index,
-                             crs=crs)
+    geometry = gpd.GeoSeries(
+        np.asarray(frame.geometry.array, dtype=object), index=frame.index, crs=crs
+    )
     return gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=geometry)
 
 
@@ -251,9 +248,9 @@ def _pick_layer(layers: list[str], wanted: str | None, source_name: str) -> str:
     raise InputError(
         bilingual(
             f"'{source_name}' contiene {len(layers)} capas: {listed}. "
-            "Indique cuál importar con --layer <nombre>.",
+            "Indique cuál importar con --source-layer <nombre> (parámetro source_layer).",
             f"'{source_name}' contains {len(layers)} layers: {listed}. "
-            "Choose one with --layer <name>.",
+            "Choose one with --source-layer <name> (parameter source_layer).",
         ),
         code="layer_required",
         file=source_name,
@@ -311,7 +308,8 @@ def _read_zip(path: Path, layer: str | None, encoding: str | None) -> RawRead:
     stems = [PurePosixPath(i.filename).with_suffix("").as_posix() for i in shps]
     wanted = _pick_zip_member(stems, layer, path.name)
     members = [
-        i for i in infos
+        i
+        for i in infos
         if PurePosixPath(i.filename).with_suffix("").as_posix() == wanted
         and PurePosixPath(i.filename).suffix.lower() in SHAPEFILE_SIDECARS
     ]
@@ -394,16 +392,24 @@ def check_archive(
             reason=str(exc),
         ) from exc
     if len(infos) > max_entries:
-        _unsafe(path, f"tiene {len(infos)} entradas (máximo {max_entries})",
-                f"has {len(infos)} entries (maximum {max_entries})", "too_many_entries")
+        _unsafe(
+            path,
+            f"tiene {len(infos)} entradas (máximo {max_entries})",
+            f"has {len(infos)} entries (maximum {max_entries})",
+            "too_many_entries",
+        )
     total = 0
     for info in infos:
         _check_entry(path, info, max_ratio)
         total += info.file_size
     if total > max_total_bytes:
         gb = max_total_bytes / 1024**3
-        _unsafe(path, f"se descomprime a {total:,} bytes (máximo {gb:g} GB)",
-                f"inflates to {total:,} bytes (maximum {gb:g} GB)", "zip_bomb")
+        _unsafe(
+            path,
+            f"se descomprime a {total:,} bytes (máximo {gb:g} GB)",
+            f"inflates to {total:,} bytes (maximum {gb:g} GB)",
+            "zip_bomb",
+        )
     return infos
 
 
@@ -411,18 +417,30 @@ def _check_entry(path: Path, info: zipfile.ZipInfo, max_ratio: float) -> None:
     name = info.filename
     parts = PurePosixPath(name.replace("\\", "/")).parts
     if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-        _unsafe(path, f"contiene una ruta peligrosa '{name}'",
-                f"contains a dangerous path '{name}'", "path_traversal")
+        _unsafe(
+            path,
+            f"contiene una ruta peligrosa '{name}'",
+            f"contains a dangerous path '{name}'",
+            "path_traversal",
+        )
     if stat.S_ISLNK(info.external_attr >> 16):
-        _unsafe(path, f"contiene un enlace simbólico '{name}'",
-                f"contains a symbolic link '{name}'", "symlink")
+        _unsafe(
+            path,
+            f"contiene un enlace simbólico '{name}'",
+            f"contains a symbolic link '{name}'",
+            "symlink",
+        )
     if info.file_size >= BOMB_RATIO_MIN_BYTES:
         ratio = info.file_size / max(info.compress_size, 1)
         if ratio > max_ratio:
-            _unsafe(path, f"la entrada '{name}' se expande {ratio:,.0f} veces "
-                    f"(máximo {max_ratio:g}): posible bomba de descompresión",
-                    f"entry '{name}' expands {ratio:,.0f} times (maximum {max_ratio:g}): "
-                    "possible decompression bomb", "zip_bomb")
+            _unsafe(
+                path,
+                f"la entrada '{name}' se expande {ratio:,.0f} veces "
+                f"(máximo {max_ratio:g}): posible bomba de descompresión",
+                f"entry '{name}' expands {ratio:,.0f} times (maximum {max_ratio:g}): "
+                "possible decompression bomb",
+                "zip_bomb",
+            )
 
 
 def _unsafe(path: Path, es: str, en: str, reason: str) -> None:
@@ -512,8 +530,12 @@ def _read_csv(path: Path, layer: str | None, encoding: str | None) -> RawRead:
     delimiter = _sniff_delimiter(text)
     try:
         table = pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-            na_values=[""], skipinitialspace=True,
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skipinitialspace=True,
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise UnreadableFileError(
@@ -579,10 +601,12 @@ def _csv_geometry(
         geoms = shapely.from_wkt(values, on_invalid="ignore")
         bad = int((pd.notna(values) & shapely.is_missing(geoms)).sum())
         if bad:
-            warnings.append(bilingual(
-                f"{bad} filas de '{source_name}' tienen WKT ilegible en '{wkt_col}'.",
-                f"{bad} rows of '{source_name}' have unreadable WKT in '{wkt_col}'.",
-            ))
+            warnings.append(
+                bilingual(
+                    f"{bad} filas de '{source_name}' tienen WKT ilegible en '{wkt_col}'.",
+                    f"{bad} rows of '{source_name}' have unreadable WKT in '{wkt_col}'.",
+                )
+            )
         return np.asarray(geoms, dtype=object), warnings, [wkt_col]
     if lon_col is not None and lat_col is not None:
         lon = _to_float(table[lon_col], delimiter)
@@ -590,12 +614,14 @@ def _csv_geometry(
         ok = np.isfinite(lon) & np.isfinite(lat)
         bad = int((~ok & (table[lon_col].notna() | table[lat_col].notna()).to_numpy()).sum())
         if bad:
-            warnings.append(bilingual(
-                f"{bad} filas de '{source_name}' tienen coordenadas ilegibles en "
-                f"'{lon_col}'/'{lat_col}'.",
-                f"{bad} rows of '{source_name}' have unreadable coordinates in "
-                f"'{lon_col}'/'{lat_col}'.",
-            ))
+            warnings.append(
+                bilingual(
+                    f"{bad} filas de '{source_name}' tienen coordenadas ilegibles en "
+                    f"'{lon_col}'/'{lat_col}'.",
+                    f"{bad} rows of '{source_name}' have unreadable coordinates in "
+                    f"'{lon_col}'/'{lat_col}'.",
+                )
+            )
         geoms = np.full(n, None, dtype=object)
         geoms[ok] = shapely.points(lon[ok], lat[ok])
         return geoms, warnings, []

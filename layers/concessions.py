@@ -33,6 +33,8 @@ COLUMNS = ["code", "name", "holder", "state", "state_raw", "substance", "filed_o
 def to_rows(frame: gpd.GeoDataFrame) -> Rows:
     rows = frame_rows(frame.assign(geom=frame.geometry), COLUMNS)
     for row in rows:
+        # INGEMMET extracts without ESTADO/D_ESTADO: the state is unknown, not "other".
+        row["state"] = row["state"] or "unknown"
         if row["zone"] is not None:
             row["zone"] = int(row["zone"])  # type: ignore[call-overload]
     return rows

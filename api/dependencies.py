@@ -1,0 +1,195 @@
+"""Reusable, typed request parameter groups (titiler-style): bbox, paging, as_of, lang,
+format, tile address; plus the engine, settings, the caller (principal) and the viewer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Header, Path, Query, Request
+from sqlalchemy.engine import Connection, Engine
+
+from api.errors import AuthenticationError, ParameterError
+from geo.errors import PermissionDeniedError
+from layers.config import Settings
+from layers.queries import BBox, Viewer
+from layers.tiles import TileIndex, check_tile
+from layers.users import ANONYMOUS, Principal, principal_for_token
+
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 100
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    """A read connection for one request (read-only work; rolled back at the end)."""
+    with engine.connect() as conn:
+        yield conn
+
+
+def bbox_param(
+    bbox: Annotated[str | None, Query(
+        description="minlon,minlat,maxlon,maxlat (WGS84 / CRS84)",
+        examples=["-70.2,-15.5,-69.5,-15.0"])] = None,
+) -> BBox | None:
+    if bbox is None or bbox == "":
+        return None
+    try:
+        parts = [float(p) for p in bbox.split(",")]
+    except ValueError:
+        parts = []
+    if len(parts) == 6:  # 3D bbox: drop the heights
+        parts = [parts[0], parts[1], parts[3], parts[4]]
+    if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
+        raise ParameterError(f"bbox no válido '{bbox}': use minlon,minlat,maxlon,maxlat / "
+                             f"invalid bbox '{bbox}': use minlon,minlat,maxlon,maxlat",
+                             code="invalid_bbox")
+    x0, y0, x1, y1 = parts
+    if not (-180 <= x0 <= 180 and -180 <= x1 <= 180 and -90 <= y0 <= y1 <= 90 and x0 <= x1):
+        raise ParameterError(f"bbox fuera de rango '{bbox}' / bbox out of range '{bbox}'",
+                             code="invalid_bbox")
+    return (x0, y0, x1, y1)
+
+
+@dataclass(frozen=True)
+class Paging:
+    limit: int
+    offset: int
+
+
+def paging_param(
+    limit: Annotated[int, Query(ge=1, description=f"máx./max {MAX_LIMIT}")] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Paging:
+    """Limits above the maximum are lowered (OGC API rule), not refused."""
+    return Paging(limit=min(limit, MAX_LIMIT), offset=offset)
+
+
+def parse_as_of(value: str | None) -> dt.date | dt.datetime | None:
+    if value is None or value == "":
+        return None
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ParameterError(
+            f"as_of no válido '{value}': use AAAA-MM-DD o fecha y hora ISO 8601 / invalid "
+            f"as_of '{value}': use YYYY-MM-DD or an ISO 8601 datetime", code="invalid_as_of"
+        ) from None
+
+
+def as_of_param(
+    as_of: Annotated[str | None, Query(
+        description="Estado a esa fecha (AAAA-MM-DD = fin del día UTC) o fecha-hora ISO / "
+                    "state as of that date or datetime")] = None,
+) -> dt.date | dt.datetime | None:
+    return parse_as_of(as_of)
+
+
+Lang = Literal["es", "en"]
+
+
+def lang_param(
+    lang: Annotated[Lang, Query(description="Idioma / language (es, en)")] = "es",
+) -> Lang:
+    return lang
+
+
+Format = Literal["json", "geojson"]
+
+
+def format_param(
+    request: Request,
+    f: Annotated[Literal["json", "geojson"] | None, Query(
+        description="json | geojson (o cabecera Accept / or Accept header)")] = None,
+) -> Format:
+    if f is not None:
+        return f
+    accept = request.headers.get("accept", "")
+    return "geojson" if "application/geo+json" in accept else "json"
+
+
+def _int(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ParameterError(f"{name} debe ser un entero: '{value}' / {name} must be an "
+                             f"integer: '{value}'", code="tile_out_of_range") from None
+
+
+def tile_param(
+    z: Annotated[str, Path(description="zoom 0..22")],
+    x: Annotated[str, Path(description="columna / column 0..2^z-1")],
+    y: Annotated[str, Path(description="fila / row 0..2^z-1")],
+) -> TileIndex:
+    """Validated before any database work: out of range is a 400 problem."""
+    return check_tile(_int(z, "z"), _int(x, "x"), _int(y, "y"))
+
+
+def current_principal(
+    request: Request,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Principal:
+    """``Authorization: Bearer <token>`` resolved through the hashed token table."""
+    if not authorization:
+        return ANONYMOUS
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("Cabecera Authorization no válida; use 'Bearer <token>' / "
+                                  "invalid Authorization header; use 'Bearer <token>'",
+                                  code="invalid_token")
+    engine = get_engine(request)
+    with engine.begin() as conn:
+        principal = principal_for_token(conn, token.strip())
+    if principal is None:
+        raise AuthenticationError("Token no válido o revocado / invalid or revoked token",
+                                  code="invalid_token")
+    return principal
+
+
+def require_editor(
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> Principal:
+    if principal is ANONYMOUS:
+        raise AuthenticationError("Inicie sesión con un token de editor / sign in with an "
+                                  "editor token")
+    if not principal.can_edit:
+        raise PermissionDeniedError(f"El rol '{principal.role}' no puede modificar datos; se "
+                                    f"requiere editor / role '{principal.role}' cannot write; "
+                                    f"editor required")
+    return principal
+
+
+def get_viewer(
+    principal: Annotated[Principal, Depends(current_principal)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> Viewer:
+    return Viewer(principal=principal, grid_deg=settings.public_grid_deg)
+
+
+BBoxDep = Annotated[BBox | None, Depends(bbox_param)]
+PagingDep = Annotated[Paging, Depends(paging_param)]
+AsOfDep = Annotated[dt.date | dt.datetime | None, Depends(as_of_param)]
+LangDep = Annotated[Lang, Depends(lang_param)]
+FormatDep = Annotated[Format, Depends(format_param)]
+TileDep = Annotated[TileIndex, Depends(tile_param)]
+ConnDep = Annotated[Connection, Depends(get_conn)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+EditorDep = Annotated[Principal, Depends(require_editor)]
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]

@@ -1,0 +1,191 @@
+"""RFC 9457 problem details: ONE table maps domain errors to HTTP status codes.
+
+Every error leaves the service as ``application/problem+json`` with a stable ``code``; the
+human ``detail`` is in the requested language (Spanish by default). A 500 never echoes the
+driver's or the database's text: it is logged server-side and answered with a generic body.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from geo.errors import (
+    AllpaError,
+    ConflictError,
+    CRSError,
+    InputError,
+    NotFoundError,
+    PermissionDeniedError,
+    TooLargeError,
+    UnsafeArchiveError,
+)
+from layers.tiles import TileOutOfRangeError
+
+log = logging.getLogger("allpa.api")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class ParameterError(InputError):
+    """A query or path parameter is malformed (bbox, as_of, tile address...): 400."""
+
+    code = "invalid_parameter"
+
+
+class AuthenticationError(PermissionDeniedError):
+    """No (valid) credentials where they are needed: 401."""
+
+    code = "auth_required"
+
+
+class PreconditionRequiredError(ConflictError):
+    """A write needs the version it is based on (If-Match or expected_vid): 428."""
+
+    code = "precondition_required"
+
+
+#: The one table: most specific class first is NOT required, the MRO decides.
+STATUS_BY_ERROR: dict[type[AllpaError], int] = {
+    AllpaError: 500,
+    InputError: 422,
+    CRSError: 422,
+    ParameterError: 400,
+    TileOutOfRangeError: 400,
+    UnsafeArchiveError: 400,
+    TooLargeError: 413,
+    NotFoundError: 404,
+    ConflictError: 409,
+    PreconditionRequiredError: 428,
+    PermissionDeniedError: 403,
+    AuthenticationError: 401,
+}
+
+TITLES: dict[int, tuple[str, str]] = {
+    400: ("Solicitud no válida", "Bad request"),
+    401: ("Se requiere autenticación", "Authentication required"),
+    403: ("Permiso denegado", "Permission denied"),
+    404: ("No encontrado", "Not found"),
+    405: ("Método no permitido", "Method not allowed"),
+    406: ("Formato no disponible", "Not acceptable"),
+    409: ("Conflicto", "Conflict"),
+    413: ("Demasiado grande", "Content too large"),
+    415: ("Tipo de contenido no admitido", "Unsupported media type"),
+    422: ("Datos no procesables", "Unprocessable content"),
+    428: ("Se requiere precondición", "Precondition required"),
+    500: ("Error interno", "Internal server error"),
+}
+
+HTTP_CODES: dict[int, str] = {400: "bad_request", 401: "auth_required", 403: "forbidden",
+                              404: "not_found", 405: "method_not_allowed",
+                              406: "not_acceptable", 413: "too_large",
+                              415: "unsupported_media_type"}
+
+
+def status_for(exc: AllpaError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 500
+
+
+def request_lang(request: Request) -> str:
+    lang = request.query_params.get("lang")
+    if lang in ("es", "en"):
+        return lang
+    accept = request.headers.get("accept-language", "")
+    if accept.lower().startswith("en"):
+        return "en"
+    return "es"
+
+
+def localise(message: str, lang: str) -> str:
+    """Allpa messages are ``"español / English"``: pick the requested half."""
+    if " / " not in message:
+        return message
+    es, en = message.split(" / ", 1)
+    return en if lang == "en" else es
+
+
+def problem(status: int, code: str, detail: str, *, lang: str = "es",
+            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    title_es, title_en = TITLES.get(status, (HTTPStatus(status).phrase, HTTPStatus(status).phrase))
+    body: dict[str, Any] = {
+        "type": f"urn:allpa:problem:{code}",
+        "title": title_en if lang == "en" else title_es,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE,
+                        headers=headers)
+
+
+def _safe_details(details: dict[str, Any]) -> dict[str, Any]:
+    safe: dict[str, Any] = {}
+    for key, value in details.items():
+        if isinstance(value, (str, int, float, bool, type(None), list, dict)):
+            safe[key] = value
+    return safe
+
+
+async def allpa_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AllpaError)
+    status = status_for(exc)
+    lang = request_lang(request)
+    if status >= 500:
+        log.exception("unhandled domain error", exc_info=exc)
+        return problem(500, "internal_error", localise(
+            "Error interno del servidor / internal server error", lang), lang=lang)
+    headers = {"WWW-Authenticate": 'Bearer realm="allpa"'} if status == 401 else None
+    extra: dict[str, Any] = {"message_es": localise(exc.message, "es"),
+                             "message_en": localise(exc.message, "en")}
+    if exc.details:
+        extra["details"] = _safe_details(exc.details)
+    return problem(status, exc.code, localise(exc.message, lang), lang=lang, headers=headers,
+                   **extra)
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")),
+               "type": str(e.get("type", ""))} for e in exc.errors()]
+    in_body = any(err["loc"] and err["loc"][0] == "body" for err in errors)
+    status, code = (422, "invalid_input") if in_body else (400, "invalid_parameter")
+    lang = request_lang(request)
+    where = ", ".join(".".join(str(p) for p in err["loc"]) for err in errors)
+    detail = localise(f"Parámetros no válidos: {where} / invalid parameters: {where}", lang)
+    return problem(status, code, detail, lang=lang, errors=errors)
+
+
+async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    lang = request_lang(request)
+    status = exc.status_code
+    title_es, title_en = TITLES.get(status, (HTTPStatus(status).phrase,) * 2)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != HTTPStatus(
+        status).phrase else (title_en if lang == "en" else title_es)
+    return problem(status, HTTP_CODES.get(status, "http_error"), str(detail), lang=lang,
+                   headers=dict(exc.headers) if exc.headers else None)
+
+
+async def unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    lang = request_lang(request)
+    return problem(500, "internal_error",
+                   localise("Error interno del servidor; el detalle quedó en el registro / "
+                            "internal server error; details were logged", lang), lang=lang)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(AllpaError, allpa_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(StarletteHTTPException, http_error_handler)
+    app.add_exception_handler(Exception, unhandled_error_handler)

@@ -1,0 +1,153 @@
+"""``/api/communities``: list with filters, detail (legal file, overlaps, flags, history),
+history, and versioned edits with optimistic concurrency (If-Match / expected_vid)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.dependencies import (
+    AsOfDep,
+    BBoxDep,
+    ConnDep,
+    EditorDep,
+    EngineDep,
+    FormatDep,
+    LangDep,
+    PagingDep,
+    ViewerDep,
+)
+from api.errors import ParameterError, PreconditionRequiredError
+from api.responses import GeoJSONResponse, geojson_feature, page_response
+from layers import edits, queries
+from layers.queries import COLLECTIONS, Filters
+
+router = APIRouter(prefix="/api/communities", tags=["comunidades / communities"])
+COLL = COLLECTIONS["communities"]
+
+
+@router.get("", summary="Comunidades / communities")
+def list_communities(
+    request: Request, conn: ConnDep, viewer: ViewerDep, bbox: BBoxDep, paging: PagingDep,
+    as_of: AsOfDep, fmt: FormatDep, lang: LangDep,
+    district: Annotated[str | None, Query(
+        description="Prefijo de ubigeo / código municipal (departamento, provincia o "
+                    "distrito) / admin code prefix")] = None,
+    network: Annotated[str | None, Query(description="id de red / network id")] = None,
+    legal_status: Annotated[str | None, Query(
+        description="none | in_process | registered")] = None,
+    kind: Annotated[str | None, Query()] = None,
+    title_status: Annotated[str | None, Query()] = None,
+    country: Annotated[str | None, Query()] = None,
+    flagged: Annotated[bool | None, Query(
+        description="Con alertas vigentes / has current flags")] = None,
+    q: Annotated[str | None, Query(
+        description="Busca en el nombre sin distinguir mayúsculas ni tildes / name search, "
+                    "case and accent insensitive")] = None,
+) -> Response:
+    equals = {k: v for k, v in (("legal_status", legal_status), ("kind", kind),
+                                ("title_status", title_status), ("country", country)) if v}
+    filters = Filters(bbox=bbox, as_of=as_of, q=q, equals=equals, prefix=district,
+                      network=network, flagged=flagged)
+    page = queries.page(conn, COLL, viewer, filters, limit=paging.limit, offset=paging.offset)
+    return page_response(request, COLL, page, fmt)
+
+
+@router.get("/{community_id}", summary="Ficha de una comunidad / community detail")
+def community_detail(
+    community_id: str, conn: ConnDep, viewer: ViewerDep, as_of: AsOfDep, lang: LangDep,
+    fmt: FormatDep,
+) -> Response:
+    detail = queries.community_detail(conn, viewer, community_id, as_of=as_of, lang=lang)
+    headers = {"ETag": f'"{detail["vid"]}"', "Cache-Control": "no-cache"}
+    if fmt == "geojson":
+        feat = geojson_feature(COLL, detail)
+        feat["properties"] = {**feat["properties"],
+                              **{k: v for k, v in detail.items()
+                                 if k not in ("id", "properties", "geometry")}}
+        return GeoJSONResponse(feat, headers=headers)
+    body = {k: v for k, v in detail.items() if k != "properties"}
+    body = {**detail["properties"], **body}
+    return JSONResponse(body, headers=headers)
+
+
+@router.get("/{community_id}/history", summary="Versiones / every version")
+def community_history(community_id: str, conn: ConnDep, viewer: ViewerDep) -> dict[str, Any]:
+    versions = queries.community_history(conn, viewer, community_id)
+    if not versions:
+        queries.feature(conn, COLL, viewer, community_id)  # raises the 404
+    return {"id": community_id, "versions": [
+        {**v["properties"], "geometry": v["geometry"]} for v in versions]}
+
+
+class CommunityEdit(BaseModel):
+    """Fields of the legal file an editor may change (others are refused)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    legal_status: str | None = Field(None, description="none | in_process | registered")
+    registry_office: str | None = None
+    registry_entry: str | None = None
+    registration_date: dt.date | None = None
+    statute_adopted: dt.date | None = None
+    statute_modified: dt.date | None = None
+    clause_territory: bool | None = None
+    clause_water: bool | None = None
+    clause_environment: bool | None = None
+    clause_consultation: bool | None = None
+    clause_women: bool | None = None
+    board_elected: dt.date | None = None
+    board_term_end: dt.date | None = None
+    board_registered: bool | None = None
+    procedure_what: str | None = None
+    procedure_stage: str | None = None
+    procedure_since: dt.date | None = None
+    change_note: str | None = Field(None, description="Motivo del cambio / change note")
+    expected_vid: int | None = Field(
+        None, description="Versión leída (alternativa a If-Match) / version read")
+
+
+def _parse_if_match(value: str | None) -> int | None:
+    if not value:
+        return None
+    tag = value.strip()
+    if tag.startswith("W/"):
+        tag = tag[2:]
+    tag = tag.strip('"')
+    try:
+        return int(tag)
+    except ValueError:
+        raise ParameterError(f"If-Match no válido '{value}'; use la ETag de la ficha / "
+                             f"invalid If-Match '{value}'", code="invalid_if_match") from None
+
+
+@router.patch("/{community_id}", summary="Editar la ficha legal / edit the legal file")
+def edit_community(
+    community_id: str,
+    edit: Annotated[CommunityEdit, Body()],
+    engine: EngineDep,
+    principal: EditorDep,
+    request: Request,
+    if_match: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    """Cierra la versión vigente e inserta una nueva (historial intacto). Requiere la versión
+    leída en ``If-Match: "<vid>"`` o ``expected_vid``; si otra persona editó antes: 409."""
+    expected = _parse_if_match(if_match)
+    if expected is None:
+        expected = edit.expected_vid
+    if expected is None:
+        raise PreconditionRequiredError(
+            "Indique la versión que editó (If-Match: \"<vid>\" o expected_vid) / send the "
+            "version you edited (If-Match or expected_vid)")
+    changes = edit.model_dump(exclude_unset=True, exclude={"change_note", "expected_vid"})
+    with engine.begin() as conn:
+        result = edits.edit_community(conn, community_id, changes, expected_vid=expected,
+                                      principal=principal, change_note=edit.change_note)
+    request.app.state.versions.invalidate()
+    return JSONResponse({"id": result.community_id, "old_vid": result.old_vid,
+                         "vid": result.new_vid, "changed": result.changed},
+                        headers={"ETag": f'"{result.new_vid}"'})

@@ -1,0 +1,69 @@
+"""``GET /api/{layer}/export?format=geojson|gpkg|shp|kml|csv`` with the list filters and the
+same visibility as every other read."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from sqlalchemy.engine import Engine
+from starlette.background import BackgroundTask
+
+from api.dependencies import AsOfDep, BBoxDep, EngineDep, ViewerDep
+from layers import exports
+from layers.queries import Filters, Viewer, get_collection
+
+router = APIRouter(prefix="/api", tags=["exportación / exports"])
+
+EXPORT_LAYERS = "communities|concessions|water|consultations|boundaries|networks"
+
+
+def _write(engine: Engine, layer: str, viewer: Viewer, filters: Filters, fmt_name: str,
+           directory: Path) -> Path:
+    coll = get_collection(layer)
+    fmt = exports.get_format(fmt_name)
+    with engine.connect() as conn:
+        return exports.write_export(conn, coll, viewer, filters, fmt, directory)
+
+
+@router.get("/{layer}/export", summary="Exportar una capa / export a layer",
+            response_class=FileResponse,
+            responses={200: {"content": {f.media_type.split(";")[0]: {}
+                                         for f in exports.FORMATS.values()}}})
+async def export(
+    layer: str,
+    engine: EngineDep, viewer: ViewerDep, bbox: BBoxDep, as_of: AsOfDep,
+    format: Annotated[str, Query(description="geojson|gpkg|shp|kml|csv")] = "geojson",
+    q: Annotated[str | None, Query()] = None,
+    district: Annotated[str | None, Query()] = None,
+    network: Annotated[str | None, Query()] = None,
+    legal_status: Annotated[str | None, Query()] = None,
+    flagged: Annotated[bool | None, Query()] = None,
+    state: Annotated[str | None, Query()] = None,
+    kind: Annotated[str | None, Query()] = None,
+    stage: Annotated[str | None, Query()] = None,
+    level: Annotated[str | None, Query()] = None,
+) -> FileResponse:
+    coll = get_collection(layer)
+    fmt = exports.get_format(format)
+    candidates = {"legal_status": legal_status, "state": state, "kind": kind, "stage": stage,
+                  "level": level}
+    equals = {k: v for k, v in candidates.items() if v and k in coll.equals}
+    filters = Filters(bbox=bbox, as_of=as_of, q=q, equals=equals,
+                      prefix=district if coll.prefix_column else None,
+                      network=network if coll.name == "communities" else None,
+                      flagged=flagged if coll.name == "communities" else None)
+    tmp = Path(tempfile.mkdtemp(prefix="allpa-export-"))
+    try:
+        path = await run_in_threadpool(_write, engine, coll.name, viewer, filters, fmt.name,
+                                       tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return FileResponse(path, media_type=fmt.media_type, filename=path.name,
+                        background=BackgroundTask(shutil.rmtree, tmp, ignore_errors=True))

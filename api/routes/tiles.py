@@ -1,0 +1,102 @@
+"""``/tiles/{layer}/{z}/{x}/{y}.pbf`` (Mapbox Vector Tiles from PostGIS ``ST_AsMVT``) and
+``/tiles/{layer}.json`` (TileJSON 3.0). ETag on the layer's data version and the caller's
+visibility class; ``If-None-Match`` answers 304 without building the tile."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from psycopg_pool import AsyncConnectionPool
+
+from api.dependencies import ConnDep, EngineDep, TileDep, ViewerDep
+from api.responses import MVT, MVTResponse
+from api.state import VersionCache
+from layers import queries, tiles
+from layers.queries import get_collection
+from layers.visibility import level_tag
+
+router = APIRouter(prefix="/tiles", tags=["teselas / tiles"])
+
+TILE_LAYERS = ("communities", "concessions", "water", "consultations", "boundaries")
+MAX_AGE = 60
+
+
+def _tile_layer(name: str) -> queries.Collection:
+    if name not in TILE_LAYERS:
+        names = ", ".join(TILE_LAYERS)
+        raise queries.UnknownCollectionError(
+            f"Capa de teselas desconocida '{name}'; use una de: {names} / unknown tile layer "
+            f"'{name}'; use one of: {names}")
+    return get_collection(name, geometry=True)
+
+
+def _etag(*parts: object) -> str:
+    digest = hashlib.sha256("/".join(map(str, parts)).encode()).hexdigest()[:24]
+    return f'"{digest}"'
+
+
+def _cache_headers(tag: str, etag: str) -> dict[str, str]:
+    scope = "public" if tag == "p" else "private"
+    return {"ETag": etag, "Cache-Control": f"{scope}, max-age={MAX_AGE}",
+            "Vary": "Authorization"}
+
+
+def _not_modified(request: Request, etag: str) -> bool:
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return etag in tags or "*" in tags
+
+
+@router.get("/{layer}/{z}/{x}/{y}.pbf", response_class=MVTResponse,
+            responses={200: {"content": {MVT: {}}}, 304: {"description": "sin cambios"}},
+            summary="Tesela vectorial / vector tile")
+async def tile(layer: str, tile_index: TileDep, request: Request, engine: EngineDep,
+               viewer: ViewerDep) -> Response:
+    coll = _tile_layer(layer)
+    tag = level_tag(viewer.principal)
+    versions: VersionCache = request.app.state.versions
+    version = versions.peek(coll) or await run_in_threadpool(versions.get, engine, coll)
+    etag = _etag(coll.name, version, tag, viewer.grid_deg, tile_index.z, tile_index.x,
+                 tile_index.y)
+    headers = _cache_headers(tag, etag)
+    if _not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    pool: AsyncConnectionPool[Any] = request.app.state.tile_pool
+    async with pool.connection() as aconn:
+        data = await tiles.render_tile_async(aconn, coll, viewer, tile_index)
+    return MVTResponse(content=data, headers=headers)
+
+
+@router.get("/{layer}.json", summary="TileJSON 3.0")
+def tilejson(layer: str, request: Request, conn: ConnDep, viewer: ViewerDep) -> JSONResponse:
+    coll = _tile_layer(layer)
+    bounds = queries.extent(conn, coll, viewer) or (-180.0, -85.0511, 180.0, 85.0511)
+    template = str(request.url_for("tile", layer=coll.name, z="{z}", x="{x}", y="{y}"))
+    template = template.replace("%7B", "{").replace("%7D", "}")
+    center = [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 8]
+    body: dict[str, Any] = {
+        "tilejson": "3.0.0",
+        "name": coll.title("es"),
+        "description": coll.description("es"),
+        "attribution": "Allpa",
+        "scheme": "xyz",
+        "tiles": [template],
+        "minzoom": tiles.MIN_ZOOM,
+        "maxzoom": tiles.MAX_ZOOM,
+        "bounds": list(bounds),
+        "center": center,
+        "vector_layers": [{
+            "id": coll.name,
+            "description": coll.description("en"),
+            "minzoom": tiles.MIN_ZOOM,
+            "maxzoom": tiles.MAX_ZOOM,
+            "fields": tiles.field_types(coll),
+        }],
+    }
+    return JSONResponse(body)

@@ -1,0 +1,80 @@
+"""``POST /api/layers/{layer}/imports``: upload a file into a layer (editor; atomic)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+
+from api.dependencies import EditorDep, EngineDep, SettingsDep
+from api.errors import ParameterError
+from api.uploads import receive_upload
+from layers.importer import import_file
+from layers.registry import get_layer
+from layers.users import Principal
+
+router = APIRouter(prefix="/api/layers", tags=["importación / uploads"])
+
+UPLOAD_SCHEMA: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {
+            "type": "object",
+            "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "format": "binary",
+                         "description": "GeoJSON, GeoPackage, Shapefile .zip, KML/KMZ, CSV"},
+                "crs": {"type": "string", "description": "p. ej. EPSG:32719"},
+                "source": {"type": "string", "description": "Fuente / source note"},
+                "profile": {"type": "string",
+                            "description": "ingemmet|inei_boundaries|allpa_community|…"},
+                "strict": {"type": "boolean",
+                           "description": "Rechaza todo si algo se rechaza / all or nothing"},
+                "encoding": {"type": "string"},
+            },
+        }}},
+    },
+}
+
+
+def _bool(value: str | None) -> bool:
+    if value is None:
+        return False
+    text = value.strip().lower()
+    if text in ("1", "true", "yes", "si", "sí", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise ParameterError(f"strict debe ser true o false, no '{value}' / strict must be "
+                         f"true or false")
+
+
+def _import(engine: Engine, layer: str, path: Path, fields: dict[str, str],
+            principal: Principal) -> dict[str, Any]:
+    with engine.begin() as conn:
+        report = import_file(
+            conn, layer, path, recorded_by=principal.name, crs=fields.get("crs") or None,
+            profile=fields.get("profile") or None, source=fields.get("source") or None,
+            encoding=fields.get("encoding") or None, strict=_bool(fields.get("strict")))
+    return report.as_dict()
+
+
+@router.post("/{layer}/imports", status_code=201, openapi_extra=UPLOAD_SCHEMA,
+             summary="Importar un archivo / import a file")
+async def upload(layer: str, request: Request, principal: EditorDep, engine: EngineDep,
+                 settings: SettingsDep) -> JSONResponse:
+    """Mismo informe que ``allpa import --json``; atómico: si falla, no se guarda nada."""
+    spec = get_layer(layer)
+    cap = int(settings.max_upload_mb * 1024 * 1024)
+    with tempfile.TemporaryDirectory(prefix="allpa-upload-") as tmp:
+        received = await receive_upload(request, Path(tmp), cap)
+        report = await run_in_threadpool(_import, engine, spec.name, received.path,
+                                         received.fields, principal)
+    request.app.state.versions.invalidate()
+    status = 200 if report.get("identical_to_batch") is not None else 201
+    return JSONResponse(report, status_code=status)

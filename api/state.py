@@ -1,0 +1,52 @@
+"""Per-app caches kept on ``app.state`` (never module globals)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy.engine import Engine
+
+from layers.queries import Collection, data_version
+
+
+class VersionCache:
+    """Per-layer data versions (max vid + closed rows), cached for ``ttl`` seconds.
+
+    Tiles are keyed on it (ETag); edits and uploads through this app invalidate it at once,
+    other processes' writes show up within ``ttl``.
+    """
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self._values: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def peek(self, coll: Collection) -> str | None:
+        """The cached version if still fresh (no database work: safe in the event loop)."""
+        with self._lock:
+            hit = self._values.get(coll.name)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        return None
+
+    def get(self, engine: Engine, coll: Collection) -> str:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._values.get(coll.name)
+        if hit is not None and now - hit[0] < self.ttl:
+            return hit[1]
+        tables = [coll.table]
+        if coll.name == "communities":
+            from layers.networks import network  # membership changes what members see
+
+            tables.append(network)
+        with engine.connect() as conn:
+            value = data_version(conn, tables)
+        with self._lock:
+            self._values[coll.name] = (now, value)
+        return value
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._values.clear()

@@ -1,0 +1,258 @@
+"""The pure import pipeline: file on disk -> canonical, valid EPSG:4326 frame + report.
+
+No database, no HTTP: ``layers`` stores what :func:`prepare` returns and ``api`` shows its
+report. Everything the importer changed or dropped is listed, feature by feature.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from geo.crs import CRSDecision, decide_crs, to_wgs84
+from geo.errors import ProfileError, bilingual
+from geo.io import LAT_NAMES, LON_NAMES, RawRead, read_vector
+from geo.profiles import KEY_COLUMNS, LAYERS, apply_profile, detect_profile
+from geo.validity import Expected, Rejection, Repair, repair_geometries
+
+__all__ = ["EXPECTED_GEOMETRY", "Prepared", "file_sha256", "prepare"]
+
+#: Geometry each layer accepts; ``None``: the layer has no geometry.
+EXPECTED_GEOMETRY: dict[str, Expected | None] = {
+    "boundaries": "polygon",
+    "communities": "point_or_polygon",
+    "concessions": "polygon",
+    "water": "any",
+    "consultations": "polygon",
+    "networks": None,
+}
+_SIDECAR_ORDER = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+
+
+@dataclass
+class Prepared:
+    """Result of :func:`prepare`: what to store, and the report to show the user."""
+
+    frame: gpd.GeoDataFrame
+    crs_decision: CRSDecision
+    profile: str
+    n_read: int
+    repairs: list[Repair] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    sha256: str = ""
+    source_name: str = ""
+    driver: str = ""
+
+    @property
+    def n_prepared(self) -> int:
+        return len(self.frame)
+
+
+def prepare(
+    path: Path,
+    *,
+    layer: str,
+    crs: str | None = None,
+    profile: str | None = None,
+    mapping: dict[str, str] | None = None,
+    defaults: dict[str, Any] | None = None,
+    encoding: str | None = None,
+    source_layer: str | None = None,
+) -> Prepared:
+    """Read, map, reproject and repair one file for ``layer``.
+
+    Order matters:
+
+    1. read, and map attributes with the profile (the profile may supply a zone hint, e.g.
+       INGEMMET ``ZONA``, for the CRS message);
+    2. decide the CRS *before* any reprojection, on the raw coordinates: only they show
+       whether "degrees" are really UTM metres;
+    3. reproject to EPSG:4326 (with a real datum shift, see :mod:`geo.crs`);
+    4. check and repair geometries *after* reprojection: reprojection moves vertices
+       non-linearly and can make a valid ring self-intersect (and a ring repaired in UTM is
+       not guaranteed valid in degrees); what is stored is the 4326 geometry, so that is
+       the one that must be valid.
+    """
+    path = Path(path)
+    if layer not in LAYERS:
+        raise ProfileError(
+            bilingual(
+                f"Capa desconocida '{layer}'. Capas: {', '.join(LAYERS)}.",
+                f"Unknown layer '{layer}'. Layers: {', '.join(LAYERS)}.",
+            ),
+            code="layer_unknown",
+        )
+    raw = read_vector(path, layer=source_layer, encoding=encoding)
+    warnings = list(raw.warnings)
+    frame = _fill_points_from_lonlat(raw, layer, warnings)
+    name = profile or ("columns" if mapping else detect_profile(layer, frame.columns))
+    mapped = apply_profile(name, frame, layer=layer, mapping=mapping, defaults=defaults)
+    warnings.extend(mapped.warnings)
+    rejections = list(mapped.rejections)
+    decision = decide_crs(
+        frame,
+        raw.declared_crs,
+        crs,
+        source_name=raw.source_name,
+        zone_hint=_zone_hint(mapped.frame),
+    )
+    if decision.defaulted and _has_geometry(frame):
+        warnings.append(
+            bilingual(
+                f"'{raw.source_name}' no declara CRS: se asumió EPSG:4326 (WGS 84 lon/lat), el "
+                "valor por defecto de GeoJSON, KML y CSV.",
+                f"'{raw.source_name}' declares no CRS: EPSG:4326 (WGS 84 lon/lat) was assumed, the "
+                "GeoJSON, KML and CSV default.",
+            )
+        )
+    result, repairs = _geometry_stage(mapped.frame, layer, decision.crs, rejections)
+    induced = [r.feature_id for r in repairs if r.introduced_by_reprojection]
+    if induced:
+        warnings.append(
+            bilingual(
+                f"{len(induced)} geometrías válidas en el CRS de origen quedaron inválidas al "
+                f"reproyectar a EPSG:4326 y se repararon: {', '.join(induced[:20])}.",
+                f"{len(induced)} geometries valid in the source CRS became invalid when "
+                f"reprojected to EPSG:4326 and were repaired: {', '.join(induced[:20])}.",
+            )
+        )
+    if layer == "concessions":
+        _fill_zone_datum(result, decision.crs)
+    return Prepared(
+        frame=result,
+        crs_decision=decision,
+        profile=name,
+        n_read=len(raw.frame),
+        repairs=repairs,
+        rejections=sorted(rejections, key=_row_order),
+        warnings=warnings,
+        sha256=file_sha256(path),
+        source_name=raw.source_name,
+        driver=raw.driver,
+    )
+
+
+def _row_order(rejection: Rejection) -> tuple[int, str]:
+    index = rejection.index
+    return (int(index), "") if isinstance(index, int | np.integer) else (0, str(index))
+
+
+def _has_geometry(frame: gpd.GeoDataFrame) -> bool:
+    return bool((~shapely.is_missing(np.asarray(frame.geometry.array, dtype=object))).any())
+
+
+def _geometry_stage(
+    frame: gpd.GeoDataFrame, layer: str, crs: CRS, rejections: list[Rejection]
+) -> tuple[gpd.GeoDataFrame, list[Repair]]:
+    expected = EXPECTED_GEOMETRY[layer]
+    if expected is None:  # networks: attributes only
+        out = frame.copy()
+        out = out.set_geometry(gpd.GeoSeries([None] * len(out), index=out.index, crs=4326))
+        return out, []
+    source = np.asarray(frame.geometry.array, dtype=object)
+    valid_in_source = dict(zip(frame.index, shapely.is_valid(source), strict=True))
+    projected = to_wgs84(frame, crs)
+    repaired, repairs, geo_rejections = repair_geometries(
+        projected, expected=expected, id_column=KEY_COLUMNS[layer]
+    )
+    rejections.extend(geo_rejections)
+    repairs = [
+        replace(r, introduced_by_reprojection=True)
+        if r.action.startswith("make_valid") and valid_in_source.get(r.index, False)
+        else r
+        for r in repairs
+    ]
+    return repaired, repairs
+
+
+def _zone_hint(frame: pd.DataFrame) -> int | None:
+    """The UTM zone most rows state (INGEMMET ``ZONA``), if any."""
+    if "zone" not in frame.columns:
+        return None
+    zones = Counter(int(z) for z in frame["zone"].dropna() if int(z) in (17, 18, 19))
+    return zones.most_common(1)[0][0] if zones else None
+
+
+def _fill_zone_datum(frame: gpd.GeoDataFrame, crs: CRS) -> None:
+    """Concession ``zone``/``datum`` default to what the source CRS says (report only)."""
+    zone = crs.utm_zone
+    if zone and zone.upper().endswith("S") and "zone" in frame.columns:
+        frame["zone"] = frame["zone"].fillna(int(zone[:-1])).astype("Int64")
+    datum_name = crs.datum.name if crs.datum is not None else ""
+    label = (
+        "PSAD56"
+        if "Provisional South American" in datum_name
+        else ("WGS84" if "World Geodetic System 1984" in datum_name else datum_name or None)
+    )
+    if "datum" in frame.columns and label:
+        frame["datum"] = frame["datum"].where(frame["datum"].notna(), label)
+
+
+def _fill_points_from_lonlat(raw: RawRead, layer: str, warnings: list[str]) -> gpd.GeoDataFrame:
+    """Template files (GeoJSON/GPKG/SHP) may carry lon/lat columns instead of a geometry."""
+    frame = raw.frame
+    if layer not in ("communities", "water") or raw.driver == "CSV":
+        return frame
+    lower = {str(c).lower(): c for c in frame.columns}
+    lon = next((lower[n] for n in LON_NAMES if n in lower and n not in ("x",)), None)
+    lat = next((lower[n] for n in LAT_NAMES if n in lower and n not in ("y",)), None)
+    if lon is None or lat is None:
+        return frame
+    if raw.declared_crs is not None and not raw.declared_crs.is_geographic:
+        return frame  # lon/lat degrees cannot fill a projected layer safely
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    missing = shapely.is_missing(geoms)
+    x = pd.to_numeric(frame[lon], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(frame[lat], errors="coerce").to_numpy(dtype=float)
+    fill = missing & np.isfinite(x) & np.isfinite(y)
+    if not fill.any():
+        return frame
+    geoms = geoms.copy()
+    geoms[fill] = shapely.points(x[fill], y[fill])
+    warnings.append(
+        bilingual(
+            f"{int(fill.sum())} elementos sin geometría se ubicaron con las columnas "
+            f"'{lon}'/'{lat}'.",
+            f"{int(fill.sum())} features without geometry were located from columns "
+            f"'{lon}'/'{lat}'.",
+        )
+    )
+    out = frame.copy()
+    return out.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+
+
+def file_sha256(path: Path) -> str:
+    """Content hash of the upload; for a .shp, of the .shp and its sidecars in fixed order.
+
+    Lets ``layers`` recognise a re-import of the same data whatever the file is called.
+    """
+    path = Path(path)
+    digest = hashlib.sha256()
+    if path.suffix.lower() != ".shp":
+        _hash_file(digest, path)
+        return digest.hexdigest()
+    for ext in _SIDECAR_ORDER:
+        sidecar = next(
+            (p for p in (path.with_suffix(ext), path.with_suffix(ext.upper())) if p.is_file()),
+            None,
+        )
+        if sidecar is not None:
+            digest.update(ext.encode())
+            _hash_file(digest, sidecar)
+    return digest.hexdigest()
+
+
+def _hash_file(digest: Any, path: Path) -> None:
+    with path.open("rb") as fh:
+        while chunk := fh.read(1024 * 1024):
+            digest.update(chunk)
