@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Connection
 
 from layers.db import SRID, current_key_index, lifespan_columns, metadata
 
@@ -25,3 +26,13 @@ raster_layer = sa.Table(
     sa.Column("footprint", Geometry("POLYGON", srid=SRID, spatial_index=True), nullable=False),
     current_key_index("raster_layer", "key"),
 )
+
+
+def current_raster(conn: Connection, kind: str) -> dict[str, object] | None:
+    """The current raster layer of a kind (``dem`` or ``landcover``), newest first."""
+    row = conn.execute(
+        sa.select(raster_layer).where(raster_layer.c.kind == kind,
+                                      raster_layer.c.valid_to.is_(None))
+        .order_by(raster_layer.c.vid.desc()).limit(1)
+    ).mappings().first()
+    return dict(row) if row else None

@@ -19,9 +19,6 @@ from layers.sample import load_sample
 
 def _print_report(report: ImportReport, lang: str, verbose: bool) -> None:
     typer.echo(report.summary(lang))
-    if report.crs_declared is None and report.identical_to_batch is None:
-        typer.echo("  SRC no declarado: se usó el predeterminado del formato (EPSG:4326)"
-                   if lang == "es" else "  no CRS declared: format default used (EPSG:4326)")
     limit = None if verbose else 10
     for label, items in (("reparado/repaired", report.repairs),
                          ("rechazado/rejected", report.rejections)):
