@@ -106,7 +106,7 @@ def history(conn: Connection, spec: LayerSpec, key: str) -> list[dict[str, Any]]
     """Every version of one record, oldest first, with who/when/source."""
     t = spec.table
     geoms = geometry_columns(t)
-    cols = [t.c[c] for c in t.columns.keys() if c not in geoms]
+    cols: list[Any] = [c for c in t.columns if c.name not in geoms]
     cols += [sa.func.ST_AsGeoJSON(t.c[g], 7).label(g) for g in geoms]
     rows = conn.execute(sa.select(*cols).where(t.c[spec.key] == key).order_by(t.c.vid))
     return [dict(r) for r in rows.mappings()]

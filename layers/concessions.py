@@ -36,7 +36,7 @@ def to_rows(frame: gpd.GeoDataFrame) -> Rows:
         # INGEMMET extracts without ESTADO/D_ESTADO: the state is unknown, not "other".
         row["state"] = row["state"] or "unknown"
         if row["zone"] is not None:
-            row["zone"] = int(row["zone"])  # type: ignore[call-overload]
+            row["zone"] = int(row["zone"])
     return rows
 
 

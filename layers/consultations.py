@@ -33,7 +33,7 @@ COLUMNS = ["id", "name", "measure", "promoter", "concession_codes", "stage", "st
 def to_rows(frame: gpd.GeoDataFrame) -> Rows:
     rows = frame_rows(frame.assign(geom=frame.geometry), COLUMNS)
     for row in rows:
-        row["concession_codes"] = list(row["concession_codes"] or [])  # type: ignore[call-overload]
+        row["concession_codes"] = list(row["concession_codes"] or [])
     return rows
 
 

@@ -25,7 +25,7 @@ COLUMNS = ["id", "name", "description", "members"]
 def to_rows(frame: gpd.GeoDataFrame) -> Rows:
     rows = frame_rows(frame, COLUMNS)
     for row in rows:
-        row["members"] = sorted(row["members"] or [])  # type: ignore[call-overload]
+        row["members"] = sorted(row["members"] or [])
     return rows
 
 

@@ -48,7 +48,7 @@ def import_cmd(
     layer: Annotated[str, typer.Argument(help="boundaries|communities|concessions|water|"
                                               "consultations|networks")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    crs: Annotated[str | None, typer.Option(help="SRC de las coordenadas, p. ej. EPSG:32719")] = None,
+    crs: Annotated[str | None, typer.Option(help="SRC, p. ej. EPSG:32719")] = None,
     source: Annotated[str | None, typer.Option(help="Fuente / source note")] = None,
     profile: Annotated[str | None, typer.Option(help="ingemmet|inei_boundaries|"
                                                      "allpa_community|columns…")] = None,

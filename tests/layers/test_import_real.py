@@ -126,9 +126,11 @@ def test_populated_places_as_point_communities(conn: Connection, shared_data: Pa
     assert (row.n, row.nt, row.nl) == (749, 0, 749)
 
 
-def test_null_geometry_districts_rejected_with_ids(conn: Connection, shared_data: Path) -> None:
-    report = import_file(conn, "boundaries", shared_data / "peru/admin/peru_distrital_simple.geojson",
-                         recorded_by="t")
+def test_null_geometry_districts_rejected_with_ids(
+    conn: Connection, shared_data: Path
+) -> None:
+    districts = shared_data / "peru/admin/peru_distrital_simple.geojson"
+    report = import_file(conn, "boundaries", districts, recorded_by="t")
     rejected = {r["feature_id"] for r in report.rejections}
     assert "210103" in rejected and len(rejected) == 8
     assert report.n_inserted == 1834 - 8
