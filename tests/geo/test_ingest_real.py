@@ -9,9 +9,9 @@ import pytest
 import shapely
 
 from geo.errors import CRSError, InputError
+from geo.geodesy import geodesic_areas_ha
 from geo.ingest import prepare
 from geo.io import read_vector
-from geo.geodesy import geodesic_areas_ha
 from geo.profiles import apply_profile, detect_profile
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
