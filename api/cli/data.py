@@ -23,8 +23,11 @@ def _print_report(report: ImportReport, lang: str, verbose: bool) -> None:
     for label, items in (("reparado/repaired", report.repairs),
                          ("rechazado/rejected", report.rejections)):
         for item in items[:limit]:
-            typer.echo(f"  {label}: {item.get('feature_id')}: {item.get('reason')}"
-                       f" ({item.get('action', '')})".rstrip(" ()"))
+            action = item.get("action") or ""
+            if item.get("introduced_by_reprojection"):
+                action += ", tras reproyectar / after reprojection"
+            suffix = f" ({action})" if action else ""
+            typer.echo(f"  {label}: {item.get('feature_id')}: {item.get('reason')}{suffix}")
         if limit is not None and len(items) > limit:
             typer.echo(f"  … y {len(items) - limit} más (use --verbose)")
     for warning in report.warnings:
