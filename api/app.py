@@ -17,7 +17,18 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from api import errors
-from api.routes import communities, derived, exports, layers, meta, ogc, tiles, uploads
+from api.routes import (
+    communities,
+    derived,
+    exports,
+    layers,
+    maps,
+    meta,
+    ogc,
+    tiles,
+    uploads,
+    web,
+)
 from api.state import VersionCache
 from layers.config import Settings, load_settings
 
@@ -68,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or load_settings()
     app.state.versions = VersionCache()
     errors.install(app)
+    app.include_router(web.router)  # before meta: `/` is the map for browsers, JSON otherwise
     app.include_router(meta.router)
     app.include_router(exports.router)  # before /api/{layer}/{key}-style routes
     app.include_router(communities.router)
@@ -76,4 +88,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(uploads.router)
     app.include_router(ogc.router)
     app.include_router(tiles.router)
+    app.include_router(maps.router)
     return app

@@ -1,0 +1,129 @@
+"""Maps and dossiers as files: read through ``layers.maps`` (visibility applied), draw with
+``geo.maps``. Shared by the CLI (``allpa map``, ``allpa report``) and the HTTP routes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from api.routes.web import STATIC_DIR, templates
+from geo.errors import InputError
+from geo.maps import labels
+from geo.maps.advocacy import AdvocacyInput, Assets, render_advocacy_map
+from layers import maps
+from layers.queries import Viewer
+
+LEAFLET_DIR = STATIC_DIR / "vendor" / "leaflet"
+PAPERS = ("A4", "A3")
+PRINT_FORMATS = ("png", "pdf")
+
+
+class AssetsMissingError(InputError):
+    code = "assets_missing"
+
+
+def leaflet_assets() -> Assets:
+    if not (LEAFLET_DIR / "leaflet.js").is_file():
+        raise AssetsMissingError(
+            "Faltan los archivos de Leaflet; ejecute scripts/vendor_assets.sh / Leaflet "
+            "assets missing; run scripts/vendor_assets.sh")
+    return Assets.from_dir(LEAFLET_DIR)
+
+
+def _subtitle(data: maps.MapData, lang: str) -> str:
+    n = len(data.communities)
+    kind = labels.t(lang, "network_map_title" if data.kind == "network"
+                    else "community_map_title")
+    return f"{kind} · {n} {labels.t(lang, 'members')}"
+
+
+def advocacy_input(data: maps.MapData, lang: str) -> AdvocacyInput:
+    return AdvocacyInput(
+        title=data.title, subtitle=_subtitle(data, lang), communities=data.communities,
+        concessions=data.concessions, water=data.water, consultations=data.consultations,
+        boundaries=data.boundaries, flags=data.flags, pressure=data.pressure,
+        sources=data.sources, generated_at=data.generated_at, public=data.public)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    content: bytes
+    media_type: str
+    seconds: float
+
+
+def advocacy_map(conn: Connection, viewer: Viewer, *, network: str | None = None,
+                 community: str | None = None, lang: str = "es") -> Rendered:
+    started = time.perf_counter()
+    data = maps.map_data(conn, viewer, network=network, community=community, lang=lang)
+    page = render_advocacy_map(advocacy_input(data, lang), leaflet_assets(), lang=lang)
+    return Rendered(page.encode("utf-8"), "text/html; charset=utf-8",
+                    time.perf_counter() - started)
+
+
+def print_map(conn: Connection, viewer: Viewer, *, network: str | None = None,
+              community: str | None = None, lang: str = "es", fmt: str = "pdf",
+              paper: str = "A4") -> Rendered:
+    from geo.maps.printmap import PrintInput, render_print_map
+
+    fmt, paper = fmt.lower(), paper.upper()
+    if fmt not in PRINT_FORMATS or paper not in PAPERS:
+        raise InputError(f"Formato '{fmt}' o papel '{paper}' no válido; use png|pdf y A4|A3 / "
+                         f"invalid format or paper; use png|pdf and A4|A3", code="bad_format")
+    started = time.perf_counter()
+    data = maps.map_data(conn, viewer, network=network, community=community, lang=lang)
+    inp = PrintInput(title=data.title, subtitle=_subtitle(data, lang),
+                     communities=data.communities, concessions=data.concessions,
+                     water=data.water, consultations=data.consultations,
+                     boundaries=data.boundaries, sources=data.sources,
+                     generated_at=data.generated_at, dem_path=data.dem_path)
+    content = render_print_map(inp, fmt=fmt, paper=paper, lang=lang)
+    media = "application/pdf" if fmt == "pdf" else "image/png"
+    return Rendered(content, media, time.perf_counter() - started)
+
+
+def dossier_data(conn: Connection, viewer: Viewer, community_id: str, lang: str
+                 ) -> dict[str, Any]:
+    return maps.dossier(conn, viewer, community_id, lang=lang)
+
+
+def dossier_html(conn: Connection, viewer: Viewer, community_id: str, *, lang: str = "es"
+                 ) -> Rendered:
+    from geo.maps.printmap import map_png_data_uri
+
+    started = time.perf_counter()
+    d = dossier_data(conn, viewer, community_id, lang)
+    data = maps.map_data(conn, viewer, community=community_id, lang=lang)
+    img = map_png_data_uri(data.communities, data.concessions, data.water,
+                           data.consultations, focus=community_id, lang=lang)
+    page = templates().get_template("dossier.html").render(
+        d=d, t=labels.bundle(lang), lang=lang, map_img=img)
+    return Rendered(page.encode("utf-8"), "text/html; charset=utf-8",
+                    time.perf_counter() - started)
+
+
+def dossier_pdf(conn: Connection, viewer: Viewer, community_id: str, *, lang: str = "es"
+                ) -> Rendered:
+    from geo.maps.dossier_pdf import render_dossier_pdf
+
+    started = time.perf_counter()
+    d = dossier_data(conn, viewer, community_id, lang)
+    data = maps.map_data(conn, viewer, community=community_id, lang=lang)
+    content = render_dossier_pdf(d, data.communities, data.concessions, data.water,
+                                 data.consultations, lang=lang)
+    return Rendered(content, "application/pdf", time.perf_counter() - started)
+
+
+def write(rendered: Rendered, path: Path) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(rendered.content)
+    return len(rendered.content)
+
+
+def today() -> str:
+    return dt.date.today().isoformat()

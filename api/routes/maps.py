@@ -1,0 +1,60 @@
+"""``/maps/network/{id}.html``, ``/maps/community/{id}.html`` (standalone advocacy maps,
+``.png``/``.pdf`` print maps with ``?paper=A4|A3``) and ``/reports/community/{id}.html|.pdf``
+(lawyers' dossiers). Everything is read through the caller's visibility."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from api import mapping
+from api.dependencies import ConnDep, LangDep, ViewerDep
+from api.mapping import Rendered
+
+router = APIRouter(tags=["mapas y expedientes / maps and dossiers"])
+
+PaperDep = Annotated[Literal["A4", "A3"], Query(description="A4 | A3")]
+
+
+def _response(out: Rendered, filename: str, download: bool = False) -> Response:
+    disposition = "attachment" if download else "inline"
+    return Response(out.content, media_type=out.media_type, headers={
+        "Content-Disposition": f'{disposition}; filename="{filename}"',
+        "Cache-Control": "private, no-cache", "X-Render-Seconds": f"{out.seconds:.3f}"})
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:80] or "mapa"
+
+
+@router.get("/maps/network/{network_id}.{ext}", summary="Mapa de una red / network map")
+def network_map(network_id: str, ext: Literal["html", "png", "pdf"], conn: ConnDep,
+                viewer: ViewerDep, lang: LangDep, paper: PaperDep = "A4") -> Response:
+    if ext == "html":
+        out = mapping.advocacy_map(conn, viewer, network=network_id, lang=lang)
+    else:
+        out = mapping.print_map(conn, viewer, network=network_id, lang=lang, fmt=ext,
+                                paper=paper)
+    return _response(out, f"red-{_safe(network_id)}.{ext}")
+
+
+@router.get("/maps/community/{community_id}.{ext}", summary="Mapa de una comunidad")
+def community_map(community_id: str, ext: Literal["html", "png", "pdf"], conn: ConnDep,
+                  viewer: ViewerDep, lang: LangDep, paper: PaperDep = "A4") -> Response:
+    if ext == "html":
+        out = mapping.advocacy_map(conn, viewer, community=community_id, lang=lang)
+    else:
+        out = mapping.print_map(conn, viewer, community=community_id, lang=lang, fmt=ext,
+                                paper=paper)
+    return _response(out, f"comunidad-{_safe(community_id)}.{ext}")
+
+
+@router.get("/reports/community/{community_id}.{ext}",
+            summary="Expediente legal / lawyer's dossier")
+def community_report(community_id: str, ext: Literal["html", "pdf"], conn: ConnDep,
+                     viewer: ViewerDep, lang: LangDep) -> Response:
+    render = mapping.dossier_html if ext == "html" else mapping.dossier_pdf
+    out = render(conn, viewer, community_id, lang=lang)
+    return _response(out, f"expediente-{_safe(community_id)}.{ext}")

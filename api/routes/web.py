@@ -1,0 +1,81 @@
+"""The browser map at ``/`` (Leaflet + VectorGrid on ``/tiles``), its JSON helpers and the
+locally vendored static assets (``/static/...``: never a CDN).
+
+``/`` answers the HTML map to browsers (``Accept: text/html``) and the JSON service index to
+everything else, so API clients keep working unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from api import i18n
+from api.dependencies import ConnDep, LangDep, SettingsDep, ViewerDep
+from api.routes import meta
+from geo.errors import NotFoundError
+from layers import maps
+
+router = APIRouter(tags=["mapa / map"])
+
+API_DIR = Path(__file__).resolve().parents[1]
+STATIC_DIR = API_DIR / "static"
+TEMPLATE_DIR = API_DIR / "templates"
+
+
+def templates() -> Environment:
+    """The Jinja2 environment of Allpa's HTML (autoescaped)."""
+    return Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)),
+                       autoescape=select_autoescape(["html", "xml"]))
+
+
+def _wants_html(request: Request) -> bool:
+    if request.query_params.get("f") == "html":
+        return True
+    if request.query_params.get("f") == "json":
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+@router.get("/", summary="Mapa (navegador) o índice del servicio (JSON) / map or index",
+            response_model=None)
+def home(request: Request, lang: LangDep, settings: SettingsDep) -> Response | dict[str, Any]:
+    if not _wants_html(request):
+        return meta.index(request, lang)
+    basemap = settings.basemap if settings.basemap and settings.basemap != "none" else None
+    config = {"lang": lang, "strings": i18n.bundle(lang), "legend": i18n.legend_spec(lang),
+              "basemap": basemap}
+    html = templates().get_template("map.html").render(lang=lang, t=i18n.bundle(lang),
+                                                       config=config)
+    return HTMLResponse(html, headers={"Content-Language": lang, "Cache-Control": "no-cache"})
+
+
+@router.get("/map/severity.json", summary="Gravedad máxima por comunidad / max severity")
+def severity(conn: ConnDep, viewer: ViewerDep) -> JSONResponse:
+    return JSONResponse(maps.severities(conn, viewer), headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/map/panel/{community_id}.json",
+            summary="Ficha de la comunidad para el panel / community panel")
+def panel(community_id: str, conn: ConnDep, viewer: ViewerDep, lang: LangDep) -> JSONResponse:
+    return JSONResponse(maps.community_file(conn, viewer, community_id, lang=lang),
+                        headers={"Cache-Control": "no-cache"})
+
+
+_MEDIA = {".js": "text/javascript", ".css": "text/css", ".png": "image/png",
+          ".svg": "image/svg+xml", ".json": "application/json"}
+
+
+@router.get("/static/{path:path}", include_in_schema=False)
+def static(path: str) -> FileResponse:
+    """Files under ``api/static`` only (no path traversal), cached for a day."""
+    target = (STATIC_DIR / path).resolve()
+    if not target.is_relative_to(STATIC_DIR) or not target.is_file():
+        raise NotFoundError(f"No existe el recurso estático '{path}' / static file "
+                            f"'{path}' not found", code="static_not_found")
+    return FileResponse(target, media_type=_MEDIA.get(target.suffix),
+                        headers={"Cache-Control": "public, max-age=86400"})

@@ -1,0 +1,218 @@
+"""The lawyer's dossier as a multi-page PDF (matplotlib ``PdfPages``; no system libraries).
+
+Input is the plain dict ``layers.maps.dossier`` returns plus the map frames; text is laid
+out top to bottom on A4 portrait pages with automatic page breaks.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from geo.maps import labels as L
+from geo.maps.printmap import map_png
+
+A4_PORTRAIT = (8.27, 11.69)
+LEFT, RIGHT, TOP, BOTTOM = 0.07, 0.93, 0.95, 0.05
+
+
+class _Doc:
+    """A tiny flowing-text writer over PdfPages."""
+
+    def __init__(self, pdf: PdfPages, footer: str) -> None:
+        self.pdf = pdf
+        self.footer = footer
+        self.page = 0
+        self.fig: Figure | None = None
+        self.y = TOP
+
+    def _new(self) -> Figure:
+        if self.fig is not None:
+            self._close()
+        self.page += 1
+        self.fig = plt.figure(figsize=A4_PORTRAIT)
+        self.y = TOP
+        return self.fig
+
+    def _close(self) -> None:
+        assert self.fig is not None
+        self.fig.text(LEFT, 0.02, f"{self.footer} · {self.page}", fontsize=6, color="#555555")
+        self.pdf.savefig(self.fig)
+        plt.close(self.fig)
+        self.fig = None
+
+    def _need(self, height: float) -> Figure:
+        if self.fig is None or self.y - height < BOTTOM:
+            return self._new()
+        return self.fig
+
+    def text(self, value: str, *, size: float = 9, bold: bool = False, width: int = 100,
+             color: str = "black", x: float = LEFT) -> None:
+        lines = textwrap.wrap(value, width=width) or [""]
+        line_h = size / 72 / A4_PORTRAIT[1] * 1.35
+        for line in lines:
+            fig = self._need(line_h)
+            fig.text(x, self.y, line, fontsize=size, fontweight="bold" if bold else "normal",
+                     va="top", color=color)
+            self.y -= line_h
+
+    def gap(self, h: float = 0.01) -> None:
+        self.y -= h
+
+    def heading(self, value: str) -> None:
+        self.gap(0.012)
+        self._need(0.05)
+        self.text(value, size=12, bold=True)
+        assert self.fig is not None
+        self.fig.add_artist(plt.Line2D([LEFT, RIGHT], [self.y + 0.003, self.y + 0.003],
+                                       color="#888888", linewidth=0.6))
+        self.gap(0.006)
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]],
+              widths: Sequence[float], size: float = 7) -> None:
+        """Columns at fixed fractions of the page width; long cells wrap."""
+        total = RIGHT - LEFT
+        xs = [LEFT]
+        for w in widths[:-1]:
+            xs.append(xs[-1] + w * total)
+        chars = [max(4, int(w * total * A4_PORTRAIT[0] * 72 / (size * 0.55))) for w in widths]
+        line_h = size / 72 / A4_PORTRAIT[1] * 1.3
+
+        def emit(cells: Sequence[str], bold: bool) -> None:
+            wrapped = [textwrap.wrap(str(c), width=n) or [""] for c, n in
+                       zip(cells, chars, strict=True)]
+            height = max(len(w) for w in wrapped) * line_h + 0.004
+            fig = self._need(height)
+            for x, lines in zip(xs, wrapped, strict=True):
+                for i, line in enumerate(lines):
+                    fig.text(x, self.y - i * line_h, line, fontsize=size, va="top",
+                             fontweight="bold" if bold else "normal")
+            self.y -= height
+            fig.add_artist(plt.Line2D([LEFT, RIGHT], [self.y + 0.002, self.y + 0.002],
+                                      color="#cccccc", linewidth=0.4))
+
+        emit(headers, True)
+        for row in rows:
+            emit(row, False)
+
+    def image(self, png: bytes, height: float = 0.42) -> None:
+        fig = self._need(height)
+        img = mpimg.imread(io.BytesIO(png), format="png")
+        ax = fig.add_axes((LEFT, self.y - height, RIGHT - LEFT, height))
+        ax.imshow(img)
+        ax.axis("off")
+        self.y -= height + 0.01
+
+    def finish(self) -> None:
+        if self.fig is not None:
+            self._close()
+
+
+def _yn(lang: str, v: Any) -> str:
+    return L.t(lang, "yes") if v is True else L.t(lang, "no") if v is False else \
+        L.t(lang, "unknown")
+
+
+def _n(v: Any, digits: int = 2) -> str:
+    return "–" if v is None else f"{float(v):.{digits}f}"
+
+
+def render_dossier_pdf(d: Mapping[str, Any], communities: gpd.GeoDataFrame,
+                       concessions: gpd.GeoDataFrame, water: gpd.GeoDataFrame,
+                       consultations: gpd.GeoDataFrame, *, lang: str = "es") -> bytes:
+    lang = L.lang_of(lang)
+
+    def t(k: str) -> str:
+        return L.t(lang, k)
+
+    buf = io.BytesIO()
+    title = f"{t('report_title')}: {d['name']}"
+    # the evidence hashes also go into the PDF metadata: machine-readable without OCR
+    evidence = "; ".join(f"{b['file_name']} sha256:{b['sha256']}" for b in d["evidence"])
+    meta = {"Title": title, "Creator": f"Allpa {d['software_version']}", "Subject": evidence,
+            "Keywords": f"allpa dossier {d['id']}"}
+    with PdfPages(buf, metadata=meta) as pdf:
+        doc = _Doc(pdf, f"Allpa {d['software_version']} · {d['id']} · {t('generated')} "
+                        f"{d['generated_at']} · {t('page')}")
+        doc.text(title, size=15, bold=True, width=70)
+        doc.text(f"{d['id']} · {d.get('kind') or ''} · {d.get('country') or ''} "
+                 f"{d.get('admin_code') or ''}", color="#555555")
+        lp, st, bd, pr = d["legal_personality"], d["statute"], d["board"], d["procedure"]
+        doc.heading(t("legal_status"))
+        for k, v in ((t("legal_status"), t("legal_" + (lp.get("status") or "unknown"))),
+                     (t("registry_office"), lp.get("registry_office") or "–"),
+                     (t("registry_entry"), lp.get("registry_entry") or "–"),
+                     (t("registration_date"), lp.get("registration_date") or "–"),
+                     (t("statute_adopted"), st.get("adopted") or "–"),
+                     (t("statute_modified"), st.get("modified") or "–"),
+                     (t("clauses"), "; ".join(f"{t('clause_' + k)}: {_yn(lang, v)}"
+                                              for k, v in st["clauses"].items())),
+                     (t("board_elected"), bd.get("elected") or "–"),
+                     (t("board_term"), bd.get("term_end") or "–"),
+                     (t("board_registered"), _yn(lang, bd.get("registered"))),
+                     (t("procedure"), " ".join(str(x) for x in (pr.get("what"), pr.get("stage"),
+                                                                pr.get("since")) if x) or "–")):
+            doc.text(f"{k}: {v}", size=9)
+        doc.heading(t("history"))
+        doc.table([t("version"), t("valid_from"), t("valid_to"), t("recorded_by"), t("source"),
+                   t("legal_status"), t("board_term")],
+                  [[f"v{v['vid']}", str(v["valid_from"])[:19], str(v["valid_to"] or
+                                                                   t("current"))[:19],
+                    str(v["recorded_by"]), f"{v.get('source') or '–'}"
+                    f"{' · ' + v['change_note'] if v.get('change_note') else ''}",
+                    str(v.get("legal_status") or "–"), str(v.get("board_term_end") or "–")]
+                   for v in d["history"]], [0.07, 0.16, 0.16, 0.12, 0.27, 0.11, 0.11])
+        doc.heading(f"{t('concessions_overlap')} ({len(d['concessions'])})")
+        if d.get("share_union") is not None:
+            doc.text(f"{t('territory_under_concessions')}: {100 * d['share_union']:.1f} %")
+        doc.table([t("code"), t("name"), t("holder"), t("state"), t("filed_on"),
+                   t("official_ha"), t("overlap_ha"), t("pct_territory")],
+                  [[c["code"], c.get("name") or "–", c.get("holder") or "–",
+                    t("state_" + (c.get("state") or "unknown")), str(c.get("filed_on") or "–"),
+                    _n(c.get("official_ha")), _n(c.get("overlap_ha")),
+                    "–" if c.get("share") is None else f"{100 * c['share']:.1f}"]
+                   for c in d["concessions"]],
+                  [0.11, 0.17, 0.2, 0.1, 0.11, 0.1, 0.1, 0.11])
+        doc.heading(f"{t('water_sources')} ({len(d['water'])})")
+        doc.table([t("name"), t("kind"), t("use"), t("in_concession")],
+                  [[w.get("name") or w["id"], t("water_" + str(w.get("kind"))),
+                    str(w.get("use") or "–"), _yn(lang, bool(w.get("in_concession")))]
+                   for w in d["water"]], [0.45, 0.2, 0.15, 0.2])
+        doc.heading(f"{t('flags')} ({len(d['flags'])})")
+        if not d["flags"]:
+            doc.text(t("no_flags"))
+        for f in d["flags"]:
+            doc.text(f"{t('sev_' + f['severity'])} · {f['rule_id']}", bold=True)
+            doc.text(str(f.get("message") or ""))
+            doc.text(f"{t('action')}: {f.get('action') or '–'}")
+            doc.text(f"{t('legal_ref')}: {f.get('legal_ref') or '–'} · {t('due')}: "
+                     f"{f.get('due_date') or '–'}", color="#444444")
+            doc.gap(0.006)
+        doc.heading(t("map"))
+        doc.image(map_png(communities, concessions, water, consultations,
+                          focus=str(d["id"]), lang=lang, dpi=130))
+        doc.heading(t("evidence"))
+        doc.table([t("layer"), t("file"), t("sha256"), t("imported_at"), t("crs_declared"),
+                   t("crs_used")],
+                  [[b["layer"], b["file_name"], b["sha256"], str(b["created_at"])[:19],
+                    b.get("crs_declared") or "–", b.get("crs_used") or "–"]
+                   for b in d["evidence"]], [0.1, 0.2, 0.34, 0.14, 0.11, 0.11], size=6.5)
+        run = d.get("analysis_run")
+        if run:
+            doc.text(f"{t('computed_at')}: {run.get('finished_at') or run.get('started_at')} "
+                     f"(#{run.get('id')}, {run.get('mode')}, {float(run.get('seconds') or 0):.2f}"
+                     f" s)")
+        doc.text(f"{t('software')}: Allpa {d['software_version']}")
+        doc.finish()
+    return buf.getvalue()

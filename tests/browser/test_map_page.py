@@ -1,0 +1,155 @@
+"""The browser map at ``/`` in real headless Chromium: offline (only the Allpa server is ever
+contacted), vector tiles drawn, community panel by search and by click, Spanish / English."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+
+from tests.maps_world import INJECTION, INJECTION_ID, LiveServer, MapWorld
+
+pytestmark = pytest.mark.browser
+
+WAYRA = "Comunidad Campesina Wayra Uyu (ficticia)"
+
+
+@dataclass
+class Session:
+    page: Any
+    requests: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def session(browser: Any, server: LiveServer) -> Iterator[Session]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="es-PE")
+    page = context.new_page()
+    s = Session(page=page)
+    page.on("request", lambda r: s.requests.append(r.url))
+    page.on("requestfailed", lambda r: s.failed.append(f"{r.url} {r.failure}"))
+    page.on("response", lambda r: s.failed.append(f"{r.url} HTTP {r.status}")
+            if r.status >= 400 else None)
+    page.on("pageerror", lambda e: s.errors.append(str(e)))
+    page.on("console", lambda m: s.errors.append(m.text) if m.type == "error" else None)
+    page.on("dialog", lambda d: (s.dialogs.append(d.message), d.dismiss()))
+    try:
+        yield s
+    finally:
+        context.close()
+
+
+def _open(s: Session, server: LiveServer, query: str = "") -> None:
+    s.page.goto(f"{server.base_url}/{query}", wait_until="load")
+    s.page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    for layer in ("communities", "concessions"):
+        s.page.wait_for_selector(f"body[data-loaded-{layer}='1']", timeout=20000)
+
+
+def _assert_clean(s: Session, server: LiveServer) -> None:
+    hosts = {urlsplit(u).netloc for u in s.requests if not u.startswith(("data:", "blob:"))}
+    assert hosts == {f"{server.host}:{server.port}"}, f"requests left the server: {hosts}"
+    assert not s.failed, f"failed requests: {s.failed}"
+    assert not s.errors, f"page errors: {s.errors}"
+    assert not s.dialogs
+
+
+def test_page_loads_offline_and_draws_tiles(session: Session, server: LiveServer,
+                                            output_dir: Path) -> None:
+    _open(session, server)
+    page = session.page
+    assert page.locator("html").get_attribute("lang") == "es"
+    n_comm = page.locator(".leaflet-communities-pane svg path").count()
+    n_conc = page.locator(".leaflet-concessions-pane svg path").count()
+    assert n_comm > 20 and n_conc > 20, (n_comm, n_conc)
+    # the paths carry real geometry, not empty "M0 0" stubs
+    d = page.locator(".leaflet-communities-pane svg path").first.get_attribute("d") or ""
+    assert len(d) > 20
+    assert any("/tiles/communities/" in u for u in session.requests)
+    assert any("/static/vendor/leaflet/leaflet.js" in u for u in session.requests)
+    legend = page.locator("#legend").inner_text()
+    assert "Leyenda" in legend and "Concesiones mineras" in legend and "Crítica" in legend
+    page.screenshot(path=str(output_dir / "map.png"), full_page=True)
+    _assert_clean(session, server)
+
+
+def test_search_opens_panel(session: Session, server: LiveServer) -> None:
+    _open(session, server)
+    page = session.page
+    page.fill("#search-input", "wayra")
+    page.wait_for_selector("#search-results li[data-id]")
+    page.locator("#search-results li[data-id]").first.click()
+    page.wait_for_selector("#panel:not([hidden]) #panel-name")
+    assert page.locator("#panel-name").inner_text() == WAYRA
+    panel = page.locator("#panel").inner_text()
+    assert "Personería jurídica" in panel and "Concesiones superpuestas" in panel
+    assert "014057497" in panel  # its largest overlapping concession
+    assert page.locator("#link-dossier").get_attribute("href") == \
+        "/reports/community/HF-001.html?lang=es"
+    page.wait_for_timeout(1500)  # let the zoomed tiles arrive before the picture
+    page.screenshot(path=str(server_output_dir() / "map-panel.png"))
+    _assert_clean(session, server)
+
+
+def server_output_dir() -> Path:
+    out = Path(__file__).resolve().parents[2] / "test-output"
+    out.mkdir(exist_ok=True)
+    return out
+
+
+def _polygon_point(world: MapWorld, community_id: str) -> tuple[float, float]:
+    with world.engine.connect() as conn:
+        row = conn.execute(sa.text(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(territory) p FROM community"
+            " WHERE id = :id AND valid_to IS NULL) s"), {"id": community_id}).one()
+    return float(row[0]), float(row[1])
+
+
+def test_click_on_community_opens_panel(session: Session, server: LiveServer,
+                                        browser_world: MapWorld) -> None:
+    _open(session, server)
+    page = session.page
+    lon, lat = _polygon_point(browser_world, "HF-001")
+    page.evaluate(f"window.allpa.map.setView([{lat}, {lon}], 13, {{animate: false}})")
+    page.wait_for_timeout(300)
+    page.wait_for_function("document.querySelectorAll("
+                           "'.leaflet-communities-pane svg path').length > 0")
+    page.wait_for_timeout(800)
+    xy = page.evaluate(f"(() => {{ const p = window.allpa.map.latLngToContainerPoint("
+                       f"[{lat}, {lon}]); const r = document.getElementById('map')"
+                       f".getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }})()")
+    page.mouse.click(xy[0], xy[1])
+    page.wait_for_selector("#panel:not([hidden]) #panel-name", timeout=10000)
+    assert page.locator("#panel-name").inner_text() == WAYRA
+    _assert_clean(session, server)
+
+
+def test_injected_name_is_text_not_html(session: Session, server: LiveServer) -> None:
+    _open(session, server)
+    page = session.page
+    page.evaluate(f"window.allpa.selectCommunity('{INJECTION_ID}', true)")
+    page.wait_for_selector("#panel:not([hidden]) #panel-name")
+    assert page.locator("#panel-name").inner_text() == INJECTION
+    assert page.locator("#panel script").count() == 0
+    _assert_clean(session, server)
+
+
+def test_english_legend(session: Session, server: LiveServer) -> None:
+    _open(session, server, "?lang=en")
+    page = session.page
+    assert page.locator("html").get_attribute("lang") == "en"
+    legend = page.locator("#legend").inner_text()
+    assert "Legend" in legend and "Mining concessions" in legend and "Critical" in legend
+    assert "Leyenda" not in legend
+    assert page.get_attribute("#search-input", "placeholder") == "Search community…"
+    page.click("#mode-legal")
+    page.wait_for_function("document.getElementById('legend').innerText"
+                           ".includes('No legal personality')")
+    _assert_clean(session, server)
