@@ -41,6 +41,7 @@ from geo.overlay import PRESSURE_STATES, AnalysisResult
 
 __all__ = [
     "FACTS",
+    "RASTER_FACTS",
     "RULES_DIR",
     "SEVERITIES",
     "Escalation",
@@ -188,6 +189,34 @@ FACTS: dict[str, FactSpec] = {
     "neighbour_ids": FactSpec("list", "their ids"),
     "neighbour_max_id": FactSpec("str", "neighbour with the largest overlap"),
 }
+
+#: Facts from raster layers (DEM, land cover), supplied per community through
+#: ``extra_facts`` by the caller (``layers.raster_analysis``); none when no raster covers
+#: the territory, so rules on them stay silent.
+RASTER_FACTS: dict[str, FactSpec] = {
+    "raster_available": FactSpec(
+        "bool", "a DEM or land-cover raster covers (part of) the territory"
+    ),
+    "raster_sources": FactSpec("list", "rasters used (key, version, SHA-256 prefix)"),
+    "dem_coverage": FactSpec("number", "share (0..1) of the territory with DEM data"),
+    "landcover_coverage": FactSpec("number", "share (0..1) of the territory with land cover"),
+    "territory_min_elevation_m": FactSpec("number", "lowest DEM value in the territory (m)"),
+    "territory_mean_elevation_m": FactSpec("number", "mean DEM value in the territory (m)"),
+    "territory_max_elevation_m": FactSpec("number", "highest DEM value in the territory (m)"),
+    "wetland_ha": FactSpec("number", "wetland (bofedal) in the territory (ha, land cover)"),
+    "glacier_ha": FactSpec("number", "glacier / snow in the territory (ha, land cover)"),
+    "wetland_in_concession_ha": FactSpec(
+        "number", "wetland (bofedal) under the union of non-extinguished concessions (ha)"
+    ),
+    "glacier_in_concession_ha": FactSpec(
+        "number", "glacier / snow under the union of non-extinguished concessions (ha)"
+    ),
+    "wetland_in_concession_codes": FactSpec("list", "concessions holding wetland (bofedal)"),
+    "concession_max_elevation_m": FactSpec(
+        "number", "highest DEM value of the territory under non-extinguished concessions (m)"
+    ),
+}
+FACTS.update(RASTER_FACTS)
 
 
 # ------------------------------------------------------------------ expression language
@@ -929,12 +958,15 @@ def community_facts(
     consultations: Any = None,
     *,
     today: date,
+    extra: Mapping[str, Any] | None = None,
     _consultations: Mapping[str, _Consultation] | None = None,
 ) -> dict[str, Any]:
     """The facts rules see for one community (names and meanings in :data:`FACTS`).
 
     Unknown source values stay None ("no consta"); counts and areas from the analysis are
     0 when nothing overlaps. Extinguished concessions never count as pressure.
+    ``extra`` supplies this community's raster facts (:data:`RASTER_FACTS`; other keys are
+    ignored); missing ones are None.
     """
     get = community_row.get
     cid = str(get("id"))
@@ -1044,6 +1076,11 @@ def community_facts(
         f["neighbour_overlap_total_ha"] = 0.0
         f["neighbour_ids"] = []
     f["neighbour_count"] = len(f["neighbour_ids"])
+
+    # rasters (computed outside geo.overlay; unknown unless supplied)
+    extra = extra or {}
+    for name in RASTER_FACTS:
+        f[name] = _none(extra.get(name))
     return f
 
 
@@ -1129,8 +1166,11 @@ def evaluate(
     today: date,
     lead_days: int | Mapping[str, int] | None = None,
     only_country: bool = True,
+    extra_facts: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Flag]:
     """Evaluate a rule set over communities; returns flags ranked by :func:`rank_flags`.
+
+    ``extra_facts`` maps a community id to its raster facts (see :func:`community_facts`).
 
     ``lead_days`` overrides the file's ``statute_lead_days`` (an int), or the lead of
     given rule ids (a mapping, which also beats a rule's own ``due_lead_days``).
@@ -1151,7 +1191,8 @@ def evaluate(
         country = _as_str(rec.get("country"))
         if only_country and rules.country and country and country.upper() != rules.country:
             continue
-        facts = community_facts(rec, analysis, today=today, _consultations=cindex)
+        extra = extra_facts.get(str(rec.get("id"))) if extra_facts else None
+        facts = community_facts(rec, analysis, today=today, extra=extra, _consultations=cindex)
         for rule in rules.rules:
             if rule.test(facts):
                 flags.append(_flag(rule, rules, facts, lead_days))
@@ -1166,13 +1207,15 @@ def evaluate_all(
     today: date,
     rulesets: Sequence[RuleSet] | None = None,
     lead_days: int | Mapping[str, int] | None = None,
+    extra_facts: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Flag]:
     """Evaluate every country's rules on its own communities (PE and BO by default)."""
     sets = list(rulesets) if rulesets is not None else [load_rules("PE"), load_rules("BO")]
     out: list[Flag] = []
     for rs in sets:
         out.extend(
-            evaluate(rs, communities, analysis, consultations, today=today, lead_days=lead_days)
+            evaluate(rs, communities, analysis, consultations, today=today,
+                     lead_days=lead_days, extra_facts=extra_facts)
         )
     return rank_flags(out)
 

@@ -48,6 +48,8 @@ from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
+from geo.errors import InputError, bilingual
+
 __all__ = [
     "LAND_COVER_CLASSES",
     "LandCoverClass",
@@ -87,14 +89,19 @@ LAND_COVER_CLASSES: dict[int, LandCoverClass] = {
 }
 
 
-class RasterError(ValueError):
-    """A raster Allpa cannot use; ``code`` is stable for API clients and tests."""
+class RasterError(InputError):
+    """A raster Allpa cannot use; ``code`` is stable for API clients and tests.
+
+    An :class:`~geo.errors.InputError` (so the CLI and the API report it like any bad input),
+    hence also a ``ValueError``.
+    """
+
+    code = "invalid_raster"
 
     def __init__(self, code: str, message_es: str, message_en: str) -> None:
-        self.code = code
         self.message_es = message_es
         self.message_en = message_en
-        super().__init__(f"{message_es} / {message_en}")
+        super().__init__(bilingual(message_es, message_en), code=code)
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,11 @@ from sqlalchemy.engine import Connection
 
 from geo import flags as flag_engine
 from geo.overlay import AnalysisResult, analyse
-from layers import communities, concessions, consultations, water
+from layers import communities, concessions, consultations, raster_analysis, water
 from layers.base import read_rows
 from layers.config import Settings
 from layers.derived_tables import analysis_run, community_stat, flag, overlap
+from layers.rasters import raster_layer
 from layers.versioning import copy_rows
 
 TRACKED = {
@@ -76,6 +77,51 @@ def load_inputs(conn: Connection, as_of: dt.date | dt.datetime | None = None) ->
     )
 
 
+def load_selected_inputs(conn: Connection, community_ids: set[str], radius_m: float) -> Inputs:
+    """What an incremental run over ``community_ids`` needs, read with index-backed filters.
+
+    The selected communities and every community whose territory box meets theirs (for
+    neighbour overlaps); concessions meeting their territories' boxes, or a box around a
+    point-only community that contains the degree box :func:`geo.overlay.analyse` searches
+    within ``radius_m``; water meeting their territories' boxes; all consultations. Supersets
+    of what the overlays can touch, so the rows equal those of a full load (the layers keep
+    their key order).
+    """
+    ids = sorted(community_ids)
+    c, sel = communities.community, communities.community.alias("sel")
+    chosen = sa.and_(sel.c.valid_to.is_(None), sel.c.id.in_(ids))
+    dlat = radius_m / 110_574.0 * 1.02
+    dlon = radius_m / (111_319.0 * sa.func.greatest(
+        sa.func.cos(sa.func.radians(sa.func.abs(sa.func.ST_Y(sel.c.location)) + dlat)), 1e-6)) * 1.02
+    reach = sa.case((sel.c.territory.is_(None), sa.func.ST_Expand(sel.c.location, dlon, dlat)),
+                    else_=sel.c.territory)
+
+    def near(geom: Any, column: Any) -> sa.ColumnElement[bool]:
+        return sa.exists().where(chosen, geom.op("&&")(column))
+
+    k, w = concessions.concession, water.water_source
+    return Inputs(
+        communities=read_rows(conn, communities.SPEC,
+                              where=[sa.or_(c.c.id.in_(ids), near(sel.c.territory, c.c.territory))],
+                              geometry_sql=communities.geometry_expression(),
+                              with_lifespan=False),
+        concessions=read_rows(conn, concessions.SPEC, where=[near(reach, k.c.geom)],
+                              with_lifespan=False),
+        water=read_rows(conn, water.SPEC, where=[near(sel.c.territory, w.c.geom)],
+                        with_lifespan=False),
+        consultations=read_rows(conn, consultations.SPEC, with_lifespan=False),
+    )
+
+
+def _current_countries(conn: Connection) -> list[str]:
+    """Countries of the current communities (which rule files apply), as ``_countries``."""
+    c = communities.community
+    found = {str(v).upper() for (v,) in conn.execute(
+        sa.select(c.c.country).where(c.c.valid_to.is_(None), c.c.country.is_not(None))
+        .distinct())}
+    return sorted(found & {"PE", "BO"}) or ["PE"]
+
+
 def _rules_fingerprint(countries: list[str]) -> str:
     digest = hashlib.sha256()
     for country in sorted(countries):
@@ -87,7 +133,7 @@ def _rules_fingerprint(countries: list[str]) -> str:
 def _input_versions(conn: Connection) -> dict[str, int]:
     return {name: int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.c.vid), 0)))
                       .scalar_one())
-            for name, t in TRACKED.items()}
+            for name, t in {**TRACKED, "raster_layer": raster_layer}.items()}
 
 
 def _last_run(conn: Connection) -> dict[str, Any] | None:
@@ -101,7 +147,9 @@ def affected_communities(conn: Connection, since_versions: dict[str, int],
     """Communities whose derived rows may differ from the last run's.
 
     A change is a version inserted after the last run (vid above its recorded maximum) or a
-    version closed after it started; both the old and the new geometry count.
+    version closed after it started; both the old and the new geometry count. Changed
+    communities are returned even when no current version is left (withdrawn), so that
+    their derived rows are closed.
     """
     changed_geoms: list[str] = []
     params: dict[str, Any] = {"since": since}
@@ -119,10 +167,11 @@ def affected_communities(conn: Connection, since_versions: dict[str, int],
             SELECT id FROM community
             WHERE vid > :v_community OR (valid_to IS NOT NULL AND valid_to >= :since)
         )
+        SELECT id FROM changed_communities
+        UNION
         SELECT c.id FROM community c
         WHERE c.valid_to IS NULL AND (
-            c.id IN (SELECT id FROM changed_communities)
-            OR EXISTS (SELECT 1 FROM changed ch WHERE ch.g && c.territory
+            EXISTS (SELECT 1 FROM changed ch WHERE ch.g && c.territory
                        AND ST_Intersects(ch.g, c.territory))
             OR (c.territory IS NULL AND EXISTS (
                 SELECT 1 FROM changed ch
@@ -139,7 +188,8 @@ def _countries(inputs: Inputs) -> list[str]:
 
 
 def evaluate_flags(inputs: Inputs, result: AnalysisResult, *, today: dt.date,
-                   lead_days: int, community_ids: set[str] | None = None
+                   lead_days: int, community_ids: set[str] | None = None,
+                   extra_facts: dict[str, dict[str, Any]] | None = None
                    ) -> list[flag_engine.Flag]:
     """Run each country's rule file over its communities."""
     found: list[flag_engine.Flag] = []
@@ -153,33 +203,87 @@ def evaluate_flags(inputs: Inputs, result: AnalysisResult, *, today: dt.date,
             continue
         rules = flag_engine.load_rules(code)
         found.extend(flag_engine.evaluate(rules, subset, result, inputs.consultations,
-                                          today=today, lead_days=lead_days))
+                                          today=today, lead_days=lead_days,
+                                          extra_facts=extra_facts))
     return flag_engine.rank_flags(found)
 
 
-def _overlap_rows(result: AnalysisResult, run_id: int) -> list[dict[str, Any]]:
+def _nan_to_none(value: Any) -> Any:
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _nan_to_none(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_nan_to_none(v) for v in value]
+    return value
+
+
+def _json_text(value: Any) -> str:
+    """JSON for a JSONB column (NaN becomes null; dates and other objects as text)."""
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, default=str)
+    except ValueError:
+        return json.dumps(_nan_to_none(value), ensure_ascii=False, default=str)
+
+
+def _float_or_none(values: list[Any]) -> list[float | None]:
+    return [None if v is None or v != v else float(v) for v in values]
+
+
+Rows = tuple[list[str], list[tuple[Any, ...]]]
+
+
+def _overlap_rows(result: AnalysisResult, run_id: int) -> Rows:
+    """Overlap rows as COPY-ready tuples (built column-wise: 100,000s of rows at national scale)."""
     frame = result.overlap_rows()
-    rows = []
-    for rec in frame.to_dict("records"):
-        rows.append({
-            "run_id": run_id, "community_id": rec["community_id"],
-            "other_kind": rec["other_kind"], "other_id": str(rec["other_id"]),
-            "intersection_ha": None if pd.isna(rec["intersection_ha"])
-            else float(rec["intersection_ha"]),
-            "share": None if pd.isna(rec["share"]) else float(rec["share"]),
-            "estimate": bool(rec["estimate"]), "details": rec["details"] or {},
-        })
-    return rows
+    memo: dict[tuple[Any, ...], str] = {}
+
+    def details(d: dict[str, Any] | None) -> str:
+        if not d:
+            return "{}"
+        try:
+            key = tuple(d.items())
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = _json_text(d)
+            return text
+        except TypeError:  # unhashable values
+            return _json_text(d)
+
+    columns = ["run_id", "community_id", "other_kind", "other_id", "intersection_ha", "share",
+               "estimate", "details"]
+    n = len(frame)
+    rows = list(zip([run_id] * n, frame["community_id"].astype(str).tolist(),
+                    frame["other_kind"].astype(str).tolist(),
+                    frame["other_id"].astype(str).tolist(),
+                    _float_or_none(frame["intersection_ha"].tolist()),
+                    _float_or_none(frame["share"].tolist()),
+                    [bool(v) for v in frame["estimate"].tolist()],
+                    [details(d) for d in frame["details"].tolist()], strict=True))
+    return columns, rows
 
 
-def _flag_rows(found: list[flag_engine.Flag], run_id: int) -> list[dict[str, Any]]:
-    return [{
-        "run_id": run_id, "community_id": f.community_id, "rule_id": f.rule_id,
-        "severity": f.severity, "rank": rank, "message_es": f.message_es,
-        "message_en": f.message_en, "action_es": f.action_es, "action_en": f.action_en,
-        "legal_ref": f.legal_ref, "evidence": json.loads(json.dumps(f.evidence, default=str)),
-        "due_date": f.due_date,
-    } for rank, f in enumerate(found, start=1)]
+def _flag_rows(found: list[flag_engine.Flag], run_id: int) -> Rows:
+    columns = ["run_id", "community_id", "rule_id", "severity", "rank", "message_es",
+               "message_en", "action_es", "action_en", "legal_ref", "evidence", "due_date"]
+    rows = [(run_id, f.community_id, f.rule_id, f.severity, rank, f.message_es, f.message_en,
+             f.action_es, f.action_en, f.legal_ref, _json_text(f.evidence), f.due_date)
+            for rank, f in enumerate(found, start=1)]
+    return columns, rows
+
+
+def _copy_tuples(conn: Connection, table: sa.Table, data: Rows) -> int:
+    """COPY pre-serialised rows (JSON as text, None as NULL) into ``table``."""
+    columns, rows = data
+    if not rows:
+        return 0
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cols = ", ".join(f'"{c}"' for c in columns)
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
+    return len(rows)
 
 
 def _pressure_rows(result: AnalysisResult, run_id: int) -> list[dict[str, Any]]:
@@ -196,10 +300,31 @@ def _close_current(conn: Connection, ids: set[str] | None) -> None:
     for table in (overlap, flag, community_stat):
         query = sa.update(table).where(table.c.valid_to.is_(None))
         if table is community_stat:
-            query = query.where(table.c.kind == "pressure")
+            query = query.where(table.c.kind.in_(("pressure", *raster_analysis.STAT_KINDS)))
         if ids is not None:
             query = query.where(table.c.community_id.in_(sorted(ids)))
         conn.execute(query.values(valid_to=sa.func.now()))
+
+
+def _rerank_current_flags(conn: Connection) -> None:
+    """Renumber ``rank`` over all current flags as :func:`geo.flags.rank_flags` orders them.
+
+    An incremental run ranks only the flags it recomputed; the stored rank is a global order
+    (severity, due date, share under concessions, community, rule), so it is refreshed in
+    place on the current rows whose position moved (a display order, not a versioned fact).
+    """
+    sev = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(flag_engine.SEVERITIES))
+    conn.execute(sa.text(f"""
+        UPDATE flag f SET rank = r.rn
+        FROM (SELECT id, row_number() OVER (ORDER BY
+                  CASE severity {sev} ELSE -1 END DESC,
+                  due_date ASC NULLS LAST,
+                  CASE WHEN jsonb_typeof(evidence->'share_union') = 'number'
+                       THEN (evidence->>'share_union')::float8 ELSE 0 END DESC,
+                  community_id COLLATE "C", rule_id COLLATE "C") AS rn
+              FROM flag WHERE valid_to IS NULL) r
+        WHERE f.id = r.id AND f.rank <> r.rn
+    """))
 
 
 def run_analysis(conn: Connection, settings: Settings, *, recorded_by: str,
@@ -207,19 +332,21 @@ def run_analysis(conn: Connection, settings: Settings, *, recorded_by: str,
     """Recompute derived layers (incrementally unless ``full``) inside the caller's transaction."""
     started = time.perf_counter()
     today = today or dt.date.today()
-    inputs = load_inputs(conn)
-    countries = _countries(inputs)
+    countries = _current_countries(conn)
     fingerprint = {"rules": _rules_fingerprint(countries), "today": today.isoformat(),
                    "radius_m": settings.point_radius_m,
                    "neighbour_min_ha": settings.neighbour_overlap_min_ha,
-                   "lead_days": settings.statute_lead_days}
+                   "lead_days": settings.statute_lead_days,
+                   "rasters": raster_analysis.raster_versions(conn)}
     last = None if full else _last_run(conn)
     incremental = last is not None and last["settings"] == fingerprint
     selected: set[str] | None = None
     if incremental and last is not None:
         selected = affected_communities(conn, last["input_versions"], last["started_at"],
                                         settings.point_radius_m)
-    versions = _input_versions(conn)
+    versions = _input_versions(conn)  # before reading: a later commit is seen next time
+    inputs = (load_inputs(conn) if selected is None
+              else load_selected_inputs(conn, selected, settings.point_radius_m))
     run_id = int(conn.execute(sa.insert(analysis_run).values(
         mode="incremental" if incremental else "full", recorded_by=recorded_by,
         input_versions=versions, settings=fingerprint).returning(analysis_run.c.id)).scalar_one())
@@ -229,16 +356,17 @@ def run_analysis(conn: Connection, settings: Settings, *, recorded_by: str,
                          inputs.consultations, radius_m=settings.point_radius_m,
                          neighbour_min_ha=settings.neighbour_overlap_min_ha,
                          community_ids=selected)
+        rasters = raster_analysis.compute_raster_stats(conn, inputs.communities,
+                                                       inputs.concessions, selected)
         found = evaluate_flags(inputs, result, today=today, lead_days=settings.statute_lead_days,
-                               community_ids=selected)
+                               community_ids=selected, extra_facts=rasters.facts)
         _close_current(conn, selected)
-        overlap_rows = _overlap_rows(result, run_id)
-        flag_rows = _flag_rows(found, run_id)
-        copy_rows(conn, overlap, overlap_rows, list(overlap_rows[0]) if overlap_rows else [])
-        copy_rows(conn, flag, flag_rows, list(flag_rows[0]) if flag_rows else [])
-        stat_rows = _pressure_rows(result, run_id)
+        n_overlaps = _copy_tuples(conn, overlap, _overlap_rows(result, run_id))
+        n_flags = _copy_tuples(conn, flag, _flag_rows(found, run_id))
+        stat_rows = _pressure_rows(result, run_id) + rasters.stat_rows(run_id)
         copy_rows(conn, community_stat, stat_rows, list(stat_rows[0]) if stat_rows else [])
-        n_overlaps, n_flags = len(overlap_rows), len(flag_rows)
+        if selected is not None:
+            _rerank_current_flags(conn)
     seconds = time.perf_counter() - started
     n_comms = len(inputs.communities) if selected is None else len(selected)
     conn.execute(sa.update(analysis_run).where(analysis_run.c.id == run_id).values(

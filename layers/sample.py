@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from layers.config import PROJECT_ROOT
+from layers.config import PROJECT_ROOT, Settings, load_settings
 from layers.importer import ImportReport, import_file
+from layers.rasters import import_raster
 
 SOURCE = "Muestra FICTICIA de Allpa (geo.samplegen)"
 
@@ -34,11 +35,28 @@ def sample_files(root: Path = PROJECT_ROOT) -> list[SampleFile]:
     ]
 
 
-def load_sample(conn: Connection, *, recorded_by: str, root: Path = PROJECT_ROOT
-                ) -> list[ImportReport]:
-    """Import every sample file in one transaction (the caller's)."""
-    return [
+def sample_rasters(root: Path = PROJECT_ROOT) -> list[tuple[str, Path]]:
+    """The sample rasters (written by ``geo.rastersample``) as (kind, path)."""
+    data = root / "data" / "sample"
+    return [("dem", data / "dem_ficticio.tif"), ("landcover", data / "cobertura_ficticia.tif")]
+
+
+def load_sample(conn: Connection, *, recorded_by: str, root: Path = PROJECT_ROOT,
+                settings: Settings | None = None) -> list[ImportReport]:
+    """Import every sample file in one transaction (the caller's), then the sample rasters.
+
+    Raster pixels are copied under ``settings.var / "rasters"`` (``load_settings()`` when
+    not given).
+    """
+    reports = [
         import_file(conn, f.layer, f.path, recorded_by=recorded_by, source=SOURCE + f" · "
                     f"{f.path.name}", **f.options)
         for f in sample_files(root)
     ]
+    s = settings or load_settings()
+    reports += [
+        import_raster(conn, path, kind=kind, recorded_by=recorded_by, settings=s,
+                      source=f"Muestra FICTICIA de Allpa (geo.rastersample) · {path.name}")
+        for kind, path in sample_rasters(root)
+    ]
+    return reports

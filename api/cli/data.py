@@ -13,6 +13,7 @@ from geo.errors import InputError
 from layers import batches
 from layers.base import history as layer_history
 from layers.importer import ImportReport, import_file
+from layers.rasters import import_raster
 from layers.registry import get_layer
 from layers.sample import load_sample
 
@@ -49,7 +50,7 @@ def _parse_mapping(pairs: list[str]) -> dict[str, str] | None:
 
 def import_cmd(
     layer: Annotated[str, typer.Argument(help="boundaries|communities|concessions|water|"
-                                              "consultations|networks")],
+                                              "consultations|networks|raster")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     crs: Annotated[str | None, typer.Option(help="SRC, p. ej. EPSG:32719")] = None,
     source: Annotated[str | None, typer.Option(help="Fuente / source note")] = None,
@@ -63,22 +64,33 @@ def import_cmd(
     lang: Annotated[str, typer.Option(help="es|en")] = "es",
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Informe en JSON")] = False,
+    kind: Annotated[str | None, typer.Option(help="raster: dem|landcover")] = None,
+    key: Annotated[str | None, typer.Option(help="raster: clave (por defecto, el tipo)")] = None,
 ) -> None:
     """Importa un archivo a una capa (atómico) / import a file into a layer (atomic)."""
     friendly_errors(_import)(layer, file, crs, source, profile, map_, level, encoding, strict,
-                             by, lang, verbose, as_json)
+                             by, lang, verbose, as_json, kind, key)
 
 
 def _import(layer: str, file: Path, crs: str | None, source: str | None, profile: str | None,
             map_: list[str], level: str | None, encoding: str | None, strict: bool,
-            by: str | None, lang: str, verbose: bool, as_json: bool) -> None:
+            by: str | None, lang: str, verbose: bool, as_json: bool,
+            kind: str | None = None, key: str | None = None) -> None:
     s = settings()
     engine = ready_engine(s)
     defaults = {"level": level} if level else None
     with engine.begin() as conn:
-        report = import_file(conn, layer, file, recorded_by=by or s.user, crs=crs,
-                             profile=profile, mapping=_parse_mapping(map_), defaults=defaults,
-                             source=source, encoding=encoding, strict=strict)
+        if layer.lower() in ("raster", "rasters"):
+            if kind is None:
+                raise InputError("Indique --kind dem|landcover para un raster / "
+                                 "pass --kind dem|landcover for a raster")
+            report = import_raster(conn, file, kind=kind, key=key, source=source, crs=crs,
+                                   recorded_by=by or s.user, settings=s)
+        else:
+            report = import_file(conn, layer, file, recorded_by=by or s.user, crs=crs,
+                                 profile=profile, mapping=_parse_mapping(map_),
+                                 defaults=defaults, source=source, encoding=encoding,
+                                 strict=strict)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, default=str, indent=2))
     else:
@@ -94,7 +106,7 @@ def sample_cmd(
     s = settings()
     engine = ready_engine(s)
     with engine.begin() as conn:
-        reports = load_sample(conn, recorded_by=by or s.user)
+        reports = load_sample(conn, recorded_by=by or s.user, settings=s)
     for report in reports:
         _print_report(report, lang, verbose=False)
 
@@ -120,7 +132,9 @@ def history_cmd(
 def batches_cmd(layer: Annotated[str | None, typer.Argument()] = None) -> None:
     """Lotes de importación (procedencia) / import batches (provenance)."""
     with ready_engine().connect() as conn:
-        rows = batches.list_batches(conn, get_layer(layer).name if layer else None)
+        name = None if not layer else "raster" if layer.lower() in ("raster", "rasters") \
+            else get_layer(layer).name
+        rows = batches.list_batches(conn, name)
     for b in rows:
         typer.echo(f"#{b['id']} {b['created_at']:%Y-%m-%d %H:%M} {b['layer']:<13} "
                    f"{b['file_name']} sha256={b['sha256'][:12]} SRC {b['crs_used']} "

@@ -109,6 +109,18 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"georeferenced": False, "nearby_concession_count": 0},
     ),
     "VEC-SUP": ({"neighbour_overlap_ha": 10.5}, {"neighbour_overlap_ha": 10.0}),
+    # raster-fed rules (facts from layers.raster_analysis through extra_facts)
+    "AGUA-BOF": (
+        {"wetland_in_concession_ha": 1.2, "wetland_in_concession_codes": ["010000001"],
+         "wetland_ha": 30.0, "raster_available": True},
+        {"wetland_in_concession_ha": 1.0, "wetland_ha": 30.0, "raster_available": True},
+    ),
+    "AGUA-CAB": (
+        {"concession_max_elevation_m": 4501.0, "glacier_in_concession_ha": 0.0,
+         "territory_max_elevation_m": 5100.0},
+        {"concession_max_elevation_m": 4500.0, "glacier_in_concession_ha": 0.0,
+         "territory_max_elevation_m": 5100.0},
+    ),
 }
 ALIASES = {"AUT-VENC": "JUN-VENC", "AUT-CONS": "JUN-CONS"}
 
@@ -461,3 +473,33 @@ def test_validation_escalation_and_duplicates(tmp_path: Path) -> None:
         load_rules(_write(tmp_path, "[[rule]\n"))
     with pytest.raises(RuleFileError, match="unknown country"):
         load_rules("atlantis")
+
+
+# ------------------------------------------------------------------- raster facts
+
+
+def test_raster_facts_unknown_without_rasters(clean_facts: dict[str, Any]) -> None:
+    from geo.flags import RASTER_FACTS
+
+    assert set(RASTER_FACTS) <= set(FACTS)
+    assert all(clean_facts[name] is None for name in RASTER_FACTS)
+
+
+def test_extra_facts_feed_raster_rules() -> None:
+    comm, res, cons = _scenario()
+    extra = {"C1": {"wetland_in_concession_ha": 7.5, "wetland_in_concession_codes": ["010000001"],
+                    "wetland_ha": 12.0, "glacier_in_concession_ha": 0.0,
+                    "concession_max_elevation_m": 4620.0, "raster_available": True,
+                    "name": "ignored: not a raster fact"}}
+    flags = evaluate(load_rules("PE"), comm, res, cons, today=TODAY, extra_facts=extra)
+    by = {(f.community_id, f.rule_id): f for f in flags}
+    bof = by[("C1", "PE-AGUA-BOF")]
+    assert bof.evidence["wetland_in_concession_ha"] == 7.5
+    assert "7.5 ha de bofedal" in bof.message_es and "010000001" in bof.message_en
+    assert bof.due_date == date(2025, 9, 1) - timedelta(days=120)
+    assert "4620 m" in by[("C1", "PE-AGUA-CAB")].message_es
+    assert "Comunidad Campesina Uno" in bof.message_es
+    # no raster facts: silent
+    assert not any(k[1].startswith("PE-AGUA") for k in by if k[0] != "C1")
+    plain = evaluate(load_rules("PE"), comm, res, cons, today=TODAY)
+    assert not any(f.rule_id.startswith("PE-AGUA") for f in plain)
