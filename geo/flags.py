@@ -24,6 +24,7 @@ unknown fact names, literal types and enum values, template placeholders), raisi
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 import string
@@ -572,7 +573,9 @@ class _Shown:
             return str(v)
 
 
-def _template_fields(text: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def _template_fields(text: str) -> tuple[str, ...]:
+    """Placeholder names of a message template (parsed once per template text)."""
     names: list[str] = []
     for _lit_text, name, _spec, conv in _FORMATTER.parse(text):
         if name is None:
@@ -580,7 +583,7 @@ def _template_fields(text: str) -> list[str]:
         if not name.isidentifier() or conv is not None:
             raise _ConditionError(f"placeholder {{{name}}} must be a plain fact name")
         names.append(name)
-    return names
+    return tuple(names)
 
 
 def _render(text: str, facts: Facts, lang: str) -> str:

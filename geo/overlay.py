@@ -305,13 +305,18 @@ def _overlapping_concession_pairs(concs: _Concessions, candidates: IntArray) -> 
         return none
     sub = concs.geoms[candidates]
     tree = shapely.STRtree(sub)
-    q = tree.query(sub, predicate="intersects")
+    q = tree.query(sub)  # boxes only: one DE-9IM test per pair below, not intersects + touches
     m = q[0] < q[1]
     i, j = q[0][m], q[1][m]
     if len(i) == 0:
         return none
-    touching = _threaded(shapely.touches, sub[i], sub[j]).astype(bool)
-    return np.stack([candidates[i[~touching]], candidates[j[~touching]]], axis=1).astype(np.intp)
+    inner = _threaded(_interiors_intersect, sub[i], sub[j]).astype(bool)
+    return np.stack([candidates[i[inner]], candidates[j[inner]]], axis=1).astype(np.intp)
+
+
+def _interiors_intersect(a: GeometryArray, b: GeometryArray) -> npt.NDArray[np.bool_]:
+    """Element-wise: the interiors of ``a`` and ``b`` share a point (DE-9IM ``T********``)."""
+    return np.asarray(shapely.relate_pattern(a, b, "T********"), dtype=bool)
 
 
 def _overlap_edges(groups: IntArray, members: IntArray, overlapping: IntArray) -> IntArray:
@@ -925,10 +930,12 @@ class AnalysisResult:
         """
         if table not in self._records:
             grouped: dict[str, list[dict[str, Any]]] = {}
-            for rec in self.tables()[table].to_dict("records"):
-                grouped.setdefault(str(rec["community_id"]), []).append(
-                    {str(k): v for k, v in rec.items()}
-                )
+            df = self.tables()[table]
+            names = [str(k) for k in df.columns]
+            # column-wise .tolist() gives the Python scalars to_dict("records") gives, faster
+            for values in zip(*(df[k].tolist() for k in df.columns), strict=True):
+                rec = dict(zip(names, values, strict=True))
+                grouped.setdefault(str(rec["community_id"]), []).append(rec)
             self._records[table] = grouped
         return self._records[table].get(str(community_id), [])
 
