@@ -84,7 +84,7 @@ def _prepare_dirs(settings: Settings) -> None:
 def is_running(settings: Settings) -> bool:
     try:
         with psycopg.connect(
-            host="127.0.0.1", port=settings.db_port, user="postgres", dbname="postgres",
+            host="127.0.0.1", port=settings.port, user="postgres", dbname="postgres",
             connect_timeout=2,
         ):
             return True
@@ -107,7 +107,6 @@ def init(settings: Settings) -> bool:
     with (settings.pgdata / "postgresql.conf").open("a") as conf:
         conf.write(
             "\n# Allpa private cluster\n"
-            f"port = {settings.db_port}\n"
             "listen_addresses = '127.0.0.1'\n"
             f"unix_socket_directories = '{settings.socket_dir}'\n"
             "max_connections = 100\nshared_buffers = 256MB\nwork_mem = 32MB\n"
@@ -116,14 +115,27 @@ def init(settings: Settings) -> bool:
     return True
 
 
+def _check_owner(settings: Settings) -> None:
+    """The server on our port must be our cluster, never someone else's (e.g. another clone)."""
+    with psycopg.connect(settings_admin_dsn(settings), connect_timeout=2) as conn:
+        row = conn.execute("SHOW data_directory").fetchone()
+    running_dir = Path(str(row[0])).resolve() if row else None
+    if running_dir != settings.pgdata.resolve():
+        raise ClusterError(
+            f"El puerto {settings.port} lo usa otro clúster ({running_dir}), no el de este "
+            f"proyecto ({settings.pgdata}). Deténgalo o use otro puerto con ALLPA_DB_PORT / "
+            f"port {settings.port} is used by another cluster ({running_dir}); stop it or "
+            f"set ALLPA_DB_PORT"
+        )
+
+
 def start(settings: Settings) -> None:
     if is_running(settings):
+        _check_owner(settings)
         return
-    if (settings.pgdata / "postmaster.pid").exists():
-        # Stale pid file from a killed machine: pg_ctl handles it, but say what we do.
-        pass
     _run(
-        [str(pg_bindir() / "pg_ctl"), "-D", str(settings.pgdata), "-l",
+        [str(pg_bindir() / "pg_ctl"), "-D", str(settings.pgdata), "-o", f"-p {settings.port}",
+         "-l",
          str(settings.var / "log" / "postgresql.log"), "-w", "-t", "60", "start"],
         "pg_ctl start",
     )
@@ -131,7 +143,7 @@ def start(settings: Settings) -> None:
         if is_running(settings):
             return
         time.sleep(0.2)
-    raise ClusterError(f"PostgreSQL no responde en el puerto {settings.db_port} / not answering")
+    raise ClusterError(f"PostgreSQL no responde en el puerto {settings.port} / not answering")
 
 
 def stop(settings: Settings) -> None:
@@ -166,7 +178,7 @@ def settings_admin_dsn(settings: Settings, dbname: str = "postgres") -> str:
     if settings.database_url:
         url = settings.url(dbname).replace("postgresql+psycopg://", "postgresql://")
         return url
-    return f"host=127.0.0.1 port={settings.db_port} user=postgres dbname={dbname}"
+    return f"host=127.0.0.1 port={settings.port} user=postgres dbname={dbname}"
 
 
 def status(settings: Settings) -> ClusterStatus:
@@ -182,7 +194,7 @@ def status(settings: Settings) -> ClusterStatus:
     return ClusterStatus(
         initialised=(settings.pgdata / "PG_VERSION").exists(),
         running=running,
-        port=settings.db_port,
+        port=settings.port,
         pgdata=settings.pgdata,
         postgis=postgis,
     )

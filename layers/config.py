@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,7 +18,7 @@ class Settings(BaseSettings):
     home: Path = PROJECT_ROOT
     var_dir: Path | None = None
     database_url: str | None = None
-    db_port: int = 54329
+    db_port: int | None = None
     db_name: str = "allpa"
     user: str = "allpa-cli"
     statute_lead_days: int = 120
@@ -32,6 +33,15 @@ class Settings(BaseSettings):
     def var(self) -> Path:
         """Where the private cluster, rasters and logs live (``var/`` by default)."""
         return (self.var_dir or self.home / "var").resolve()
+
+    @property
+    def port(self) -> int:
+        """``ALLPA_DB_PORT``, else a port derived from the data directory (54300-54899), so
+        two clones on one machine never share, or trip over, each other's cluster."""
+        if self.db_port is not None:
+            return self.db_port
+        digest = hashlib.sha256(str(self.pgdata).encode("utf-8")).hexdigest()
+        return 54300 + int(digest, 16) % 600
 
     @property
     def pgdata(self) -> Path:
@@ -49,7 +59,7 @@ class Settings(BaseSettings):
             base, _, _ = self.database_url.rpartition("/")
             return f"{base}/{db_name}"
         name = db_name or self.db_name
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.db_port}/{name}"
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
 
 
 def load_settings(**overrides: object) -> Settings:
