@@ -47,7 +47,8 @@ def advocacy_input(data: maps.MapData, lang: str) -> AdvocacyInput:
         title=data.title, subtitle=_subtitle(data, lang), communities=data.communities,
         concessions=data.concessions, water=data.water, consultations=data.consultations,
         boundaries=data.boundaries, flags=data.flags, pressure=data.pressure,
-        sources=data.sources, generated_at=data.generated_at, public=data.public)
+        sources=data.sources, generated_at=data.generated_at, public=data.public,
+        landcover_path=data.landcover_path)
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ class MapData:
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     sources: list[str] = field(default_factory=list)
     dem_path: str | None = None
+    landcover_path: str | None = None
     public: bool = True
 
 
@@ -144,11 +145,11 @@ def _batch_ids(conn: Connection, table: sa.Table, key: str, keys: list[str]) -> 
     return {int(r[0]) for r in rows}
 
 
-def _dem_path(conn: Connection) -> str | None:
+def _raster_path(conn: Connection, kind: str = "dem") -> str | None:
     from layers.rasters import current_raster
 
     try:
-        row = current_raster(conn, "dem")
+        row = current_raster(conn, kind)
     except sa.exc.SQLAlchemyError:
         return None
     return str(row["file_path"]) if row else None
@@ -192,7 +193,8 @@ def map_data(conn: Connection, viewer: Viewer, *, network: str | None = None,
     return MapData(kind=kind, key=key, title=title, communities=comms, concessions=conc,
                    water=wat, consultations=cons, boundaries=bnd, flags=dict(flags_by),
                    overlaps=overlaps_by, pressure=_pressure(conn, ids),
-                   sources=_sources(conn, batch_ids), dem_path=_dem_path(conn),
+                   sources=_sources(conn, batch_ids), dem_path=_raster_path(conn, "dem"),
+                   landcover_path=_raster_path(conn, "landcover"),
                    public=not viewer.principal.sees_network)
 
 

@@ -66,6 +66,7 @@ class AdvocacyInput:
     generated_at: dt.datetime
     public: bool = True
     subtitle: str | None = None
+    landcover_path: str | None = None
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
@@ -214,6 +215,27 @@ def _inline(page: str, assets: Assets) -> str:
     return page.replace("<head>", "<head>\n" + inline, 1)
 
 
+def _add_landcover(m: folium.Map, inp: AdvocacyInput, comms: gpd.GeoDataFrame,
+                   lang: str) -> None:
+    """Optional land-cover overlay (off by default), embedded as a PNG: still offline."""
+    if not inp.landcover_path or comms.empty:
+        return
+    from geo.raster import RasterError
+    from geo.terrain import landcover_rgba
+
+    x0, y0, x1, y1 = comms.total_bounds
+    pad = max(x1 - x0, y1 - y0) * 0.05
+    try:
+        rgba, ext = landcover_rgba(inp.landcover_path, (x0 - pad, y0 - pad, x1 + pad, y1 + pad),
+                                   max_size=512)
+    except (RasterError, OSError):
+        return
+    folium.raster_layers.ImageOverlay(
+        image=rgba, bounds=ext.folium_bounds(), opacity=0.6, show=False,
+        name=L.t(lang, "layer_landcover"), interactive=False,
+    ).add_to(m)
+
+
 def render_advocacy_map(inp: AdvocacyInput, assets: Assets, *, lang: str = "es",
                         tolerance: float = DEFAULT_TOLERANCE_DEG) -> str:
     """The standalone HTML of one network / community map."""
@@ -285,6 +307,7 @@ def render_advocacy_map(inp: AdvocacyInput, assets: Assets, *, lang: str = "es",
                                   water_style), points=True)
     for g in (g_bnd, g_cons, g_conc, g_comm, g_water):
         g.add_to(m)
+    _add_landcover(m, inp, comms, lang)
     folium.LayerControl(collapsed=False).add_to(m)
 
     date = inp.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%d")

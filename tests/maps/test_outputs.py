@@ -74,6 +74,8 @@ def test_network_map_public_is_small_offline_escaped_and_filtered(map_world: Map
     assert RESTRICTED_NAME not in page and RESTRICTED_ID not in page
     assert RESTRICTED_SPRING not in page
     assert "Leyenda" in page and "Fecha" in page and "Fuentes" in page
+    # land-cover overlay from the sample raster, embedded as a PNG (offline), off by default
+    assert "Cobertura del suelo (raster)" in page and "data:image/png;base64," in page
 
 
 def test_network_map_by_name_and_editor_version(map_world: MapWorld) -> None:
