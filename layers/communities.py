@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from geoalchemy2 import Geometry
 
 from layers.base import LayerSpec, Rows, frame_rows
-from layers.db import SRID, current_key_index, lifespan_columns, metadata
+from layers.db import SRID, closed_index, current_key_index, lifespan_columns, metadata
 
 community = sa.Table(
     "community", metadata,
@@ -42,6 +42,7 @@ community = sa.Table(
     sa.Column("territory", Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True)),
     sa.Column("location", Geometry("POINT", srid=SRID, spatial_index=True), nullable=False),
     current_key_index("community", "id"),
+    closed_index("community"),
 )
 
 ATTRIBUTES = [

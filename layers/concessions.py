@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from geoalchemy2 import Geometry
 
 from layers.base import LayerSpec, Rows, frame_rows
-from layers.db import SRID, current_key_index, lifespan_columns, metadata
+from layers.db import SRID, closed_index, current_key_index, lifespan_columns, metadata
 
 concession = sa.Table(
     "concession", metadata,
@@ -24,6 +24,7 @@ concession = sa.Table(
     sa.Column("datum", sa.Text),
     sa.Column("geom", Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False),
     current_key_index("concession", "code"),
+    closed_index("concession"),
 )
 
 COLUMNS = ["code", "name", "holder", "state", "state_raw", "substance", "filed_on",

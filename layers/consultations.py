@@ -8,7 +8,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from layers.base import LayerSpec, Rows, frame_rows
-from layers.db import SRID, current_key_index, lifespan_columns, metadata
+from layers.db import SRID, closed_index, current_key_index, lifespan_columns, metadata
 
 consultation = sa.Table(
     "consultation", metadata,
@@ -24,6 +24,7 @@ consultation = sa.Table(
     sa.Column("end_date", sa.Date),
     sa.Column("geom", Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False),
     current_key_index("consultation", "id"),
+    closed_index("consultation"),
 )
 
 COLUMNS = ["id", "name", "measure", "promoter", "concession_codes", "stage", "start_date",

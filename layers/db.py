@@ -46,6 +46,15 @@ def current_key_index(table_name: str, key: str) -> sa.Index:
     )
 
 
+def closed_index(table_name: str) -> sa.Index:
+    """Closed versions by closing time: what ``layers.analysis`` scans for changes since its
+    last run (partial, so the current rows, the vast majority, cost nothing)."""
+    return sa.Index(
+        f"ix_{table_name}_closed", "valid_to",
+        postgresql_where=sa.text("valid_to IS NOT NULL"),
+    )
+
+
 def make_engine(settings: Settings, db_name: str | None = None) -> Engine:
     return sa.create_engine(settings.url(db_name), pool_pre_ping=True, future=True)
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from geoalchemy2 import Geometry
 
 from layers.base import LayerSpec, Rows, frame_rows
-from layers.db import SRID, current_key_index, lifespan_columns, metadata
+from layers.db import SRID, closed_index, current_key_index, lifespan_columns, metadata
 
 water_source = sa.Table(
     "water_source", metadata,
@@ -19,6 +19,7 @@ water_source = sa.Table(
     sa.Column("sensitivity", sa.Text, nullable=False, server_default="public"),
     sa.Column("geom", Geometry("GEOMETRY", srid=SRID, spatial_index=True), nullable=False),
     current_key_index("water_source", "id"),
+    closed_index("water_source"),
 )
 
 COLUMNS = ["id", "name", "kind", "use", "sensitivity", "geom"]
