@@ -6,7 +6,6 @@ each test runs inside a transaction that is rolled back.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +13,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from layers import cluster, migrate
 from layers.config import Settings, load_settings
-from layers.db import make_engine
+from tests.dbutil import fresh_database
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -34,37 +32,17 @@ def settings() -> Settings:
     return load_settings()
 
 
-def _fresh_database(settings: Settings, suffix: str) -> Iterator[Engine]:
-    name = f"allpa_test_{os.getpid()}_{suffix}"
-    try:
-        cluster.up(settings)
-        cluster.drop_database(settings, name)
-        cluster.ensure_database(settings, name)
-    except Exception as exc:  # the suite must fail, not skip, without PostGIS
-        pytest.fail(f"PostGIS is required for the tests and could not be started: {exc}")
-    engine = make_engine(settings, name)
-    migrate.upgrade(engine)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        cluster.drop_database(settings, name)
-
-
 @pytest.fixture(scope="session")
 def empty_engine(settings: Settings) -> Iterator[Engine]:
     """A database with the schema and no data."""
-    yield from _fresh_database(settings, "empty")
+    with fresh_database(settings, "empty") as engine:
+        yield engine
 
 
 @pytest.fixture(scope="session")
 def sample_engine(settings: Settings) -> Iterator[Engine]:
     """A database with the bundled sample loaded (committed once per run)."""
-    from layers.sample import load_sample
-
-    for engine in _fresh_database(settings, "sample"):
-        with engine.begin() as conn:
-            load_sample(conn, recorded_by="pytest")
+    with fresh_database(settings, "sample", sample=True) as engine:
         yield engine
 
 

@@ -7,7 +7,6 @@ public outputs). Analysis runs once and is committed; the database is dropped at
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -20,12 +19,11 @@ import uvicorn
 from shapely.geometry import MultiPolygon, Point, box
 from sqlalchemy.engine import Engine
 
-from layers import cluster, communities, migrate, networks, water
+from layers import communities, networks, water
 from layers.analysis import run_analysis
 from layers.config import Settings, load_settings
-from layers.db import make_engine
-from layers.sample import load_sample
 from layers.versioning import write_snapshot
+from tests.dbutil import fresh_database
 
 INJECTION = "<script>alert(1)</script>"
 INJECTION_ID = "ZZ-INYECCION"
@@ -76,27 +74,13 @@ def _add_records(engine: Engine) -> None:
 
 
 def map_world_fixture(settings: Settings, suffix: str) -> Iterator[MapWorld]:
-    name = f"allpa_test_{os.getpid()}_{suffix}"
-    try:
-        cluster.up(settings)
-        cluster.drop_database(settings, name)
-        cluster.ensure_database(settings, name)
-    except Exception as exc:  # fail, never skip, without PostGIS
-        pytest.fail(f"PostGIS is required for the map tests: {exc}")
-    engine = make_engine(settings, name)
-    migrate.upgrade(engine)
-    with engine.begin() as conn:
-        load_sample(conn, recorded_by="pytest")
-    _add_records(engine)
-    url = engine.url.render_as_string(hide_password=False)
-    world_settings = load_settings(database_url=url)
-    with engine.begin() as conn:
-        run_analysis(conn, world_settings, recorded_by="pytest", full=True)
-    try:
+    with fresh_database(settings, suffix, sample=True) as engine:
+        _add_records(engine)
+        url = engine.url.render_as_string(hide_password=False)
+        world_settings = load_settings(database_url=url)
+        with engine.begin() as conn:
+            run_analysis(conn, world_settings, recorded_by="pytest", full=True)
         yield MapWorld(engine=engine, settings=world_settings, db_url=url)
-    finally:
-        engine.dispose()
-        cluster.drop_database(settings, name)
 
 
 def free_port() -> int:

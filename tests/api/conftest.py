@@ -8,7 +8,6 @@ shared ``sample_engine`` one; it is created and dropped like the conftest's fixt
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,11 +18,10 @@ from shapely.geometry import MultiPolygon, Point, box
 from sqlalchemy.engine import Connection, Engine
 
 from api.app import create_app
-from layers import cluster, communities, derived_tables, migrate, networks, users, water
+from layers import communities, derived_tables, networks, users, water
 from layers.config import Settings, load_settings
-from layers.db import make_engine
-from layers.sample import load_sample
 from layers.versioning import write_snapshot
+from tests.dbutil import fresh_database
 
 ROLES = ("public", "network", "editor", "admin")
 
@@ -101,17 +99,12 @@ def add_fixtures(conn: Connection) -> None:
 
 @pytest.fixture(scope="session")
 def api_world(settings: Settings) -> Iterator[ApiWorld]:
-    name = f"allpa_test_{os.getpid()}_api"
-    try:
-        cluster.up(settings)
-        cluster.drop_database(settings, name)
-        cluster.ensure_database(settings, name)
-    except Exception as exc:  # fail, never skip, without PostGIS
-        pytest.fail(f"PostGIS is required for the API tests: {exc}")
-    engine = make_engine(settings, name)
-    migrate.upgrade(engine)
+    with fresh_database(settings, "api", sample=True) as engine:
+        yield from _api_world(engine)
+
+
+def _api_world(engine: Engine) -> Iterator[ApiWorld]:
     with engine.begin() as conn:
-        load_sample(conn, recorded_by="pytest")
         add_fixtures(conn)
         tokens: dict[str, str | None] = {
             "public": None,
@@ -120,12 +113,8 @@ def api_world(settings: Settings) -> Iterator[ApiWorld]:
             "admin": users.issue_token(conn, "admin"),
         }
     url = engine.url.render_as_string(hide_password=False)
-    try:
-        yield ApiWorld(engine=engine, settings=load_settings(database_url=url), url=url,
-                       tokens=tokens)
-    finally:
-        engine.dispose()
-        cluster.drop_database(settings, name)
+    yield ApiWorld(engine=engine, settings=load_settings(database_url=url), url=url,
+                   tokens=tokens)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,6 @@ from sqlalchemy.engine import Connection, Engine
 from typer.testing import CliRunner
 
 from geo.overlay import analyse
-from layers import cluster, migrate
 from layers.analysis import (
     RunSummary,
     _copy_float,
@@ -40,11 +38,11 @@ from layers.analysis import (
 )
 from layers.communities import ATTRIBUTES, community
 from layers.config import PROJECT_ROOT, Settings
-from layers.db import make_engine
 from layers.derived_tables import overlap
 from layers.importer import import_file
-from layers.sample import SOURCE, load_sample
+from layers.sample import SOURCE
 from layers.versioning import close_versions, write_snapshot
+from tests.dbutil import fresh_database
 
 TODAY = dt.date(2026, 11, 23)
 #: Global rank of current flags as geo.flags.rank_flags orders them (severity, due date,
@@ -293,25 +291,10 @@ def _current_derived(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
                 for name, sql in _DERIVED_SQL.items()}
 
 
-def _scratch_engine(settings: Settings, suffix: str) -> Iterator[Engine]:
-    """A fresh migrated database with the sample committed, dropped afterwards."""
-    name = f"allpa_test_{os.getpid()}_{suffix}"
-    cluster.drop_database(settings, name)
-    cluster.ensure_database(settings, name)
-    engine = make_engine(settings, name)
-    try:
-        migrate.upgrade(engine)
-        with engine.begin() as conn:
-            load_sample(conn, recorded_by="pytest")
-        yield engine
-    finally:
-        engine.dispose()
-        cluster.drop_database(settings, name)
-
-
 @pytest.fixture
 def scratch_engine(settings: Settings) -> Iterator[Engine]:
-    yield from _scratch_engine(settings, "incremental")
+    with fresh_database(settings, "incremental", sample=True) as engine:
+        yield engine
 
 
 def _modified_concessions(engine: Engine, path: Path) -> dict[str, Any]:
@@ -447,7 +430,7 @@ def test_incremental_equals_full_after_real_imports_and_edits(
 @pytest.fixture(scope="module")
 def flags_db(settings: Settings) -> Iterator[str]:
     """URL of a database with the sample loaded and analysed (committed) for the CLI."""
-    for engine in _scratch_engine(settings, "cli_flags"):
+    with fresh_database(settings, "cli_flags", sample=True) as engine:
         with engine.begin() as conn:
             _analyse(conn, settings)
         yield engine.url.render_as_string(hide_password=False)

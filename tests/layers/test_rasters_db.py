@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,12 +27,11 @@ from typer.testing import CliRunner
 from geo.errors import InputError
 from geo.raster import RasterError
 from geo.terrain import hillshade_image, landcover_rgba
-from layers import cluster, migrate
 from layers.analysis import run_analysis
 from layers.config import Settings, load_settings
-from layers.db import make_engine
 from layers.importer import import_file
 from layers.rasters import current_raster, get_raster, import_raster
+from tests.dbutil import fresh_database
 
 TODAY = dt.date(2026, 11, 23)
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -396,16 +394,8 @@ def test_new_raster_triggers_full_recompute(conn: Connection,
 @pytest.fixture(scope="module")
 def cli_db(settings: Settings) -> Iterator[Engine]:
     """An empty database of its own: the CLI commits."""
-    name = f"allpa_test_{os.getpid()}_rasters_cli"
-    cluster.drop_database(settings, name)
-    cluster.ensure_database(settings, name)
-    engine = make_engine(settings, name)
-    try:
-        migrate.upgrade(engine)
+    with fresh_database(settings, "rasters_cli") as engine:
         yield engine
-    finally:
-        engine.dispose()
-        cluster.drop_database(settings, name)
 
 
 def _cli(engine: Engine, var: Path, *args: str) -> Any:
