@@ -12,7 +12,7 @@ import decimal
 import json
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,6 +199,18 @@ def get_collection(name: str, *, geometry: bool = False) -> Collection:
             f"Capa desconocida '{name}'; use una de: {names} / unknown layer '{name}'; "
             f"use one of: {names}")
     return coll
+
+
+def collection_among(name: str, allowed: Iterable[str], what_es: str, what_en: str
+                     ) -> Collection:
+    """A geometry collection that one interface (OGC, tiles) publishes, or a clear 404."""
+    allowed = list(allowed)
+    if name not in allowed:
+        names = ", ".join(allowed)
+        raise UnknownCollectionError(
+            f"{what_es} desconocida '{name}'; use una de: {names} / unknown {what_en} "
+            f"'{name}'; use one of: {names}")
+    return get_collection(name, geometry=True)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from sqlalchemy.engine import Connection
 
 from api import mapping
 from api.dependencies import ConnDep, LangDep, ViewerDep
 from api.mapping import Rendered
+from layers.queries import Viewer
 
 router = APIRouter(tags=["mapas y expedientes / maps and dossiers"])
 
@@ -29,26 +31,29 @@ def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:80] or "mapa"
 
 
+def _map(conn: Connection, viewer: Viewer, ext: str, lang: str, paper: str, filename: str,
+         **target: str) -> Response:
+    """HTML is the offline advocacy map; png/pdf the print map. ``target``: network or
+    community."""
+    if ext == "html":
+        out = mapping.advocacy_map(conn, viewer, lang=lang, **target)
+    else:
+        out = mapping.print_map(conn, viewer, lang=lang, fmt=ext, paper=paper, **target)
+    return _response(out, f"{filename}.{ext}")
+
+
 @router.get("/maps/network/{network_id}.{ext}", summary="Mapa de una red / network map")
 def network_map(network_id: str, ext: Literal["html", "png", "pdf"], conn: ConnDep,
                 viewer: ViewerDep, lang: LangDep, paper: PaperDep = "A4") -> Response:
-    if ext == "html":
-        out = mapping.advocacy_map(conn, viewer, network=network_id, lang=lang)
-    else:
-        out = mapping.print_map(conn, viewer, network=network_id, lang=lang, fmt=ext,
-                                paper=paper)
-    return _response(out, f"red-{_safe(network_id)}.{ext}")
+    return _map(conn, viewer, ext, lang, paper, f"red-{_safe(network_id)}",
+                network=network_id)
 
 
 @router.get("/maps/community/{community_id}.{ext}", summary="Mapa de una comunidad")
 def community_map(community_id: str, ext: Literal["html", "png", "pdf"], conn: ConnDep,
                   viewer: ViewerDep, lang: LangDep, paper: PaperDep = "A4") -> Response:
-    if ext == "html":
-        out = mapping.advocacy_map(conn, viewer, community=community_id, lang=lang)
-    else:
-        out = mapping.print_map(conn, viewer, community=community_id, lang=lang, fmt=ext,
-                                paper=paper)
-    return _response(out, f"comunidad-{_safe(community_id)}.{ext}")
+    return _map(conn, viewer, ext, lang, paper, f"comunidad-{_safe(community_id)}",
+                community=community_id)
 
 
 @router.get("/reports/community/{community_id}.{ext}",

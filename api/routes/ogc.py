@@ -16,7 +16,7 @@ from api.dependencies import AsOfDep, BBoxDep, ConnDep, LangDep, ViewerDep
 from api.errors import ParameterError
 from api.responses import GEOJSON, GeoJSONResponse, geojson_feature
 from layers import queries
-from layers.queries import COLLECTIONS, Collection, Filters, get_collection
+from layers.queries import COLLECTIONS, Collection, Filters
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
 
@@ -45,12 +45,7 @@ def _url(request: Request, name: str, **params: str) -> str:
 
 
 def _ogc_collection(name: str) -> Collection:
-    if name not in OGC_COLLECTIONS:
-        names = ", ".join(OGC_COLLECTIONS)
-        raise queries.UnknownCollectionError(
-            f"Colección desconocida '{name}'; use una de: {names} / unknown collection "
-            f"'{name}'; use one of: {names}")
-    return get_collection(name, geometry=True)
+    return queries.collection_among(name, OGC_COLLECTIONS, "Colección", "collection")
 
 
 @router.get("", summary="Página de inicio / landing page")

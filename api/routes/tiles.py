@@ -16,7 +16,6 @@ from api.dependencies import ConnDep, EngineDep, TileDep, ViewerDep
 from api.responses import MVT, MVTResponse
 from api.state import VersionCache
 from layers import queries, tiles
-from layers.queries import get_collection
 from layers.visibility import level_tag
 
 router = APIRouter(prefix="/tiles", tags=["teselas / tiles"])
@@ -26,12 +25,7 @@ MAX_AGE = 60
 
 
 def _tile_layer(name: str) -> queries.Collection:
-    if name not in TILE_LAYERS:
-        names = ", ".join(TILE_LAYERS)
-        raise queries.UnknownCollectionError(
-            f"Capa de teselas desconocida '{name}'; use una de: {names} / unknown tile layer "
-            f"'{name}'; use one of: {names}")
-    return get_collection(name, geometry=True)
+    return queries.collection_among(name, TILE_LAYERS, "Capa de teselas", "tile layer")
 
 
 def _etag(*parts: object) -> str:
