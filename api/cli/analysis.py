@@ -12,8 +12,6 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.context import friendly_errors, ready_engine, settings
-from layers.analysis import run_analysis
-from layers.flag_queries import SEVERITY_ES, FlagFilter, current_flags
 
 
 @friendly_errors
@@ -23,6 +21,8 @@ def analyze_cmd(
     by: Annotated[str | None, typer.Option(help="Quién registra")] = None,
 ) -> None:
     """Calcula superposiciones y alertas / compute overlaps and flags."""
+    from layers.analysis import run_analysis
+
     s = settings()
     engine = ready_engine(s)
     day = dt.date.fromisoformat(today) if today else None
@@ -34,6 +34,8 @@ def analyze_cmd(
 
 
 def _table(rows: list[dict[str, Any]], lang: str) -> str:
+    from layers.flag_queries import SEVERITY_ES
+
     head = (["#", "Comunidad", "Distrito", "Severidad", "Regla", "Acción", "Plazo"]
             if lang == "es" else
             ["#", "Community", "District", "Severity", "Rule", "Action", "Due"])
@@ -71,6 +73,8 @@ def flags_cmd(
     severity: Annotated[str | None, typer.Option(help="Severidad mínima")] = None,
 ) -> None:
     """Alertas priorizadas / ranked flags with reasons and actions."""
+    from layers.flag_queries import FlagFilter, current_flags
+
     with ready_engine().connect() as conn:
         rows = current_flags(conn, FlagFilter(network=network, district=district,
                                               min_severity=severity))

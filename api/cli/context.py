@@ -1,30 +1,40 @@
-"""Shared CLI plumbing: settings, engine, language, errors printed in Spanish first."""
+"""Shared CLI plumbing: settings, engine, language, errors printed in Spanish first.
+
+Every ``allpa`` command imports its heavy libraries (SQLAlchemy, Alembic, geopandas…) inside
+the function that needs them, so ``allpa --help`` and a mistyped option answer at once.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
-from sqlalchemy.engine import Engine
 
 from geo.errors import AllpaError
-from layers import cluster, migrate
-from layers.config import Settings, load_settings
-from layers.db import make_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from layers.config import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def settings() -> Settings:
+    from layers.config import load_settings
+
     return load_settings()
 
 
 def ready_engine(s: Settings | None = None) -> Engine:
     """Start the private cluster if needed and bring the schema up to date."""
+    from layers import cluster, migrate
+    from layers.db import make_engine
+
     s = s or settings()
     cluster.up(s)
     engine = make_engine(s)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from api.cli.context import friendly_errors, ready_engine, settings
 from geo.errors import InputError
-from layers import batches
-from layers.base import history as layer_history
-from layers.importer import ImportReport, import_file
-from layers.rasters import import_raster
-from layers.registry import get_layer
-from layers.sample import load_sample
+
+if TYPE_CHECKING:
+    from layers.importer import ImportReport
 
 
 def _print_report(report: ImportReport, lang: str, verbose: bool) -> None:
@@ -76,6 +73,9 @@ def _import(layer: str, file: Path, crs: str | None, source: str | None, profile
             map_: list[str], level: str | None, encoding: str | None, strict: bool,
             by: str | None, lang: str, verbose: bool, as_json: bool,
             kind: str | None = None, key: str | None = None) -> None:
+    from layers.importer import import_file
+    from layers.rasters import import_raster
+
     s = settings()
     engine = ready_engine(s)
     defaults = {"level": level} if level else None
@@ -103,6 +103,8 @@ def sample_cmd(
     lang: Annotated[str, typer.Option(help="es|en")] = "es",
 ) -> None:
     """Carga la muestra FICTICIA incluida / load the bundled FICTIONAL sample."""
+    from layers.sample import load_sample
+
     s = settings()
     engine = ready_engine(s)
     with engine.begin() as conn:
@@ -117,6 +119,9 @@ def history_cmd(
     key: Annotated[str, typer.Argument(help="id / código")],
 ) -> None:
     """Todas las versiones de un registro / every version of a record."""
+    from layers.base import history as layer_history
+    from layers.registry import get_layer
+
     spec = get_layer(layer)
     with ready_engine().connect() as conn:
         rows = layer_history(conn, spec, key)
@@ -131,6 +136,9 @@ def history_cmd(
 @friendly_errors
 def batches_cmd(layer: Annotated[str | None, typer.Argument()] = None) -> None:
     """Lotes de importación (procedencia) / import batches (provenance)."""
+    from layers import batches
+    from layers.registry import get_layer
+
     with ready_engine().connect() as conn:
         name = None if not layer else "raster" if layer.lower() in ("raster", "rasters") \
             else get_layer(layer).name

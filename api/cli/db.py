@@ -5,8 +5,6 @@ from __future__ import annotations
 import typer
 
 from api.cli.context import friendly_errors, ready_engine, settings
-from layers import cluster, migrate
-from layers.db import make_engine
 
 app = typer.Typer(help="Base de datos PostGIS privada / private PostGIS cluster.")
 
@@ -15,6 +13,8 @@ app = typer.Typer(help="Base de datos PostGIS privada / private PostGIS cluster.
 @friendly_errors
 def up() -> None:
     """Crea (una vez), inicia y migra la base / create, start and migrate."""
+    from layers import migrate
+
     s = settings()
     engine = ready_engine(s)
     typer.echo(f"PostGIS listo / ready: {engine.url.render_as_string(hide_password=True)} "
@@ -25,6 +25,8 @@ def up() -> None:
 @friendly_errors
 def down() -> None:
     """Detiene el clúster privado / stop the private cluster."""
+    from layers import cluster
+
     cluster.stop(settings())
     typer.echo("PostgreSQL detenido / stopped")
 
@@ -33,6 +35,9 @@ def down() -> None:
 @friendly_errors
 def status() -> None:
     """Estado del clúster / cluster status."""
+    from layers import cluster, migrate
+    from layers.db import make_engine
+
     s = settings()
     st = cluster.status(s)
     typer.echo(f"datos / pgdata: {st.pgdata}")
@@ -47,5 +52,7 @@ def status() -> None:
 @friendly_errors
 def migrate_cmd() -> None:
     """Aplica las migraciones pendientes / apply pending migrations."""
+    from layers import migrate
+
     engine = ready_engine()
     typer.echo(f"esquema / schema: {migrate.current(engine)}")

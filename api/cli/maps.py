@@ -5,21 +5,19 @@ unless ``--public`` asks for the public version."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api import mapping
 from api.cli.context import friendly_errors, ready_engine, settings
-from layers.queries import Viewer
-from layers.users import ANONYMOUS, Principal
+
+if TYPE_CHECKING:
+    from layers.queries import Viewer
 
 map_app = typer.Typer(help="Mapas para redes y comunidades / advocacy and print maps.",
                       no_args_is_help=True)
 report_app = typer.Typer(help="Expedientes para abogados / lawyers' dossiers.",
                          no_args_is_help=True)
-
-CLI_PRINCIPAL = Principal(name="allpa-cli", role="editor")
 
 Output = Annotated[Path, typer.Option("--output", "-o", help="Archivo de salida / output file")]
 Lang = Annotated[str, typer.Option(help="es|en")]
@@ -32,8 +30,12 @@ Paper = Annotated[str, typer.Option(help="A4 | A3 (mapas impresos / print maps)"
 
 
 def _viewer(public: bool) -> Viewer:
-    s = settings()
-    return Viewer(principal=ANONYMOUS if public else CLI_PRINCIPAL, grid_deg=s.public_grid_deg)
+    """The CLI is trusted (an editor) unless ``--public`` asks for the public version."""
+    from layers.queries import Viewer
+    from layers.users import ANONYMOUS, Principal
+
+    principal = ANONYMOUS if public else Principal(name="allpa-cli", role="editor")
+    return Viewer(principal=principal, grid_deg=settings().public_grid_deg)
 
 
 def _format(fmt: str | None, output: Path, allowed: tuple[str, ...]) -> str:
@@ -45,6 +47,8 @@ def _format(fmt: str | None, output: Path, allowed: tuple[str, ...]) -> str:
 
 def _map(network: str | None, community: str | None, output: Path, fmt: str | None,
          paper: str, lang: str, public: bool) -> None:
+    from api import mapping
+
     kind = _format(fmt, output, ("html", "png", "pdf"))
     with ready_engine().connect() as conn:
         viewer = _viewer(public)
@@ -82,6 +86,8 @@ def report_community(community_id: Annotated[str, typer.Argument(help="id de la 
                      output: Output, fmt: Fmt = None, lang: Lang = "es",
                      public: Public = False) -> None:
     """Expediente legal de una comunidad (HTML o PDF) / a community's legal dossier."""
+    from api import mapping
+
     kind = _format(fmt, output, ("html", "pdf"))
     with ready_engine().connect() as conn:
         viewer = _viewer(public)

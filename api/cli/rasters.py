@@ -8,15 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import shapely
-import sqlalchemy as sa
 import typer
 
 from api.cli.context import friendly_errors, ready_engine
 from geo.errors import InputError, NotFoundError, bilingual
-from geo.raster import clip_raster
-from layers.communities import community
-from layers.rasters import current_rasters, get_raster
 
 
 @friendly_errors
@@ -26,6 +21,13 @@ def export_raster_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="GeoTIFF de salida")],
 ) -> None:
     """Recorta un raster al territorio de una comunidad / clip a raster to a territory."""
+    import shapely
+    import sqlalchemy as sa
+
+    from geo.raster import clip_raster
+    from layers.communities import community
+    from layers.rasters import get_raster
+
     with ready_engine().connect() as conn:
         raster = get_raster(conn, key)
         row = conn.execute(sa.select(sa.func.ST_AsBinary(community.c.territory)).where(
@@ -48,6 +50,8 @@ def export_raster_cmd(
 @friendly_errors
 def rasters_cmd() -> None:
     """Rasters vigentes / current raster layers."""
+    from layers.rasters import current_rasters
+
     with ready_engine().connect() as conn:
         rows = current_rasters(conn)
     if not rows:

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from api.cli.context import friendly_errors, ready_engine
-from layers import users as user_store
 
 app = typer.Typer(help="Usuarios, roles y tokens / users, roles and tokens.",
                   no_args_is_help=True)
@@ -22,6 +21,8 @@ def add(
         "--network", help="Red(es) del usuario / the user's network id(s)")] = [],  # noqa: B006
 ) -> None:
     """Crea un usuario con un rol / create a user with a role."""
+    from layers import users as user_store
+
     with ready_engine().begin() as conn:
         user_id = user_store.create_user(conn, name, role, list(network))
     typer.echo(f"Usuario / user #{user_id} '{name}' rol/role {role}"
@@ -32,6 +33,8 @@ def add(
 @friendly_errors
 def token(name: Annotated[str, typer.Argument(help="Nombre de usuario / user name")]) -> None:
     """Emite un token nuevo (se muestra una sola vez) / issue a new token (shown once)."""
+    from layers import users as user_store
+
     with ready_engine().begin() as conn:
         value = user_store.issue_token(conn, name)
     typer.echo(value)
@@ -44,6 +47,8 @@ def token(name: Annotated[str, typer.Argument(help="Nombre de usuario / user nam
 def revoke(prefix: Annotated[str, typer.Argument(
         help="Primeros 12 caracteres del token / the token's first 12 characters")]) -> None:
     """Revoca un token por su prefijo / revoke a token by its prefix."""
+    from layers import users as user_store
+
     with ready_engine().begin() as conn:
         n = user_store.revoke_token(conn, prefix)
     if n == 0:
@@ -57,6 +62,8 @@ def revoke(prefix: Annotated[str, typer.Argument(
 @friendly_errors
 def list_cmd() -> None:
     """Lista usuarios y roles / list users and roles."""
+    from layers import users as user_store
+
     with ready_engine().connect() as conn:
         rows = user_store.list_users(conn)
     if not rows:

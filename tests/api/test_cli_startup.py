@@ -1,0 +1,32 @@
+"""``allpa --help`` answers without loading the heavy libraries: they are imported by the
+command that needs them (start-up time itself is measured in ``benchmarks/``, not here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+HEAVY = ("geopandas", "sqlalchemy", "alembic", "fastapi", "folium", "rasterio", "pandas",
+         "shapely", "psycopg", "pydantic_settings", "matplotlib")
+
+
+def _modules_after(code: str) -> set[str]:
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
+                         text=True).stdout
+    return set(json.loads(out.strip().splitlines()[-1]))
+
+
+def test_building_the_command_line_imports_no_heavy_library() -> None:
+    loaded = _modules_after("from api.cli.main import app\nimport typer.main\n"
+                            "typer.main.get_command(app)")
+    assert not [m for m in HEAVY if m in loaded]
+
+
+def test_help_lists_every_command_group() -> None:
+    out = subprocess.run([sys.executable, "-c", "from api.cli import main; main()", "--help"],
+                         capture_output=True, text=True).stdout
+    for command in ("import", "analyze", "flags", "map", "report", "serve", "users", "db",
+                    "export", "rasters"):
+        assert command in out
