@@ -39,6 +39,7 @@ import pandas as pd
 
 from geo.errors import InputError
 from geo.overlay import PRESSURE_STATES, AnalysisResult
+from geo.rule_files import RULES_DIR, country_rule_file
 
 __all__ = [
     "FACTS",
@@ -61,16 +62,8 @@ __all__ = [
     "rank_flags",
 ]
 
-RULES_DIR = Path(__file__).with_name("rules")
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 _SEV_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-_COUNTRY_FILES = {
-    "pe": "peru",
-    "peru": "peru",
-    "perú": "peru",
-    "bo": "bolivia",
-    "bolivia": "bolivia",
-}
 
 
 # ------------------------------------------------------------------------ fact catalogue
@@ -679,9 +672,9 @@ _ESC_KEYS = {"within_days", "severity"}
 def _resolve_path(country: str | Path) -> Path:
     if isinstance(country, Path):
         return country
-    key = country.strip().lower()
-    if key in _COUNTRY_FILES:
-        return RULES_DIR / f"{_COUNTRY_FILES[key]}.toml"
+    bundled = country_rule_file(country)
+    if bundled is not None:
+        return bundled
     path = Path(country)
     if path.suffix == ".toml" or path.exists():
         return path

@@ -11,13 +11,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import hashlib
 import json
 import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -26,24 +24,12 @@ from sqlalchemy.engine import Connection
 
 from geo import flags as flag_engine
 from geo.overlay import AnalysisResult, analyse
-from layers import communities, concessions, consultations, raster_analysis, water
+from geo.rule_files import RULE_COUNTRIES
+from layers import analysis_state, communities, concessions, consultations, raster_analysis, water
+from layers.analysis_state import TRACKED_GEOMETRY, RunSummary
 from layers.base import read_rows
 from layers.config import Settings
 from layers.derived_tables import analysis_run, community_stat, flag, overlap
-from layers.rasters import raster_layer
-
-TRACKED = {
-    "community": communities.community,
-    "concession": concessions.concession,
-    "water_source": water.water_source,
-    "consultation": consultations.consultation,
-}
-GEOMETRY_SQL = {
-    "community": "coalesce(territory, location)",
-    "concession": "geom",
-    "water_source": "geom",
-    "consultation": "geom",
-}
 
 
 @dataclass
@@ -54,17 +40,6 @@ class Inputs:
     concessions: gpd.GeoDataFrame
     water: gpd.GeoDataFrame
     consultations: gpd.GeoDataFrame
-
-
-@dataclass
-class RunSummary:
-    run_id: int
-    mode: str
-    communities: int
-    overlaps: int
-    flags: int
-    seconds: float
-    affected: list[str] = field(default_factory=list)
 
 
 def load_inputs(conn: Connection, as_of: dt.date | dt.datetime | None = None) -> Inputs:
@@ -124,30 +99,9 @@ def load_selected_inputs(conn: Connection, community_ids: set[str], radius_m: fl
     )
 
 
-RULE_COUNTRIES = ("BO", "PE")
-
-
-def _rules_fingerprint(countries: list[str]) -> str:
-    digest = hashlib.sha256()
-    for country in sorted(countries):
-        path = flag_engine.rules_path(country)
-        digest.update(Path(path).read_bytes())
-    return digest.hexdigest()
-
-
-def _input_versions(conn: Connection) -> dict[str, int]:
-    """Highest vid of each input table, in one round trip (each max() is an index probe)."""
-    tables = {**TRACKED, "raster_layer": raster_layer}
-    row = conn.execute(sa.select(*(
-        sa.select(sa.func.coalesce(sa.func.max(t.c.vid), 0)).scalar_subquery().label(name)
-        for name, t in tables.items()))).one()
-    return {name: int(row[i]) for i, name in enumerate(tables)}
-
-
-def _last_run(conn: Connection) -> dict[str, Any] | None:
-    row = conn.execute(sa.select(analysis_run).where(analysis_run.c.finished_at.is_not(None))
-                       .order_by(analysis_run.c.id.desc()).limit(1)).mappings().first()
-    return dict(row) if row else None
+def _query(conn: Connection) -> analysis_state.Query:
+    """``analysis_state``'s SQL runner on this SQLAlchemy connection (psycopg paramstyle)."""
+    return lambda sql, params: conn.exec_driver_sql(sql, dict(params)).all()
 
 
 def affected_communities(conn: Connection, since_versions: dict[str, int],
@@ -161,13 +115,13 @@ def affected_communities(conn: Connection, since_versions: dict[str, int],
     """
     changed_geoms: list[str] = []
     params: dict[str, Any] = {"since": since}
-    for name in TRACKED:
+    for name, geometry in TRACKED_GEOMETRY.items():
         params[f"v_{name}"] = since_versions.get(name, 0)
         # two index scans (primary key range, partial index on closed versions) rather
         # than one sequential scan with OR; a row in both only repeats its geometry
         changed_geoms.append(
-            f"SELECT {GEOMETRY_SQL[name]} AS g FROM {name} WHERE vid > :v_{name} "
-            f"UNION ALL SELECT {GEOMETRY_SQL[name]} AS g FROM {name} "
+            f"SELECT {geometry} AS g FROM {name} WHERE vid > :v_{name} "
+            f"UNION ALL SELECT {geometry} AS g FROM {name} "
             f"WHERE valid_to IS NOT NULL AND valid_to >= :since"
         )
     union = " UNION ALL ".join(changed_geoms)
@@ -434,18 +388,16 @@ def _run_analysis(conn: Connection, settings: Settings, background: ThreadPoolEx
     conn.execute(sa.text("SELECT set_config('jit', 'off', true)"))
     # every country's rule file (not only those of the current communities): no scan of
     # the communities, and a change to any file still makes the next run a full one
-    fingerprint = {"rules": _rules_fingerprint(list(RULE_COUNTRIES)), "today": today.isoformat(),
-                   "radius_m": settings.point_radius_m,
-                   "neighbour_min_ha": settings.neighbour_overlap_min_ha,
-                   "lead_days": settings.statute_lead_days,
-                   "rasters": raster_analysis.raster_versions(conn)}
-    last = None if full else _last_run(conn)
+    query = _query(conn)
+    fingerprint = analysis_state.fingerprint(query, settings, today)
+    last = None if full else analysis_state.last_run(query)
     incremental = last is not None and last["settings"] == fingerprint
     selected: set[str] | None = None
     if incremental and last is not None:
         selected = affected_communities(conn, last["input_versions"], last["started_at"],
                                         settings.point_radius_m)
-    versions = _input_versions(conn)  # before reading: a later commit is seen next time
+    # before reading: a commit made while this run reads is seen by the next run
+    versions = analysis_state.input_versions(query)
     inputs = (load_inputs(conn) if selected is None
               else load_selected_inputs(conn, selected, settings.point_radius_m))
     run_id = int(conn.execute(sa.insert(analysis_run).values(

@@ -39,9 +39,9 @@ from geo.raster import (
     landcover_in_pieces,
     zonal_stats,
 )
-from layers.rasters import KINDS, current_raster
+from layers.rasters import current_raster
 
-__all__ = ["STAT_KINDS", "RasterStats", "compute_raster_stats", "raster_versions"]
+__all__ = ["STAT_KINDS", "RasterStats", "compute_raster_stats"]
 
 STAT_KINDS = ("dem", "landcover", "landcover_in_concessions")
 WETLAND, GLACIER = "bofedal", "glaciar"  # keys of geo.raster.LAND_COVER_CLASSES
@@ -58,17 +58,6 @@ class RasterStats:
         """``community_stat`` rows of this run (stats JSON-clean)."""
         return [{"run_id": run_id, "community_id": r["community_id"], "kind": r["kind"],
                  "stats": json.loads(json.dumps(r["stats"]))} for r in self.rows]
-
-
-def raster_versions(conn: Connection) -> dict[str, dict[str, Any] | None]:
-    """The current raster of each kind (key, version, SHA-256): part of a run's fingerprint,
-    so importing a new raster makes the next analysis a full one."""
-    out: dict[str, dict[str, Any] | None] = {}
-    for kind in KINDS:
-        row = current_raster(conn, kind)
-        out[kind] = None if row is None else {
-            "key": str(row["key"]), "vid": int(str(row["vid"])), "sha256": str(row["sha256"])}
-    return out
 
 
 def _num(v: Any) -> float | None:

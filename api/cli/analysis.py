@@ -21,13 +21,16 @@ def analyze_cmd(
     by: Annotated[str | None, typer.Option(help="Quién registra")] = None,
 ) -> None:
     """Calcula superposiciones y alertas / compute overlaps and flags."""
-    from layers.analysis import run_analysis
+    from layers.analysis_state import quick_incremental_run
 
     s = settings()
-    engine = ready_engine(s)
-    day = dt.date.fromisoformat(today) if today else None
-    with engine.begin() as conn:
-        summary = run_analysis(conn, s, recorded_by=by or s.user, full=full, today=day)
+    day = dt.date.fromisoformat(today) if today else dt.date.today()
+    summary = None if full else quick_incremental_run(s, recorded_by=by or s.user, today=day)
+    if summary is None:
+        from layers.analysis import run_analysis
+
+        with ready_engine(s).begin() as conn:
+            summary = run_analysis(conn, s, recorded_by=by or s.user, full=full, today=day)
     typer.echo(f"Análisis #{summary.run_id} ({summary.mode}): {summary.communities} comunidades, "
                f"{summary.overlaps} superposiciones, {summary.flags} alertas en "
                f"{summary.seconds:.2f} s")
