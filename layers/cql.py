@@ -60,7 +60,7 @@ class Queryable:
         return {"type": self.kind, "title": self.name}
 
 
-def _kind(column: sa.Column[Any]) -> str | None:
+def column_kind(column: sa.Column[Any]) -> str | None:
     try:
         python_type = column.type.python_type
     except NotImplementedError:
@@ -84,7 +84,7 @@ def queryables(coll: Collection) -> dict[str, Queryable]:
     """The properties of ``coll`` a filter may use (scalar columns only), plus geometry."""
     out: dict[str, Queryable] = {}
     for name in (*coll.properties, *LIFESPAN_OUT):
-        if name in coll.table.c and (kind := _kind(coll.table.c[name])) is not None:
+        if name in coll.table.c and (kind := column_kind(coll.table.c[name])) is not None:
             out[name] = Queryable(name, kind)
     if coll.has_geometry:
         out[GEOMETRY] = Queryable(GEOMETRY, "geometry")
