@@ -36,6 +36,9 @@ from layers.queries import LIFESPAN_OUT, Collection, Viewer
 
 GEOMETRY = "geometry"
 FILTER_LANGS = ("cql2-text", "cql2-json")
+#: Draft names still sent by clients: GDAL's OAPIF driver (up to 3.12 at least) detects
+#: ``cql-text`` in the OpenAPI ``filter-lang`` enum and sends simple CQL that is CQL2 text.
+LANG_ALIASES = {"cql-text": "cql2-text"}
 
 
 class FilterError(InputError):
@@ -93,18 +96,22 @@ def queryables(coll: Collection) -> dict[str, Queryable]:
 
 def queryables_document(coll: Collection, url: str, title: str) -> dict[str, Any]:
     """The ``/queryables`` JSON Schema (draft 2020-12) of a collection."""
+    found = queryables(coll)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": url,
         "type": "object",
         "title": title,
-        "properties": {name: q.schema() for name, q in queryables(coll).items()},
+        "properties": {name: q.schema() for name, q in found.items()},
         "additionalProperties": False,
+        # the draft form GDAL's OAPIF driver reads to know what it may filter on the server
+        "queryables": [{"id": name, "type": q.kind} for name, q in found.items()],
     }
 
 
 def parse(text: str, lang: str = "cql2-text") -> ast.Node:
     """Parse a filter, or raise :class:`FilterError` with the parser's reason."""
+    lang = LANG_ALIASES.get(lang, lang)
     if lang not in FILTER_LANGS:
         raise FilterError(f"filter-lang '{lang}' no admitido; use {' | '.join(FILTER_LANGS)} / "
                           f"unsupported filter-lang '{lang}'; use {' | '.join(FILTER_LANGS)}")
@@ -278,6 +285,8 @@ def _coerce(value: Any, kind: str | None) -> Any:
     if kind == "boolean":
         if isinstance(value, bool):
             return value
+        if isinstance(value, int) and value in (0, 1):  # OGR SQL booleans (GDAL)
+            return bool(value)
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         raise wrong
@@ -302,8 +311,8 @@ def _coerce(value: Any, kind: str | None) -> Any:
         if isinstance(value, dt.date):
             return dt.datetime.combine(value, dt.time.min, tzinfo=dt.UTC)
         if isinstance(value, str):
-            try:
-                parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            try:  # GDAL writes a bare date as "2024-05-01T"
+                parsed = dt.datetime.fromisoformat(value.rstrip("T").replace("Z", "+00:00"))
             except ValueError:
                 raise wrong from None
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)

@@ -56,7 +56,7 @@ def openapi_document(server_url: str, max_items: int, default_items: int) -> dic
                    {"$ref": "#/components/parameters/filter-lang"},
                    {"$ref": "#/components/parameters/filter-crs"},
                    {"$ref": "#/components/parameters/as_of"}]
-    return {
+    doc: dict[str, Any] = {
         "openapi": "3.0.3",
         "info": {"title": "Allpa – OGC API Features", "version": "1.0.0",
                  "description": "Territorios comunales, concesiones mineras, agua y consultas "
@@ -116,8 +116,11 @@ def openapi_document(server_url: str, max_items: int, default_items: int) -> dic
                 "filter": _param("filter", "query", {"type": "string"},
                                  "CQL2 filter over the collection's queryables"),
                 "filter-lang": _param("filter-lang", "query",
-                                      {"type": "string", "enum": ["cql2-text", "cql2-json"],
-                                       "default": "cql2-text"}, "filter language"),
+                                      {"type": "string",
+                                       "enum": ["cql2-text", "cql2-json", "cql-text"],
+                                       "default": "cql2-text"},
+                                      "filter language (cql-text: the draft name some clients "
+                                      "such as GDAL send, read as CQL2 text)"),
                 "filter-crs": _param("filter-crs", "query",
                                      {"type": "string", "enum": [
                                          "http://www.opengis.net/def/crs/OGC/1.3/CRS84"]},
@@ -137,3 +140,15 @@ def openapi_document(server_url: str, max_items: int, default_items: int) -> dic
             },
         },
     }
+    return _inline_items_parameters(doc)
+
+
+def _inline_items_parameters(doc: dict[str, Any]) -> dict[str, Any]:
+    """Items parameters written out in full (not ``$ref``): GDAL's OAPIF driver looks for
+    ``filter-lang`` among them to decide that it may send CQL2 filters to the server."""
+    shared = doc["components"]["parameters"]
+    for path in doc["paths"].values():
+        op = path["get"]
+        op["parameters"] = [shared[p["$ref"].rsplit("/", 1)[1]] if "$ref" in p else p
+                            for p in op["parameters"]]
+    return doc

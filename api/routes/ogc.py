@@ -36,6 +36,7 @@ router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
 
 GET_HEAD = ["GET", "HEAD"]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CONTENT_CRS = {"Content-Crs": f"<{CRS84}>"}
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -133,6 +134,9 @@ def _collection_doc(request: Request, conn: Any, coll: OgcCollection, viewer: qu
         {"rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
          "type": "application/schema+json", "title": "queryables",
          "href": _url(request, "queryables", collection_id=coll.id)},
+        # the short rel GDAL's OAPIF driver looks for
+        {"rel": "queryables", "type": "application/schema+json", "title": "queryables",
+         "href": _url(request, "queryables", collection_id=coll.id)},
     ]
     if coll.base.name in TILED:
         tile = _url(request, "tile", layer=coll.base.name, z="{z}", x="{x}", y="{y}")
@@ -192,7 +196,11 @@ def queryables(collection_id: str, request: Request, lang: LangDep,
     coll = get_ogc_collection(collection_id)
     doc = cql.queryables_document(coll.base, _url(request, "queryables",
                                                   collection_id=coll.id), coll.title(lang))
-    return _answer(request, fmt, "queryables", doc, lang, "application/schema+json")
+    # JSON Schema's own media type when asked for; plain JSON otherwise (GDAL accepts only
+    # application/json or geo+json and would otherwise ignore the queryables)
+    accept = request.headers.get("accept", "")
+    media = "application/schema+json" if "schema+json" in accept else "application/json"
+    return _answer(request, fmt, "queryables", doc, lang, media)
 
 
 def _filters(coll: OgcCollection, viewer: queries.Viewer, *, bbox: queries.BBox | None,
@@ -257,7 +265,7 @@ def items(
                                 feature_id=str(feat["id"])) + "?f=html"
         doc["title"] = coll.title(lang)
         return html.page("items", doc, lang, str(self_url.include_query_params(f="json")))
-    return GeoJSONResponse(doc)
+    return GeoJSONResponse(doc, headers=CONTENT_CRS)
 
 
 @router.api_route("/collections/{collection_id}/items/{feature_id}", methods=GET_HEAD,
@@ -289,4 +297,4 @@ def item(collection_id: str, feature_id: str, request: Request, conn: ConnDep,
     if fmt == "html":
         feat["title"] = f"{coll.title(lang)}: {feature_id}"
         return html.page("item", feat, lang, str(request.url.include_query_params(f="json")))
-    return GeoJSONResponse(feat)
+    return GeoJSONResponse(feat, headers=CONTENT_CRS)
