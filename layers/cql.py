@@ -211,11 +211,12 @@ class _Builder:
         if self._kind_of(node.lhs) not in ("string", None):
             raise FilterError("LIKE solo se aplica a texto / LIKE applies to text only")
         lhs = self.operand(node.lhs, "string")
-        if not isinstance(node.pattern, str):
+        if not isinstance(node.pattern, (str, ast.Function)):
             raise FilterError("El patrón de LIKE debe ser texto / the LIKE pattern must be text")
         # CQL2 wildcards are SQL's own (% and _), escaped with a backslash
-        expr = (lhs.ilike(node.pattern, escape="\\") if node.nocase
-                else lhs.like(node.pattern, escape="\\"))
+        pattern = self.operand(node.pattern, "string")
+        expr = (lhs.ilike(pattern, escape="\\") if node.nocase
+                else lhs.like(pattern, escape="\\"))
         return sa.not_(expr) if node.not_ else expr
 
     # --- operands -----------------------------------------------------------------------
