@@ -199,10 +199,11 @@ def _write_csv(data: gpd.GeoDataFrame, path: Path, *, has_geometry: bool, bom: b
         table["geometry"] = shapely.to_wkt(data.geometry.values, rounding_precision=7)
         table = table.rename(columns={"geometry": "wkt"})
     for col in table.columns:
-        if col != "wkt" and table[col].dtype == object:
-            table[col] = table[col].map(neutralise)
-        elif str(table[col].dtype).startswith("datetime64"):
+        if str(table[col].dtype).startswith("datetime64"):
             table[col] = table[col].map(lambda v: v.isoformat() if pd.notna(v) else None)
+        elif col != "wkt" and (pd.api.types.is_object_dtype(table[col])
+                               or pd.api.types.is_string_dtype(table[col])):
+            table[col] = table[col].map(neutralise)
     table.to_csv(path, index=False, encoding="utf-8-sig" if bom else "utf-8")
     return path
 
