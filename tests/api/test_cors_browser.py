@@ -46,7 +46,7 @@ layer.on('tileerror', () => window.tileEvents.errors++);
 
 
 class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
