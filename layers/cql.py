@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,6 +136,33 @@ def filter_clause(text: str | None, coll: Collection, viewer: Viewer,
     if text is None or not text.strip():
         return ()
     return (to_sql(parse(text, lang or "cql2-text"), coll, viewer),)
+
+
+def equality_clauses(coll: Collection, params: Mapping[str, str]
+                     ) -> tuple[sa.ColumnElement[bool], ...]:
+    """``?legal_status=registered``-style query parameters (OGC API – Features Part 3,
+    "queryables as query parameters"): one equality per parameter that names a queryable.
+    QGIS 3.22 and older GDAL send simple layer filters this way."""
+    found = queryables(coll)
+    clauses: list[sa.ColumnElement[bool]] = []
+    for name, text in params.items():
+        q = found.get(name)
+        if q is None or q.kind == "geometry":
+            continue
+        value: Any = text
+        if q.kind == "integer":
+            value = _number(text, int)
+        elif q.kind == "number":
+            value = _number(text, float)
+        clauses.append(coll.table.c[name] == sa.literal(_coerce(value, q.kind)))
+    return tuple(clauses)
+
+
+def _number(text: str, kind: type) -> Any:
+    try:
+        return kind(text)
+    except ValueError:
+        return text  # _coerce then reports the type mismatch
 
 
 _COMPARE: dict[type, Callable[[Any, Any], Any]] = {

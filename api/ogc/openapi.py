@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from layers.cql import queryables
 from layers.ogc_collections import OGC_COLLECTIONS
 
 OPENAPI_MEDIA = "application/vnd.oai.openapi+json;version=3.0"
@@ -140,7 +141,23 @@ def openapi_document(server_url: str, max_items: int, default_items: int) -> dic
             },
         },
     }
+    _per_collection_items(doc, item_params[1:])
     return _inline_items_parameters(doc)
+
+
+def _per_collection_items(doc: dict[str, Any], shared: list[dict[str, Any]]) -> None:
+    """``/collections/<id>/items`` for each collection, listing its queryables as query
+    parameters (Part 3 "queryables-query-parameters"): QGIS 3.22 and GDAL send simple
+    equality filters as such parameters when the API lists them."""
+    for coll in OGC_COLLECTIONS.values():
+        own = [_param(name, "query", {k: v for k, v in q.schema().items() if k != "title"},
+                      f"= {name}")
+               for name, q in queryables(coll.base).items() if q.kind != "geometry"]
+        doc["paths"][f"/collections/{coll.id}/items"] = {"get": {
+            "summary": coll.title("es"), "operationId": f"getFeatures_{coll.id}",
+            "parameters": [*shared, *own],
+            "responses": doc["paths"]["/collections/{collectionId}/items"]["get"]["responses"],
+        }}
 
 
 def _inline_items_parameters(doc: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ types are also published one type per collection (:mod:`layers.ogc_collections`)
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -43,6 +44,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
@@ -205,12 +207,13 @@ def queryables(collection_id: str, request: Request, lang: LangDep,
 
 def _filters(coll: OgcCollection, viewer: queries.Viewer, *, bbox: queries.BBox | None,
              as_of: queries.AsOf, filter_text: str | None, filter_lang: str | None,
-             filter_crs: str | None) -> Filters:
+             filter_crs: str | None, params: Mapping[str, str] | None = None) -> Filters:
     if filter_crs not in (None, "", CRS84):
         raise ParameterError(f"filter-crs '{filter_crs}' no admitido; use {CRS84} / "
                              f"unsupported filter-crs; use {CRS84}", code="invalid_filter")
     try:
         extra = cql.filter_clause(filter_text, coll.base, viewer, filter_lang)
+        extra += cql.equality_clauses(coll.base, params or {})
     except cql.FilterError as exc:
         raise ParameterError(exc.message, code=exc.code) from None
     return Filters(bbox=bbox, as_of=as_of, extra=(*coll.predicates(), *extra))
@@ -234,7 +237,8 @@ def items(
     coll = get_ogc_collection(collection_id)
     limit = capped_limit(limit)
     filters = _filters(coll, viewer, bbox=bbox, as_of=datetime_as_of(datetime, as_of),
-                       filter_text=filter, filter_lang=filter_lang, filter_crs=filter_crs)
+                       filter_text=filter, filter_lang=filter_lang, filter_crs=filter_crs,
+                       params=request.query_params)
     page = queries.page(conn, coll.base, viewer, filters, limit=limit, offset=offset)
     self_url = request.url
     links: list[dict[str, Any]] = [

@@ -254,3 +254,21 @@ def test_cors(client: TestClient, api_world: ApiWorld) -> None:
     off = api_world.settings.model_copy(update={"cors_origins": "none"})
     with TestClient(create_app(off)) as closed:
         assert "access-control-allow-origin" not in closed.get("/ogc", headers=origin).headers
+
+
+def test_queryables_as_query_parameters(client: TestClient) -> None:
+    """``?clause_water=false`` (what QGIS 3.22 and older GDAL send) = the CQL2 filter."""
+    assert _matched(client, "communities", clause_water="false") == \
+        _matched(client, "communities", filter="clause_water = false")
+    assert _matched(client, "communities_points", legal_status="registered") == \
+        _matched(client, "communities_points", filter="legal_status = 'registered'")
+    assert _matched(client, "communities", legal_status="registered", clause_water="true") == \
+        _matched(client, "communities",
+                 filter="legal_status = 'registered' AND clause_water = true")
+    for bad in ({"clause_water": "maybe"}, {"official_area_ha": "abc"},
+                {"statute_adopted": "ayer"}):
+        r = client.get(ITEMS.format("communities"), params=bad)
+        assert r.status_code == 400 and r.json()["code"] == "invalid_filter"
+    paths = client.get("/ogc/api").json()["paths"]
+    names = {p["name"] for p in paths["/collections/communities/items"]["get"]["parameters"]}
+    assert {"clause_water", "legal_status", "filter", "filter-lang", "bbox"} <= names
