@@ -74,6 +74,7 @@ def test_gdal_pages_with_next_links(live: Live) -> None:
     ("legal_status = 'registered'", "legal_status = 'registered'"),
     ("clause_water = 0", "clause_water = false"),
     ("kind <> 'ayllu' AND official_area_ha > 100", "kind <> 'ayllu' AND official_area_ha > 100"),
+    ("statute_adopted >= '2010-01-01'", "statute_adopted >= DATE('2010-01-01')"),
 ])
 def test_gdal_filters_on_the_server_with_cql2(live: Live, where: str, cql: str) -> None:
     url = f"OAPIF:{live.base}/ogc"
