@@ -111,3 +111,35 @@ def test_cross_origin_page_loads_tiles(api_world: ApiWorld, page_origin: tuple[s
         closed = _render(page_origin, live, "cors_tiles_closed.png")
     assert closed["drawn"] == 0
     assert any("CORS" in m for m in closed["console"]), closed["console"][:3]
+
+
+@pytest.mark.browser
+def test_ogc_html_pages_render_on_a_phone(api_world: ApiWorld, tmp_path: Path) -> None:
+    """The OGC HTML pages as a person on a phone meets them: a heading, the features as a
+    table, links that lead on, nothing wider than the screen (the table scrolls inside)."""
+    from playwright.sync_api import sync_playwright
+
+    with uvicorn_server(api_world.url, tmp_path / "html.log") as live, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"{live.base}/ogc/collections")  # a browser's Accept: text/html
+            assert page.locator("h1").inner_text() == "Colecciones"
+            assert page.locator("table tr").count() == 1 + 10
+            page.click("a:text-is('communities_points')")
+            assert "communities_points" in page.url
+            page.goto(f"{live.base}/ogc/collections/communities_points/items?limit=10")
+            rows = page.locator("table tr")
+            assert rows.count() == 11
+            assert "15" in page.locator("p").first.inner_text()  # numberMatched shown
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, width
+            OUTPUT.mkdir(exist_ok=True)
+            page.screenshot(path=str(OUTPUT / "ogc_items_html.png"))
+            page.click("a[rel=next]")
+            assert "offset=10" in page.url and page.locator("table tr").count() == 6
+            assert not errors
+        finally:
+            browser.close()
