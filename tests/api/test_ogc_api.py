@@ -15,6 +15,7 @@ from openapi_spec_validator import validate
 from api.app import create_app
 from layers.ogc_collections import OGC_COLLECTIONS
 from tests.api.conftest import PUBLIC_SPRING, ApiWorld, auth
+from tests.api.test_tiles import _tile
 
 ITEMS = "/ogc/collections/{}/items"
 
@@ -272,3 +273,17 @@ def test_queryables_as_query_parameters(client: TestClient) -> None:
     paths = client.get("/ogc/api").json()["paths"]
     names = {p["name"] for p in paths["/collections/communities/items"]["get"]["parameters"]}
     assert {"clause_water", "legal_status", "filter", "filter-lang", "bbox"} <= names
+
+
+def test_head_on_every_get_endpoint(client: TestClient) -> None:
+    x, y = _tile(-69.6, -15.15, 8)
+    tile_path = f"/tiles/concessions/8/{x}/{y}.pbf"
+    for path in ("/tiles/concessions.json", tile_path,
+                 "/api/communities", "/api/water/export?format=csv", "/healthz"):
+        got = client.get(path)
+        head = client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b"" and got.content != b"", path
+        assert head.headers["content-length"] == got.headers["content-length"], path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+    assert client.head(tile_path).headers["etag"] == client.get(tile_path).headers["etag"]
