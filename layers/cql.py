@@ -83,10 +83,18 @@ def column_kind(column: sa.Column[Any]) -> str | None:
     return None  # arrays, JSON: not filterable
 
 
-def queryables(coll: Collection) -> dict[str, Queryable]:
-    """The properties of ``coll`` a filter may use (scalar columns only), plus geometry."""
+def queryables(coll: Collection, viewer: Viewer | None = None) -> dict[str, Queryable]:
+    """The properties of ``coll`` a filter may use (scalar columns only), plus geometry.
+
+    Free text that is redacted for ``viewer`` (a procedure naming a hidden neighbour) is not
+    filterable by them: a LIKE on the unredacted text would reveal what the output hides.
+    """
+    hidden_text = set(coll.free_text) if viewer is None or \
+        not viewer.principal.sees_restricted else set()
     out: dict[str, Queryable] = {}
     for name in (*coll.properties, *LIFESPAN_OUT):
+        if name in hidden_text:
+            continue
         if name in coll.table.c and (kind := column_kind(coll.table.c[name])) is not None:
             out[name] = Queryable(name, kind)
     if coll.has_geometry:
@@ -94,9 +102,10 @@ def queryables(coll: Collection) -> dict[str, Queryable]:
     return out
 
 
-def queryables_document(coll: Collection, url: str, title: str) -> dict[str, Any]:
-    """The ``/queryables`` JSON Schema (draft 2020-12) of a collection."""
-    found = queryables(coll)
+def queryables_document(coll: Collection, url: str, title: str,
+                        viewer: Viewer | None = None) -> dict[str, Any]:
+    """The ``/queryables`` JSON Schema (draft 2020-12) of a collection for ``viewer``."""
+    found = queryables(coll, viewer)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": url,
@@ -138,12 +147,12 @@ def filter_clause(text: str | None, coll: Collection, viewer: Viewer,
     return (to_sql(parse(text, lang or "cql2-text"), coll, viewer),)
 
 
-def equality_clauses(coll: Collection, params: Mapping[str, str]
+def equality_clauses(coll: Collection, params: Mapping[str, str], viewer: Viewer | None = None
                      ) -> tuple[sa.ColumnElement[bool], ...]:
     """``?legal_status=registered``-style query parameters (OGC API – Features Part 3,
     "queryables as query parameters"): one equality per parameter that names a queryable.
     QGIS 3.22 and older GDAL send simple layer filters this way."""
-    found = queryables(coll)
+    found = queryables(coll, viewer)
     clauses: list[sa.ColumnElement[bool]] = []
     for name, text in params.items():
         q = found.get(name)
@@ -194,7 +203,7 @@ class _Builder:
     def __init__(self, coll: Collection, viewer: Viewer) -> None:
         self.coll = coll
         self.viewer = viewer
-        self.queryables = queryables(coll)
+        self.queryables = queryables(coll, viewer)
 
     # --- predicates ---------------------------------------------------------------------
     def predicate(self, node: Any) -> sa.ColumnElement[bool]:

@@ -192,12 +192,13 @@ def collection(collection_id: str, request: Request, conn: ConnDep, viewer: View
 
 @router.api_route("/collections/{collection_id}/queryables", methods=GET_HEAD,
                   summary="Propiedades filtrables / queryables")
-def queryables(collection_id: str, request: Request, lang: LangDep,
+def queryables(collection_id: str, request: Request, lang: LangDep, viewer: ViewerDep,
                f: FParam = None) -> Response:
     fmt = negotiate(request, f)
     coll = get_ogc_collection(collection_id)
     doc = cql.queryables_document(coll.base, _url(request, "queryables",
-                                                  collection_id=coll.id), coll.title(lang))
+                                                  collection_id=coll.id), coll.title(lang),
+                                  viewer)
     # JSON Schema's own media type when asked for; plain JSON otherwise (GDAL accepts only
     # application/json or geo+json and would otherwise ignore the queryables)
     accept = request.headers.get("accept", "")
@@ -213,7 +214,7 @@ def _filters(coll: OgcCollection, viewer: queries.Viewer, *, bbox: queries.BBox 
                              f"unsupported filter-crs; use {CRS84}", code="invalid_filter")
     try:
         extra = cql.filter_clause(filter_text, coll.base, viewer, filter_lang)
-        extra += cql.equality_clauses(coll.base, params or {})
+        extra += cql.equality_clauses(coll.base, params or {}, viewer)
     except cql.FilterError as exc:
         raise ParameterError(exc.message, code=exc.code) from None
     return Filters(bbox=bbox, as_of=as_of, extra=(*coll.predicates(), *extra))

@@ -117,6 +117,21 @@ def test_filters_cannot_reach_hidden_records(client: TestClient, api_world: ApiW
     assert _matched(client, "water", filter=exact) == 0
     assert _matched(client, "water", filter=shown) >= 1
     assert _matched(client, "water", editor, filter=exact) == 1
+    # free text that is redacted for the public cannot be probed with LIKE either
+    probe = client.get(ITEMS.format("communities"),
+                       params={"filter": "procedure_what LIKE '%Secretisima%'"})
+    assert probe.status_code == 400 and probe.json()["code"] == "invalid_filter"
+    assert client.get(ITEMS.format("communities"),
+                      params={"procedure_what": "x"}).json()["numberMatched"] > 0  # ignored
+    assert "procedure_what" not in client.get(
+        "/ogc/collections/communities/queryables").json()["properties"]
+    assert "procedure_what" in client.get("/ogc/collections/communities/queryables",
+                                          headers=editor).json()["properties"]
+    with api_world.engine.connect() as conn:
+        with_text = conn.execute(sa.text(
+            "SELECT count(*) FROM community WHERE valid_to IS NULL AND procedure_what IS NOT NULL"
+        )).scalar_one()
+    assert _matched(client, "communities", editor, filter="procedure_what LIKE '%'") == with_text
 
 
 def test_queryables_and_conformance(client: TestClient) -> None:
