@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from api import errors
+from api import cors, errors, forwarded, head
 from api.routes import (
     communities,
     derived,
@@ -79,6 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or load_settings()
     app.state.versions = VersionCache()
     errors.install(app)
+    forwarded.install(app)  # X-Forwarded-* and sub-path in every generated link
+    head.install(app)  # HEAD on every GET endpoint
+    cors.install(app, app.state.settings)  # ALLPA_CORS_ORIGINS; added last = outermost
     app.include_router(web.router)  # before meta: `/` is the map for browsers, JSON otherwise
     app.include_router(meta.router)
     app.include_router(exports.router)  # before /api/{layer}/{key}-style routes

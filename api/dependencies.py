@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Header, Path, Query, Request
 from sqlalchemy.engine import Connection, Engine
 
+from api.credentials import parse_authorization
 from api.errors import AuthenticationError, ParameterError
 from geo.errors import PermissionDeniedError
 from layers.config import Settings
@@ -144,18 +145,15 @@ def current_principal(
     request: Request,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
-    """``Authorization: Bearer <token>`` resolved through the hashed token table."""
+    """``Authorization: Bearer <token>`` (or Basic with the token as password, see
+    :mod:`api.credentials`) resolved through the hashed token table."""
     if not authorization:
         return ANONYMOUS
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationError("Cabecera Authorization no válida; use 'Bearer <token>' / "
-                                  "invalid Authorization header; use 'Bearer <token>'",
-                                  code="invalid_token")
+    credentials = parse_authorization(authorization)
     engine = get_engine(request)
     with engine.begin() as conn:
-        principal = principal_for_token(conn, token.strip())
-    if principal is None:
+        principal = principal_for_token(conn, credentials.token)
+    if principal is None or not credentials.accepts(principal.name):
         raise AuthenticationError("Token no válido o revocado / invalid or revoked token",
                                   code="invalid_token")
     return principal

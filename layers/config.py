@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     basemap: str = "none"
     default_lang: str = "es"
     public_grid_deg: float = 0.01
+    #: Browser origins allowed to read the API from other sites (CORS): ``*`` (public reads
+    #: open to every site), a comma-separated list, or ``none``.
+    cors_origins: str = "*"
 
     @property
     def var(self) -> Path:

@@ -224,6 +224,9 @@ class Filters:
     prefix: str | None = None
     network: str | None = None
     flagged: bool | None = None
+    #: Extra WHERE predicates built elsewhere with bound parameters (OGC geometry-type views,
+    #: CQL2 filters); visibility and lifespan still apply.
+    extra: tuple[sa.ColumnElement[bool], ...] = ()
 
 
 def fold(text: str) -> str:
@@ -313,6 +316,7 @@ def where_clauses(coll: Collection, viewer: Viewer, filters: Filters
         pre = sa.func.ST_Expand(env, margin) if margin else env
         clauses.append(coll.index_filter(pre))
         clauses.append(sa.func.ST_Intersects(display, env))
+    clauses.extend(filters.extra)
     return clauses
 
 
@@ -417,10 +421,11 @@ def feature(conn: Connection, coll: Collection, viewer: Viewer, key: str, *,
     return _redact_features(conn, coll, viewer, [_feature(coll, row)])[0]
 
 
-def frame(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters
-          ) -> gpd.GeoDataFrame:
-    """All visible features matching ``filters`` as a GeoDataFrame (for exports)."""
-    query = _select(coll, viewer, filters, lifespan=False, geometry="wkb").order_by(
+def frame(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters, *,
+          lifespan: bool = False) -> gpd.GeoDataFrame:
+    """All visible features matching ``filters`` as a GeoDataFrame (for exports; with
+    ``lifespan`` the provenance columns the OGC items carry)."""
+    query = _select(coll, viewer, filters, lifespan=lifespan, geometry="wkb").order_by(
         coll.table.c[coll.key])
     result = conn.execute(query)
     df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
@@ -435,14 +440,16 @@ def frame(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries.from_wkb(wkb, crs=SRID), crs=SRID)
 
 
-def extent(conn: Connection, coll: Collection, viewer: Viewer) -> BBox | None:
+def extent(conn: Connection, coll: Collection, viewer: Viewer,
+           filters: Filters | None = None) -> BBox | None:
     """Bounding box of the features the viewer may see."""
     display = coll.display_geometry(viewer)
     if display is None:
         return None
     agg = sa.func.ST_Extent(display)
     query = sa.select(sa.func.ST_XMin(agg), sa.func.ST_YMin(agg), sa.func.ST_XMax(agg),
-                      sa.func.ST_YMax(agg)).where(*where_clauses(coll, viewer, Filters()))
+                      sa.func.ST_YMax(agg)).where(*where_clauses(coll, viewer,
+                                                                 filters or Filters()))
     row = conn.execute(query).first()
     if row is None or row[0] is None:
         return None

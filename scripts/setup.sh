@@ -16,6 +16,7 @@ ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need_pkg
 if [ "$WITH_TEST" = "1" ]; then
   command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
   fc-list 2>/dev/null | grep -qi dejavu || need_pkgs+=(fonts-dejavu-core)
+  /usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || need_pkgs+=(python3-qgis)  # PyQGIS OAPIF test
 fi
 command -v npm >/dev/null 2>&1 || need_pkgs+=(npm)
 if [ "${#need_pkgs[@]}" -gt 0 ]; then

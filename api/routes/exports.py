@@ -24,11 +24,11 @@ EXPORT_LAYERS = "communities|concessions|water|consultations|boundaries|networks
 
 
 def _write(engine: Engine, layer: str, viewer: Viewer, filters: Filters, fmt_name: str,
-           directory: Path) -> Path:
+           directory: Path, bom: bool) -> Path:
     coll = get_collection(layer)
     fmt = exports.get_format(fmt_name)
     with engine.connect() as conn:
-        return exports.write_export(conn, coll, viewer, filters, fmt, directory)
+        return exports.write_export(conn, coll, viewer, filters, fmt, directory, bom=bom)
 
 
 @router.get("/{layer}/export", summary="Exportar una capa / export a layer",
@@ -39,6 +39,8 @@ async def export(
     layer: str,
     engine: EngineDep, viewer: ViewerDep, bbox: BBoxDep, as_of: AsOfDep,
     format: Annotated[str, Query(description="geojson|gpkg|shp|kml|csv")] = "geojson",
+    bom: Annotated[bool, Query(description="CSV con BOM UTF-8 para Excel / CSV with a UTF-8 "
+                                           "BOM for Excel")] = False,
     q: Annotated[str | None, Query()] = None,
     district: Annotated[str | None, Query()] = None,
     network: Annotated[str | None, Query()] = None,
@@ -51,17 +53,14 @@ async def export(
 ) -> FileResponse:
     coll = get_collection(layer)
     fmt = exports.get_format(format)
-    candidates = {"legal_status": legal_status, "state": state, "kind": kind, "stage": stage,
-                  "level": level}
-    equals = {k: v for k, v in candidates.items() if v and k in coll.equals}
-    filters = Filters(bbox=bbox, as_of=as_of, q=q, equals=equals,
-                      prefix=district if coll.prefix_column else None,
-                      network=network if coll.name == "communities" else None,
-                      flagged=flagged if coll.name == "communities" else None)
+    filters = exports.export_filters(
+        coll, bbox=bbox, as_of=as_of, q=q, district=district, network=network,
+        flagged=flagged, equals={"legal_status": legal_status, "state": state, "kind": kind,
+                                 "stage": stage, "level": level})
     tmp = Path(tempfile.mkdtemp(prefix="allpa-export-"))
     try:
         path = await run_in_threadpool(_write, engine, coll.name, viewer, filters, fmt.name,
-                                       tmp)
+                                       tmp, bom)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -22,6 +22,9 @@ router = APIRouter(prefix="/tiles", tags=["teselas / tiles"])
 
 TILE_LAYERS = ("communities", "concessions", "water", "consultations", "boundaries")
 MAX_AGE = 60
+#: Highest zoom with new detail: a z16 tile's 4096-unit grid is ~0.15 m, finer than any of
+#: the sources; TileJSON says so and clients overzoom z16 tiles (tiles above still work).
+DATA_MAX_ZOOM = 16
 
 
 def _tile_layer(name: str) -> queries.Collection:
@@ -82,14 +85,14 @@ def tilejson(layer: str, request: Request, conn: ConnDep, viewer: ViewerDep) -> 
         "scheme": "xyz",
         "tiles": [template],
         "minzoom": tiles.MIN_ZOOM,
-        "maxzoom": tiles.MAX_ZOOM,
+        "maxzoom": DATA_MAX_ZOOM,
         "bounds": list(bounds),
         "center": center,
         "vector_layers": [{
             "id": coll.name,
             "description": coll.description("en"),
             "minzoom": tiles.MIN_ZOOM,
-            "maxzoom": tiles.MAX_ZOOM,
+            "maxzoom": DATA_MAX_ZOOM,
             "fields": tiles.field_types(coll),
         }],
     }

@@ -1,108 +1,102 @@
-"""OGC API – Features with a real client: GDAL's OAPIF driver against uvicorn.
+"""OGC API – Features with a real client: GDAL's OAPIF driver (pyogrio's GDAL) against uvicorn.
 
-The server runs in a separate process: pyogrio keeps the GIL while GDAL fetches, so a server
-thread in the test process would never answer.
+Every collection is read completely; layers that mix geometry types are also read one type
+per collection and the parts add up to the whole; CQL2 filters set as OGR attribute filters
+are sent to the server (seen in the access log) and match the server's own counts; GDAL
+signs in with HTTP Basic (the token as password) and sees what the token's role sees.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pyogrio
 import pytest
 
+from layers.ogc_collections import OGC_COLLECTIONS
 from tests.api.conftest import ApiWorld
+from tests.api.live import Live, uvicorn_server
 
-ROOT = Path(__file__).resolve().parents[2]
+FAMILY = {"Point": {"Point", "MultiPoint"}, "LineString": {"LineString", "MultiLineString"},
+          "Polygon": {"Polygon", "MultiPolygon"}}
 
 
 @pytest.fixture(scope="module")
-def server(api_world: ApiWorld, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[tuple[str, Path]]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
+def live(api_world: ApiWorld, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     log = tmp_path_factory.mktemp("uvicorn") / "access.log"
-    env = {**os.environ, "ALLPA_DATABASE_URL": api_world.url}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("uvicorn did not start: " + log.read_text())
-        yield base, log
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with uvicorn_server(api_world.url, log) as server:
+        yield server
 
 
-def test_gdal_lists_and_reads_every_layer(server: tuple[str, Path]) -> None:
-    base, _ = server
-    url = f"OAPIF:{base}/ogc"
+def _matched(base: str, collection: str, **params: str) -> int:
+    r = httpx.get(f"{base}/ogc/collections/{collection}/items", params={"limit": "1", **params})
+    assert r.status_code == 200, r.text
+    return int(r.json()["numberMatched"])
+
+
+def test_gdal_reads_every_collection_completely(live: Live) -> None:
+    url = f"OAPIF:{live.base}/ogc"
     layers = dict(pyogrio.list_layers(url).tolist())
-    assert set(layers) == {"communities", "concessions", "water", "consultations",
-                           "boundaries"}
-    assert layers["concessions"] == "MultiPolygon"
+    assert set(layers) == set(OGC_COLLECTIONS)
+    counts: dict[str, int] = {}
     for layer in layers:
-        expected = httpx.get(f"{base}/ogc/collections/{layer}/items?limit=1").json()
         df = pyogrio.read_dataframe(url, layer=layer)
-        assert len(df) == expected["numberMatched"], layer
+        counts[layer] = len(df)
+        assert len(df) == _matched(live.base, layer) > 0, layer
+        expected = OGC_COLLECTIONS[layer].geometry_type
+        if expected is not None:  # one geometry type: what QGIS needs to draw every feature
+            assert set(df.geometry.geom_type) <= FAMILY[expected], layer
+    for name, coll in OGC_COLLECTIONS.items():
+        if coll.kind is None and coll.siblings:
+            assert sum(counts[v] for v in coll.siblings) == counts[name], name
+    assert counts["communities_points"] > 0 and counts["water_points"] > 0
     concessions = pyogrio.read_dataframe(url, layer="concessions")
-    assert {"code", "name", "holder", "state", "official_ha"} <= set(concessions.columns)
+    assert {"code", "name", "holder", "state", "official_ha", "valid_from",
+            "recorded_by"} <= set(concessions.columns)
     assert concessions["code"].is_unique and concessions["code"].str.len().eq(9).all()
     bounds = concessions.total_bounds
     assert -71 < bounds[0] < bounds[2] < -68 and -16 < bounds[1] < bounds[3] < -14
 
 
-def test_gdal_pages_with_next_links(server: tuple[str, Path]) -> None:
-    base, log = server
-    url = f"OAPIF:{base}/ogc"
-    total = httpx.get(f"{base}/ogc/collections/concessions/items?limit=1").json()[
-        "numberMatched"]
+def test_gdal_pages_with_next_links(live: Live) -> None:
+    url = f"OAPIF:{live.base}/ogc"
+    total = _matched(live.base, "concessions")
+    mark = live.mark()
     df = pyogrio.read_dataframe(url, layer="concessions", PAGE_SIZE=50)
     assert len(df) == total > 100
     assert df["code"].is_unique
-    requests = log.read_text()
+    requests = live.requests_since(mark)
     assert "offset=50" in requests and "offset=100" in requests
 
 
-def test_ogc_documents(server: tuple[str, Path]) -> None:
-    base, _ = server
-    landing = httpx.get(f"{base}/ogc").json()
-    rels = {link["rel"]: link for link in landing["links"]}
-    assert {"self", "service-desc", "conformance", "data"} <= set(rels)
-    assert all("type" in link for link in landing["links"])
-    conf = httpx.get(rels["conformance"]["href"]).json()["conformsTo"]
-    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in conf
-    coll = httpx.get(f"{base}/ogc/collections/water").json()
-    assert coll["extent"]["spatial"]["bbox"][0][0] < -69
-    page = httpx.get(f"{base}/ogc/collections/water/items?limit=10&offset=10")
-    assert page.headers["content-type"] == "application/geo+json"
-    body = page.json()
-    assert body["numberReturned"] == 10
-    assert {link["rel"] for link in body["links"]} >= {"self", "next", "prev", "collection"}
-    fid = body["features"][0]["id"]
-    one = httpx.get(f"{base}/ogc/collections/water/items/{fid}").json()
-    assert one["id"] == fid and one["type"] == "Feature"
-    missing = httpx.get(f"{base}/ogc/collections/water/items/NOPE")
-    assert missing.status_code == 404
-    assert missing.headers["content-type"].startswith("application/problem+json")
-    assert httpx.get(f"{base}/ogc/collections/rios").status_code == 404
-    assert httpx.get(f"{base}/ogc/collections/water/items?bbox=1,2").status_code == 400
+@pytest.mark.parametrize(("where", "cql"), [
+    ("legal_status = 'registered'", "legal_status = 'registered'"),
+    ("clause_water = 0", "clause_water = false"),
+    ("kind <> 'ayllu' AND official_area_ha > 100", "kind <> 'ayllu' AND official_area_ha > 100"),
+    ("statute_adopted >= '2010-01-01'", "statute_adopted >= DATE('2010-01-01')"),
+])
+def test_gdal_filters_on_the_server_with_cql2(live: Live, where: str, cql: str) -> None:
+    url = f"OAPIF:{live.base}/ogc"
+    expected = _matched(live.base, "communities", filter=cql)
+    everything = _matched(live.base, "communities")
+    assert 0 < expected < everything
+    mark = live.mark()
+    df = pyogrio.read_dataframe(url, layer="communities", where=where)
+    assert len(df) == expected
+    assert "filter=" in live.requests_since(mark)  # evaluated by the server, not by GDAL
+
+
+def test_gdal_signs_in_with_basic_auth(live: Live, api_world: ApiWorld) -> None:
+    url = f"OAPIF:{live.base}/ogc"
+    public = len(pyogrio.read_dataframe(url, layer="communities"))
+    token = api_world.tokens["editor"]
+    assert token
+    pyogrio.set_gdal_config_options({"GDAL_HTTP_USERPWD": f"abogada:{token}",
+                                     "GDAL_HTTP_AUTH": "BASIC"})
+    try:
+        editor = pyogrio.read_dataframe(url, layer="communities")
+    finally:
+        pyogrio.set_gdal_config_options({"GDAL_HTTP_USERPWD": None, "GDAL_HTTP_AUTH": None})
+    assert len(editor) > public
+    assert "ZZ-SECRETO-1" in set(editor["id"])

@@ -48,7 +48,7 @@ def test_tilejson(client: TestClient) -> None:
     tj = client.get("/tiles/concessions.json").json()
     assert tj["tilejson"] == "3.0.0"
     assert tj["tiles"][0].endswith("/tiles/concessions/{z}/{x}/{y}.pbf")
-    assert tj["minzoom"] == 0 and tj["maxzoom"] == 22
+    assert tj["minzoom"] == 0 and tj["maxzoom"] == 16  # data max zoom: clients overzoom
     w, s, e, n = tj["bounds"]
     assert -71 < w < e < -68 and -16 < s < n < -14
     layer = tj["vector_layers"][0]
