@@ -12,20 +12,20 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from api.cli.context import friendly_errors, ready_engine, settings
-from api.dependencies import bbox_param, parse_as_of
-from layers import exports
-from layers.queries import COLLECTIONS, Viewer, get_collection
-from layers.users import ANONYMOUS, Principal
 
-CLI_PRINCIPAL = Principal(name="allpa-cli", role="editor")
+if TYPE_CHECKING:
+    from layers import exports
 
 
 def _format_for(output: Path, fmt: str | None) -> exports.ExportFormat:
+    from layers import exports
+
     if fmt:
         return exports.get_format(fmt)
     suffix = output.suffix.lower().lstrip(".")
@@ -45,10 +45,16 @@ def export_layer(layer: str, output: Path, *, fmt: str | None = None, public: bo
                  flagged: bool | None = None, equals: dict[str, str | None] | None = None,
                  bom: bool = False) -> tuple[Path, int]:
     """Write ``layer`` to ``output``; returns the path written and the feature count."""
+    from api.dependencies import bbox_param, parse_as_of
+    from layers import exports
+    from layers.queries import Viewer, get_collection
+    from layers.users import ANONYMOUS, Principal
+
     coll = get_collection(layer)
     export_format = _format_for(output, fmt)
     s = settings()
-    viewer = Viewer(principal=ANONYMOUS if public else CLI_PRINCIPAL, grid_deg=s.public_grid_deg)
+    principal = ANONYMOUS if public else Principal(name="allpa-cli", role="editor")
+    viewer = Viewer(principal=principal, grid_deg=s.public_grid_deg)
     when: dt.date | dt.datetime | None = parse_as_of(as_of)
     filters = exports.export_filters(coll, bbox=bbox_param(bbox), as_of=when, q=q,
                                      district=district, network=network, flagged=flagged,
@@ -100,15 +106,41 @@ def _command(layer: str) -> Callable[..., None]:
     return command
 
 
+class LayerExportGroup(TyperGroup):
+    """The ``export`` group. ``export raster`` is registered as usual; one ``export LAYER``
+    per published layer is added when the group is first listed or used, so that building
+    the command line does not import the layer definitions (start-up time)."""
+
+    _layers_added = False
+
+    def _add_layers(self) -> None:
+        if self._layers_added:
+            return
+        self._layers_added = True
+        from layers.queries import COLLECTIONS
+
+        layers_app = typer.Typer()
+        for layer in COLLECTIONS:
+            layers_app.command(layer)(_command(layer))
+        built = typer.main.get_command(layers_app)
+        for name, command in getattr(built, "commands", {}).items():
+            self.add_command(command, name)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        self._add_layers()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        self._add_layers()
+        return super().get_command(ctx, cmd_name)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``export LAYER`` for each vector layer to the ``export`` group (shared with
-    ``export raster``)."""
-    group: typer.Typer | None = None
+    """The ``export`` group (shared with ``export raster``), with a command per layer."""
     for info in app.registered_groups:
         if info.name == "export" and info.typer_instance is not None:
-            group = info.typer_instance
-    if group is None:
-        group = typer.Typer(help="Exporta capas / export layers.", no_args_is_help=True)
-        app.add_typer(group, name="export")
-    for layer in COLLECTIONS:
-        group.command(layer)(_command(layer))
+            info.typer_instance.info.cls = LayerExportGroup
+            return
+    group = typer.Typer(cls=LayerExportGroup, help="Exporta capas / export layers.",
+                        no_args_is_help=True)
+    app.add_typer(group, name="export")
