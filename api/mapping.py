@@ -36,10 +36,11 @@ def leaflet_assets() -> Assets:
 
 
 def _subtitle(data: maps.MapData, lang: str) -> str:
+    if data.kind != "network":
+        return labels.t(lang, "community_map_title")
     n = len(data.communities)
-    kind = labels.t(lang, "network_map_title" if data.kind == "network"
-                    else "community_map_title")
-    return f"{kind} · {n} {labels.t(lang, 'members')}"
+    members = labels.t(lang, "members" if n != 1 else "member")
+    return f"{labels.t(lang, 'network_map_title')} · {n} {members}"
 
 
 def advocacy_input(data: maps.MapData, lang: str) -> AdvocacyInput:
@@ -48,7 +49,7 @@ def advocacy_input(data: maps.MapData, lang: str) -> AdvocacyInput:
         concessions=data.concessions, water=data.water, consultations=data.consultations,
         boundaries=data.boundaries, flags=data.flags, pressure=data.pressure,
         sources=data.sources, generated_at=data.generated_at, public=data.public,
-        landcover_path=data.landcover_path)
+        landcover_path=data.landcover_path, fictional=data.fictional)
 
 
 @dataclass(frozen=True)

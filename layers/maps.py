@@ -37,6 +37,8 @@ from layers.queries import flags as flag_page
 from layers.queries import overlaps as overlap_list
 from layers.visibility import scrub
 
+#: The source note every batch of the bundled sample starts with (see layers.sample).
+SAMPLE_SOURCE_PREFIX = "Muestra FICTICIA"
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 #: Margin (degrees, ~5 km) around the communities for the other layers of a map.
 MAP_MARGIN_DEG = 0.05
@@ -66,6 +68,7 @@ class MapData:
     dem_path: str | None = None
     landcover_path: str | None = None
     public: bool = True
+    fictional: bool = False
 
 
 def software_version() -> str:
@@ -127,13 +130,29 @@ def _around(communities_frame: gpd.GeoDataFrame) -> tuple[float, float, float, f
     return (max(-180.0, x0 - m), max(-90.0, y0 - m), min(180.0, x1 + m), min(90.0, y1 + m))
 
 
-def _sources(conn: Connection, batch_ids: set[int]) -> list[str]:
+def _sources(conn: Connection, batch_ids: set[int]) -> tuple[list[str], bool]:
+    """The files a map draws from, and whether any of them is the bundled fictional sample."""
     out = []
+    fictional = False
     for bid in sorted(batch_ids):
         b = batches.get_batch(conn, bid)
         if b:
             out.append(f"{b['file_name']} ({b['created_at']:%Y-%m-%d})")
-    return out
+            fictional = fictional or is_sample_source(b.get("source_note"))
+    return out, fictional
+
+
+def is_sample_source(note: object) -> bool:
+    """Batches loaded by ``allpa sample`` carry the sample's source note."""
+    return str(note or "").startswith(SAMPLE_SOURCE_PREFIX)
+
+
+def sample_loaded(conn: Connection) -> bool:
+    """Whether any import batch of the bundled FICTIONAL sample is in the database (the map
+    page then says so on screen)."""
+    b = batches.import_batch
+    return bool(conn.execute(sa.select(sa.exists().where(
+        b.c.source_note.like(SAMPLE_SOURCE_PREFIX + "%")))).scalar())
 
 
 def _batch_ids(conn: Connection, table: sa.Table, key: str, keys: list[str]) -> set[int]:
@@ -190,10 +209,11 @@ def map_data(conn: Connection, viewer: Viewer, *, network: str | None = None,
     batch_ids = (_batch_ids(conn, communities.community, "id", ids)
                  | _batch_ids(conn, concessions.concession, "code", [str(x) for x in conc["code"]])
                  | _batch_ids(conn, water.water_source, "id", [str(x) for x in wat["id"]]))
+    sources, fictional = _sources(conn, batch_ids)
     return MapData(kind=kind, key=key, title=title, communities=comms, concessions=conc,
                    water=wat, consultations=cons, boundaries=bnd, flags=dict(flags_by),
                    overlaps=overlaps_by, pressure=_pressure(conn, ids),
-                   sources=_sources(conn, batch_ids), dem_path=_raster_path(conn, "dem"),
+                   sources=sources, fictional=fictional, dem_path=_raster_path(conn, "dem"),
                    landcover_path=_raster_path(conn, "landcover"),
                    public=not viewer.principal.sees_network)
 

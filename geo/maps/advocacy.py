@@ -20,6 +20,8 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+from branca.element import MacroElement
+from jinja2 import Template
 
 from geo.maps import labels as L
 from geo.maps.simplify import DEFAULT_TOLERANCE_DEG, simplify_coverage, simplify_plain
@@ -67,6 +69,7 @@ class AdvocacyInput:
     public: bool = True
     subtitle: str | None = None
     landcover_path: str | None = None
+    fictional: bool = False
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
@@ -155,7 +158,7 @@ def _add_layer(group: folium.FeatureGroup, data: dict[str, Any], *, points: bool
     popup = folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=340)
     kwargs: dict[str, Any] = {}
     if points:
-        kwargs["marker"] = folium.CircleMarker(radius=5)
+        kwargs["marker"] = folium.CircleMarker(radius=5, fill=True, fill_opacity=0.9)
     folium.GeoJson(data, style_function=_style_from_props, popup=popup,
                    embed=True, **kwargs).add_to(group)
 
@@ -193,6 +196,8 @@ _CSS = """
 .allpa-title{position:fixed;top:8px;left:54px;z-index:1000;background:#fff;padding:6px 10px;
  border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.4);font:14px sans-serif;max-width:60vw}
 .allpa-title h1{font-size:16px;margin:0 0 2px}
+.allpa-fictional{margin-top:3px;padding:1px 5px;background:#fff3b0;border:1px solid #b58900;
+ font-weight:bold;display:inline-block}
 .allpa-legend{position:fixed;bottom:24px;right:8px;z-index:1000;background:#fff;padding:6px 9px;
  border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.4);font:12px sans-serif;max-height:55vh;
  overflow:auto}
@@ -213,6 +218,21 @@ def _inline(page: str, assets: Assets) -> str:
     css = assets.leaflet_css.replace("</style", "<\\/style")
     inline = f"<style>{css}</style>\n<style>{_CSS}</style>\n<script>{js}</script>\n"
     return page.replace("<head>", "<head>\n" + inline, 1)
+
+
+class _LabelToggle(MacroElement):
+    """Hides community names below zoom 11. Rendered as a child of the map: folium emits a
+    child's script after ``L.map(...)``, so the map variable exists when it runs (a script
+    added to the page root ran first and threw ``TypeError``, leaving every map blank)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (m) {
+          function f() { m.getContainer().classList.toggle('allpa-nolabels', m.getZoom() < 11); }
+          m.on('zoomend', f); f();
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
 
 
 def _add_landcover(m: folium.Map, inp: AdvocacyInput, comms: gpd.GeoDataFrame,
@@ -312,8 +332,10 @@ def render_advocacy_map(inp: AdvocacyInput, assets: Assets, *, lang: str = "es",
 
     date = inp.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%d")
     subtitle = f"<div>{_ESC(inp.subtitle)}</div>" if inp.subtitle else ""
+    notice = (f"<div class='allpa-fictional'>{_ESC(L.t(lang, 'fictional'))}</div>"
+              if inp.fictional else "")
     title = (f"<div class='allpa-title'><h1>{_ESC(inp.title)}</h1>{subtitle}"
-             f"<div>{_ESC(L.t(lang, 'map_date'))}: {date}</div></div>")
+             f"<div>{_ESC(L.t(lang, 'map_date'))}: {date}</div>{notice}</div>")
     sources = "; ".join(_ESC(s) for s in inp.sources) or "–"
     foot = (f"<div class='allpa-foot'>{_ESC(L.t(lang, 'source_line'))}. "
             f"{_ESC(L.t(lang, 'file'))}: {sources}. {_ESC(L.t(lang, 'map_date'))}: {date}. "
@@ -321,10 +343,9 @@ def render_advocacy_map(inp: AdvocacyInput, assets: Assets, *, lang: str = "es",
     root: Any = m.get_root()  # a branca Figure (html / header / script sections)
     root.html.add_child(folium.Element(title + _legend_html(lang, inp) + foot))
     root.header.add_child(folium.Element(f"<title>{_ESC(inp.title)}</title>"))
-    # names appear from zoom 11 on (at network scale 50 labels would cover the map)
-    root.script.add_child(folium.Element(
-        f"(function(m){{function f(){{m.getContainer().classList.toggle('allpa-nolabels',"
-        f"m.getZoom()<11);}}m.on('zoomend',f);f();}})({m.get_name()});"))
+    # names appear from zoom 11 on (at network scale 50 labels would cover the map); a child
+    # of the map, so its script is emitted after the map object exists
+    _LabelToggle().add_to(m)
     page = root.render()
     page = page.replace("<html>", f"<html lang=\"{lang}\">", 1)
     return _inline(page, assets)

@@ -90,6 +90,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "none": "ninguna",
         "network": "Red",
         "members": "comunidades",
+        "member": "comunidad",
         "map_date": "Fecha",
         "sources": "Fuentes",
         "source_line": "Fuentes: catastro minero (INGEMMET), registro de comunidades de Allpa, "
@@ -220,6 +221,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "none": "none",
         "network": "Network",
         "members": "communities",
+        "member": "community",
         "map_date": "Date",
         "sources": "Sources",
         "source_line": "Sources: mining cadastre (INGEMMET), Allpa community register, water "
