@@ -42,7 +42,7 @@ KBIT_S = 400
 TARGET_FIRST_S = 3.5
 TARGET_ALL_S = 6.0
 TARGET_KB = 150
-PROFILES = {
+PROFILES: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
     "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3,
               "is_mobile": True, "has_touch": True},
