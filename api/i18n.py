@@ -8,4 +8,12 @@ from __future__ import annotations
 
 from geo.maps.labels import STRINGS, bundle, lang_of, legend_spec, t
 
-__all__ = ["STRINGS", "bundle", "lang_of", "legend_spec", "t"]
+#: (code, name in the switcher, draft?) of every interface language, Spanish first.
+LANGUAGES: list[tuple[str, str, bool]] = [("es", "ES", False), ("en", "EN", False)]
+
+
+def is_draft(lang: str) -> bool:
+    return any(code == lang and draft for code, _, draft in LANGUAGES)
+
+
+__all__ = ["LANGUAGES", "STRINGS", "bundle", "is_draft", "lang_of", "legend_spec", "t"]

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 from geo.errors import NotFoundError
 from layers import base, batches, communities, concessions, derived_tables, networks, water
 from layers.db import SRID
+from layers.map_page import district_names
 from layers.queries import (
     COLLECTIONS,
     Filters,
@@ -292,6 +293,8 @@ def community_file(conn: Connection, viewer: Viewer, community_id: str, *,
         "kind": props.get("kind"),
         "country": props.get("country"),
         "admin_code": props.get("admin_code"),
+        "district": district_names(conn, {str(props.get("admin_code"))}).get(
+            str(props.get("admin_code"))),
         "title_status": props.get("title_status"),
         "official_area_ha": props.get("official_area_ha"),
         "sensitivity": props.get("sensitivity"),
