@@ -99,7 +99,8 @@ def _community_popup(row: Mapping[str, Any], flags: Sequence[Mapping[str, Any]],
         parts.append(f"<b>{t('flags')}</b><ul style='margin:0;padding-left:1.1em'>")
         for f in flags[:6]:
             sev = str(f.get("severity") or "info")
-            due = f" ({t('due')}: {_ESC(str(f['due_date']))})" if f.get("due_date") else ""
+            due = (f" ({t('due')}: {_ESC(L.due_text(f['due_date'], lang=lang))})"
+                   if f.get("due_date") else "")
             msg = str(f.get("action") or f.get("message") or "")
             parts.append(f"<li><b>{t('sev_' + sev)}</b>: {_ESC(msg)}{due}</li>")
         parts.append("</ul>")
