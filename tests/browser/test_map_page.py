@@ -66,21 +66,42 @@ def test_page_loads_offline_and_draws_tiles(session: Session, server: LiveServer
     _open(session, server)
     page = session.page
     assert page.locator("html").get_attribute("lang") == "es"
-    n_comm = page.locator(".leaflet-communities-pane svg path").count()
-    n_conc = page.locator(".leaflet-concessions-pane svg path").count()
+    n_comm = page.locator("path.allpa-community").count()
+    n_conc = page.locator("path.allpa-concession").count()
     assert n_comm > 20 and n_conc > 20, (n_comm, n_conc)
     # the paths carry real geometry, not empty "M0 0" stubs
-    d = page.locator(".leaflet-communities-pane svg path").first.get_attribute("d") or ""
+    d = page.locator("path.allpa-community").first.get_attribute("d") or ""
     assert len(d) > 20
-    assert any("/tiles/communities/" in u for u in session.requests)
-    assert any("/static/vendor/leaflet/leaflet.js" in u for u in session.requests)
+    # one request per tile cell carries every layer; no per-layer grids on the page
+    tiles = [u for u in session.requests if "/tiles/" in u]
+    assert tiles and all("/tiles/map/" in u for u in tiles), tiles[:5]
+    assert len(tiles) <= 40, len(tiles)
+    assert page.locator(".leaflet-control-scale").is_visible()
+    assert page.locator("#fictional").is_visible()
+    assert "DATOS FICTICIOS" in page.locator("#fictional").inner_text()
+    refs = page.locator(".ref-district").all_inner_texts()
+    assert "Qhapaq Marka" in " ".join(refs) or "QHAPAQ MARKA" in " ".join(refs).upper()
+    assert any("/static/vendor/leaflet/leaflet.js?v=" in u for u in session.requests)
     legend = page.locator("#legend").inner_text()
     assert "Leyenda" in legend and "Concesiones mineras" in legend and "Crítica" in legend
     page.screenshot(path=str(output_dir / "map.png"), full_page=True)
     _assert_clean(session, server)
 
 
-def test_search_opens_panel(session: Session, server: LiveServer) -> None:
+def _due_wording(world: MapWorld, community_id: str) -> str:
+    """The deadline wording the page must show for the community's earliest due date."""
+    from geo.maps.labels import due_text
+
+    with world.engine.connect() as conn:
+        due = conn.execute(sa.text(
+            "SELECT min(due_date) FROM flag WHERE community_id = :id AND valid_to IS NULL"),
+            {"id": community_id}).scalar_one()
+    assert due is not None
+    return due_text(due)
+
+
+def test_search_opens_panel(session: Session, server: LiveServer,
+                            browser_world: MapWorld) -> None:
     _open(session, server)
     page = session.page
     page.fill("#search-input", "wayra")
@@ -91,6 +112,8 @@ def test_search_opens_panel(session: Session, server: LiveServer) -> None:
     panel = page.locator("#panel").inner_text()
     assert "Personería jurídica" in panel and "Concesiones superpuestas" in panel
     assert "014057497" in panel  # its largest overlapping concession
+    assert "Qhapaq Marka, Perú" in panel  # district and country
+    assert _due_wording(browser_world, "HF-001") in panel  # e.g. "vencido hace 26 días"
     assert page.locator("#link-dossier").get_attribute("href") == \
         "/reports/community/HF-001.html?lang=es"
     page.wait_for_timeout(1500)  # let the zoomed tiles arrive before the picture
@@ -119,8 +142,7 @@ def test_click_on_community_opens_panel(session: Session, server: LiveServer,
     lon, lat = _polygon_point(browser_world, "HF-001")
     page.evaluate(f"window.allpa.map.setView([{lat}, {lon}], 13, {{animate: false}})")
     page.wait_for_timeout(300)
-    page.wait_for_function("document.querySelectorAll("
-                           "'.leaflet-communities-pane svg path').length > 0")
+    page.wait_for_function("document.querySelectorAll('path.allpa-community').length > 0")
     page.wait_for_timeout(800)
     xy = page.evaluate(f"(() => {{ const p = window.allpa.map.latLngToContainerPoint("
                        f"[{lat}, {lon}]); const r = document.getElementById('map')"
