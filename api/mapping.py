@@ -83,7 +83,9 @@ def print_map(conn: Connection, viewer: Viewer, *, network: str | None = None,
                      communities=data.communities, concessions=data.concessions,
                      water=data.water, consultations=data.consultations,
                      boundaries=data.boundaries, sources=data.sources,
-                     generated_at=data.generated_at, dem_path=data.dem_path)
+                     generated_at=data.generated_at, dem_path=data.dem_path,
+                     focus=data.key if data.kind == "community" else None,
+                     overlaps=data.overlaps, locator=data.locator, fictional=data.fictional)
     content = render_print_map(inp, fmt=fmt, paper=paper, lang=lang)
     media = "application/pdf" if fmt == "pdf" else "image/png"
     return Rendered(content, media, time.perf_counter() - started)
@@ -102,7 +104,8 @@ def dossier_html(conn: Connection, viewer: Viewer, community_id: str, *, lang: s
     d = dossier_data(conn, viewer, community_id, lang)
     data = maps.map_data(conn, viewer, community=community_id, lang=lang)
     img = map_png_data_uri(data.communities, data.concessions, data.water,
-                           data.consultations, focus=community_id, lang=lang)
+                           data.consultations, focus=community_id, lang=lang,
+                           overlaps=data.overlaps)
     page = templates().get_template("dossier.html").render(
         d=d, t=labels.bundle(lang), lang=lang, map_img=img)
     return Rendered(page.encode("utf-8"), "text/html; charset=utf-8",

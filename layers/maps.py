@@ -41,8 +41,9 @@ from layers.visibility import scrub
 #: The source note every batch of the bundled sample starts with (see layers.sample).
 SAMPLE_SOURCE_PREFIX = "Muestra FICTICIA"
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
-#: Margin (degrees, ~5 km) around the communities for the other layers of a map.
-MAP_MARGIN_DEG = 0.05
+#: Margin (degrees, ~9 km) around the communities for the other layers of a map: covers a
+#: point-only community's search radius and the page's wider-than-tall frame.
+MAP_MARGIN_DEG = 0.08
 
 
 class NetworkNotFoundError(NotFoundError):
@@ -70,6 +71,8 @@ class MapData:
     landcover_path: str | None = None
     public: bool = True
     fictional: bool = False
+    #: every visible administrative unit (simplified), for the print map's locator inset
+    locator: gpd.GeoDataFrame | None = None
 
 
 def software_version() -> str:
@@ -211,10 +214,14 @@ def map_data(conn: Connection, viewer: Viewer, *, network: str | None = None,
                  | _batch_ids(conn, concessions.concession, "code", [str(x) for x in conc["code"]])
                  | _batch_ids(conn, water.water_source, "id", [str(x) for x in wat["id"]]))
     sources, fictional = _sources(conn, batch_ids)
+    locator = frame(conn, COLLECTIONS["boundaries"], viewer, Filters())
+    if not locator.empty:
+        locator = locator.set_geometry(locator.geometry.simplify(0.002))
     return MapData(kind=kind, key=key, title=title, communities=comms, concessions=conc,
                    water=wat, consultations=cons, boundaries=bnd, flags=dict(flags_by),
                    overlaps=overlaps_by, pressure=_pressure(conn, ids),
-                   sources=sources, fictional=fictional, dem_path=_raster_path(conn, "dem"),
+                   sources=sources, fictional=fictional, locator=locator,
+                   dem_path=_raster_path(conn, "dem"),
                    landcover_path=_raster_path(conn, "landcover"),
                    public=not viewer.principal.sees_network)
 

@@ -106,6 +106,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "concession": "Concesión",
         "water_source": "Fuente de agua",
         "kind_comunidad_campesina": "Comunidad campesina",
+        "print_overlap": "Superposición con concesión",
+        "print_water_at_risk": "Agua en riesgo (dentro de concesión)",
+        "print_radius": "Radio de búsqueda: {km} km (estimación)",
+        "print_nearby": "Concesión en el radio",
+        "print_estimate_note": "Solo se conoce un punto de esta comunidad: su territorio no está "
+                               "georreferenciado. Las concesiones dentro del radio son una "
+                               "ESTIMACIÓN, no una superposición medida.",
+        "print_locator": "Ubicación",
+        "print_community_outline": "Comunidad (contorno)",
         "kind_comunidad_nativa": "Comunidad nativa",
         "kind_ayllu": "Ayllu",
         "kind_asociacion": "Asociación",
@@ -260,6 +269,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "concession": "Concession",
         "water_source": "Water source",
         "kind_comunidad_campesina": "Peasant community",
+        "print_overlap": "Overlap with concession",
+        "print_water_at_risk": "Water at risk (inside a concession)",
+        "print_radius": "Search radius: {km} km (estimate)",
+        "print_nearby": "Concession within the radius",
+        "print_estimate_note": "Only a point is known for this community: its territory is not "
+                               "georeferenced. Concessions within the radius are an ESTIMATE, "
+                               "not a measured overlap.",
+        "print_locator": "Location",
+        "print_community_outline": "Community (outline)",
         "kind_comunidad_nativa": "Native community",
         "kind_ayllu": "Ayllu",
         "kind_asociacion": "Association",
