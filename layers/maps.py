@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.errors import NotFoundError
+from geo.maps import labels as L
 from layers import base, batches, communities, concessions, derived_tables, networks, water
 from layers.db import SRID
 from layers.map_page import district_names
@@ -293,7 +294,7 @@ def community_file(conn: Connection, viewer: Viewer, community_id: str, *,
         sa.func.ST_XMax(g), sa.func.ST_YMax(g)).where(
         communities.community.c.id == community_id,
         communities.community.c.valid_to.is_(None))).first()
-    flags_out = detail["flags"]
+    flags_out = [L.with_due_status(dict(f), lang) for f in detail["flags"]]
     return jsonable({
         "id": community_id,
         "name": props.get("name"),

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from api.cli.context import friendly_errors, ready_engine, settings
+from geo.maps.labels import due_text, with_due_status
 from layers.analysis import run_analysis
 from layers.flag_queries import SEVERITY_ES, FlagFilter, current_flags
 
@@ -43,7 +44,7 @@ def _table(rows: list[dict[str, Any]], lang: str) -> str:
         action = r["action_es"] if lang == "es" else r["action_en"]
         lines.append([str(r["rank"]), r["community"], r["district"] or r["admin_code"] or "-",
                       sev, r["rule_id"], (action or "")[:70],
-                      r["due_date"].isoformat() if r["due_date"] else "-"])
+                      due_text(r["due_date"], lang=lang) if r["due_date"] else "-"])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *lines, strict=True)]
     out = io.StringIO()
     for row in [head, *lines]:
@@ -74,13 +75,15 @@ def flags_cmd(
     with ready_engine().connect() as conn:
         rows = current_flags(conn, FlagFilter(network=network, district=district,
                                               min_severity=severity))
+    rows = [with_due_status(r, lang) for r in rows]  # "vencido hace N días"
     if fmt == "table":
         typer.echo(_table(rows, lang), nl=False)
         typer.echo(f"{len(rows)} alertas" if lang == "es" else f"{len(rows)} flags")
     elif fmt == "csv":
         keys = ["rank", "community_id", "community", "district", "severity", "rule_id",
                 "message_es" if lang == "es" else "message_en",
-                "action_es" if lang == "es" else "action_en", "legal_ref", "due_date"]
+                "action_es" if lang == "es" else "action_en", "legal_ref", "due_date",
+                "due_status"]
         writer = csv.DictWriter(sys.stdout, fieldnames=keys, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)

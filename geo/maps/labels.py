@@ -390,6 +390,26 @@ def due_status(due: object, today: dt.date | None = None, lang: str | None = "es
     return t(lang, "due_in_days").format(n=days)
 
 
+def overdue_days(due: object, today: dt.date | None = None) -> int | None:
+    """Days a deadline has passed (0 or more), None when it has not passed or is missing."""
+    try:
+        day = due if isinstance(due, dt.date) else dt.date.fromisoformat(str(due)[:10])
+    except ValueError:
+        return None
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    days = ((today or dt.date.today()) - day).days
+    return days if days > 0 else None
+
+
+def with_due_status(flag: dict[str, Any], lang: str | None = "es",
+                    today: dt.date | None = None) -> dict[str, Any]:
+    """A flag record plus ``due_status`` ("vencido hace 26 días") and ``overdue_days``."""
+    due = flag.get("due_date")
+    return {**flag, "due_status": due_status(due, today, lang) if due else None,
+            "overdue_days": overdue_days(due, today) if due else None}
+
+
 def due_text(due: object, today: dt.date | None = None, lang: str | None = "es") -> str:
     """``2026-11-01 (vencido hace 26 días)``; "–" without a date."""
     status = due_status(due, today, lang)
