@@ -107,7 +107,7 @@ def dossier_html(conn: Connection, viewer: Viewer, community_id: str, *, lang: s
                            data.consultations, focus=community_id, lang=lang,
                            overlaps=data.overlaps)
     page = templates().get_template("dossier.html").render(
-        d=d, t=labels.bundle(lang), lang=lang, map_img=img)
+        d=d, t=labels.bundle(lang), lang=lang, map_img=img, due=labels.due_text)
     return Rendered(page.encode("utf-8"), "text/html; charset=utf-8",
                     time.perf_counter() - started)
 
@@ -120,7 +120,7 @@ def dossier_pdf(conn: Connection, viewer: Viewer, community_id: str, *, lang: st
     d = dossier_data(conn, viewer, community_id, lang)
     data = maps.map_data(conn, viewer, community=community_id, lang=lang)
     content = render_dossier_pdf(d, data.communities, data.concessions, data.water,
-                                 data.consultations, lang=lang)
+                                 data.consultations, lang=lang, overlaps=data.overlaps)
     return Rendered(content, "application/pdf", time.perf_counter() - started)
 
 

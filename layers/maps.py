@@ -22,7 +22,16 @@ from sqlalchemy.engine import Connection
 
 from geo.errors import NotFoundError
 from geo.maps import labels as L
-from layers import base, batches, communities, concessions, derived_tables, networks, water
+from layers import (
+    base,
+    batches,
+    communities,
+    concessions,
+    derived_tables,
+    evidence,
+    networks,
+    water,
+)
 from layers.db import SRID
 from layers.map_page import district_names
 from layers.queries import (
@@ -283,7 +292,8 @@ def community_file(conn: Connection, viewer: Viewer, community_id: str, *,
     consultations_out = [{"id": o["other_id"], "name": cons_rows.get(o["other_id"], {})
                           .get("name"), "stage": cons_rows.get(o["other_id"], {}).get("stage"),
                           "start_date": cons_rows.get(o["other_id"], {}).get("start_date"),
-                          "share": o["share"]}
+                          "share": o["share"], "import_batch_id": cons_rows.get(
+                              o["other_id"], {}).get("import_batch_id")}
                          for o in ovs if o["other_kind"] == "consultation"]
     neighbours = [{"id": o["other_id"], "name": (o["details"] or {}).get("name"),
                    "overlap_ha": o["intersection_ha"]}
@@ -360,30 +370,27 @@ def dossier(conn: Connection, viewer: Viewer, community_id: str, *, lang: str = 
     for v in versions:
         if v.get("import_batch_id") is not None:
             batch_ids.add(int(v["import_batch_id"]))
-    for item in (*info["concessions"], *info["water"]):
+    for item in (*info["concessions"], *info["water"], *info["consultations"]):
         if item.get("import_batch_id") is not None:
             batch_ids.add(int(item["import_batch_id"]))
-    evidence = []
-    for bid in sorted(batch_ids):
-        b = batches.get_batch(conn, bid)
-        if b:
-            evidence.append(jsonable({k: b.get(k) for k in (
-                "id", "layer", "file_name", "sha256", "source_note", "crs_declared",
-                "crs_used", "created_at", "recorded_by", "n_read", "n_stored")}))
-    run = None
+    r = derived_tables.analysis_run
+    cols = (r.c.id, r.c.mode, r.c.started_at, r.c.finished_at, r.c.seconds, r.c.settings)
+    row = None
     if info.get("run_id") is not None:
-        r = derived_tables.analysis_run
-        row = conn.execute(sa.select(r.c.id, r.c.mode, r.c.started_at, r.c.finished_at,
-                                     r.c.seconds).where(r.c.id == info["run_id"])
-                           ).mappings().first()
-        run = jsonable(dict(row)) if row else None
-    if run is None:
-        r = derived_tables.analysis_run
-        row = conn.execute(sa.select(r.c.id, r.c.mode, r.c.started_at, r.c.finished_at,
-                                     r.c.seconds).order_by(r.c.id.desc()).limit(1)
-                           ).mappings().first()
-        run = jsonable(dict(row)) if row else None
-    return {**info, "history": versions, "evidence": evidence, "analysis_run": run,
+        row = conn.execute(sa.select(*cols).where(r.c.id == info["run_id"])).mappings().first()
+    if row is None:
+        row = conn.execute(sa.select(*cols).order_by(r.c.id.desc()).limit(1)).mappings().first()
+    run_settings: dict[str, Any] = dict(row["settings"] or {}) if row else {}
+    run = jsonable({k: v for k, v in dict(row).items() if k != "settings"}) if row else None
+    if run is not None:
+        run["rules_sha256"] = run_settings.get("rules")
+        run["evaluated_on"] = run_settings.get("today")
+    batch_ids |= evidence.raster_batch_ids(conn, run_settings)
+    radius = float(run_settings.get("radius_m") or 5000.0)
+    return {**info, "history": versions, "evidence": evidence.batch_rows(conn, batch_ids),
+            "analysis_run": run, "rule_files": evidence.rule_files(),
+            "versions": evidence.software_versions(conn, software_version()),
+            "coverage": evidence.cadastre_coverage(conn, community_id, radius),
             "software_version": software_version(),
             "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
 

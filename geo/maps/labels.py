@@ -23,6 +23,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "color_severity": "gravedad de la alerta",
         "color_legal": "personería jurídica",
         "layer_communities": "Comunidades",
+        "layer_raster": "Ráster (DEM / cobertura)",
+        "layer_boundaries_short": "Límites",
         "layer_concessions": "Concesiones mineras",
         "layer_water": "Fuentes de agua",
         "layer_landcover": "Cobertura del suelo (raster)",
@@ -106,6 +108,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "concession": "Concesión",
         "water_source": "Fuente de agua",
         "kind_comunidad_campesina": "Comunidad campesina",
+        "coverage_none": "No hay catastro minero cargado para esta zona: que no aparezcan "
+                         "concesiones NO significa que no existan. Cargue el catastro de la "
+                         "zona antes de concluir.",
+        "coverage_no_cadastre": "No hay ningún catastro minero cargado: que no aparezcan "
+                                "concesiones NO significa que no existan.",
+        "coverage_ok": "Catastro minero consultado para esta zona",
+        "rule_files": "Archivos de reglas",
+        "rules_version": "versión",
+        "software_versions": "Versiones del programa",
+        "evaluated_on": "evaluado al",
+        "rules_hash": "huella de las reglas",
         "print_overlap": "Superposición con concesión",
         "print_water_at_risk": "Agua en riesgo (dentro de concesión)",
         "print_radius": "Radio de búsqueda: {km} km (estimación)",
@@ -187,6 +200,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "color_severity": "flag severity",
         "color_legal": "legal personality",
         "layer_communities": "Communities",
+        "layer_raster": "Raster (DEM / land cover)",
+        "layer_boundaries_short": "Boundaries",
         "layer_concessions": "Mining concessions",
         "layer_water": "Water sources",
         "layer_landcover": "Land cover (raster)",
@@ -269,6 +284,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "concession": "Concession",
         "water_source": "Water source",
         "kind_comunidad_campesina": "Peasant community",
+        "coverage_none": "No mining cadastre is loaded for this area: finding no concessions "
+                         "does NOT mean there are none. Load the area's cadastre before "
+                         "concluding.",
+        "coverage_no_cadastre": "No mining cadastre is loaded at all: finding no concessions "
+                                "does NOT mean there are none.",
+        "coverage_ok": "Mining cadastre checked for this area",
+        "rule_files": "Rule files",
+        "rules_version": "version",
+        "software_versions": "Software versions",
+        "evaluated_on": "evaluated on",
+        "rules_hash": "rules fingerprint",
         "print_overlap": "Overlap with concession",
         "print_water_at_risk": "Water at risk (inside a concession)",
         "print_radius": "Search radius: {km} km (estimate)",
