@@ -114,7 +114,7 @@ def overprinted_chars(data: bytes, min_share: float = 0.35) -> list[tuple[int, s
                 for dx in (-1, 0, 1):
                     for dy in (-1, 0, 1):
                         for b in grid.get((cx + dx, cy + dy), []):
-                            if b[0] <= a[0] + 1:
+                            if b[0] <= a[0] + 3:  # neighbours and ligatures (ffi)
                                 continue
                             w = min(a[3], b[3]) - max(a[1], b[1])
                             h = min(a[4], b[4]) - max(a[2], b[2])
