@@ -175,3 +175,56 @@ def test_english_legend(session: Session, server: LiveServer) -> None:
     page.wait_for_function("document.getElementById('legend').innerText"
                            ".includes('No legal personality')")
     _assert_clean(session, server)
+
+
+def test_water_at_risk_lists_only_water_inside_concessions(
+        session: Session, server: LiveServer, browser_world: MapWorld) -> None:
+    with browser_world.engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT o.community_id, w.name, (o.details->>'in_concession')::bool "
+            "FROM overlap o JOIN water_source w ON w.id = o.other_id AND w.valid_to IS NULL "
+            "WHERE o.other_kind = 'water' AND o.valid_to IS NULL AND o.community_id IN ("
+            "  SELECT community_id FROM overlap WHERE other_kind = 'water' AND valid_to IS NULL"
+            "  GROUP BY community_id HAVING bool_or((details->>'in_concession')::bool)"
+            "  AND bool_or(NOT (details->>'in_concession')::bool) ORDER BY community_id LIMIT 1)"
+        )).all()
+    assert rows
+    cid = rows[0][0]
+    _open(session, server)
+    page = session.page
+    page.evaluate(f"window.allpa.selectCommunity('{cid}', true)")
+    page.wait_for_selector("#panel:not([hidden]) #panel-water")
+    heading = page.locator("#panel-water").inner_text()
+    inside = [name for _, name, flag in rows if flag]
+    outside = [name for _, name, flag in rows if not flag]
+    assert f"({len(inside)})" in heading, heading
+    panel = page.locator("#panel").inner_text()
+    assert all(n in panel for n in inside), inside
+    assert not any(n in panel for n in outside), outside
+    _assert_clean(session, server)
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (390, 844)])
+def test_dossier_page_in_the_browser(browser: Any, server: LiveServer, width: int,
+                                     height: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    try:
+        page.goto(f"{server.base_url}/reports/community/HF-001.html", wait_until="load")
+        assert page.locator("h1").inner_text().startswith("Expediente legal")
+        # the map image is decoded and drawn
+        assert page.evaluate("document.querySelector('img').naturalWidth") > 300
+        # nothing wider than the screen except inside tables (which wrap their cells)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+        assert "vencido hace" in page.locator("body").inner_text()
+        page.screenshot(path=str(server_output_dir() / f"dossier-{width}.png"),
+                        full_page=True)
+    finally:
+        context.close()
+    hosts = {urlsplit(u).netloc for u in requests if not u.startswith(("data:", "blob:"))}
+    assert hosts == {f"{server.host}:{server.port}"}, hosts
+    assert not errors, errors
