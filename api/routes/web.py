@@ -45,14 +45,17 @@ def _wants_html(request: Request) -> bool:
 
 @router.get("/", summary="Mapa (navegador) o índice del servicio (JSON) / map or index",
             response_model=None)
-def home(request: Request, lang: LangDep, settings: SettingsDep, conn: ConnDep,
-         viewer: ViewerDep) -> Response | dict[str, Any]:
+def home(request: Request, settings: SettingsDep, conn: ConnDep, viewer: ViewerDep,
+         lang: Annotated[str, Query(description="es | en | quy | ay (borradores / drafts)")]
+         = "es") -> Response | dict[str, Any]:
     if not _wants_html(request):
-        return meta.index(request, lang)
+        return meta.index(request, i18n.data_lang(lang))  # type: ignore[arg-type]
+    lang = i18n.page_lang(lang)
     basemap = settings.basemap if settings.basemap and settings.basemap != "none" else None
     view = map_page.first_view(conn, viewer)
     # everything the first view needs rides in the HTML: no round trip before the first tile
-    config = {"lang": lang, "strings": i18n.bundle(lang), "legend": i18n.legend_spec(lang),
+    config = {"lang": lang, "data_lang": i18n.data_lang(lang), "strings": i18n.bundle(lang),
+              "legend": i18n.legend_spec(lang),
               "basemap": basemap, "view": view, "severity": maps.severities(conn, viewer),
               "reference": map_page.reference_labels(conn, viewer, view),
               "fictional": maps.sample_loaded(conn), "draft": i18n.is_draft(lang),

@@ -7,6 +7,7 @@
   var cfg = JSON.parse(document.getElementById("allpa-config").textContent);
   var T = cfg.strings;
   var LANG = cfg.lang;
+  var DATA_LANG = cfg.data_lang || "es";  // draft interface languages read data in Spanish
   var LEGEND = cfg.legend;
   var PHONE = window.matchMedia("(max-width: 699px)").matches;
   var THEMES = ["communities", "concessions", "water", "consultations", "boundaries"];
@@ -38,7 +39,7 @@
   }
   function fmt(n, digits) {
     if (n === null || n === undefined) { return "–"; }
-    return Number(n).toLocaleString(LANG === "en" ? "en-GB" : "es-PE",
+    return Number(n).toLocaleString(DATA_LANG === "en" ? "en-GB" : "es-PE",
       { minimumFractionDigits: digits, maximumFractionDigits: digits });
   }
   function yesNo(v) { return v === true ? T.yes : v === false ? T.no : T.unknown; }
@@ -314,7 +315,7 @@
       box.firstChild.firstChild.style.background = c;
       body.appendChild(box);
     });
-    var q = "?lang=" + encodeURIComponent(LANG);
+    var q = "?lang=" + encodeURIComponent(DATA_LANG);
     var id = encodeURIComponent(d.id);
     body.appendChild(el("p", { "class": "links" }, [
       el("a", { id: "link-dossier", href: "/reports/community/" + id + ".html" + q, target: "_blank", text: T.dossier + " (HTML)" }),
@@ -324,7 +325,7 @@
   }
 
   function selectCommunity(id, zoom) {
-    return fetch("/map/panel/" + encodeURIComponent(id) + ".json?lang=" + LANG)
+    return fetch("/map/panel/" + encodeURIComponent(id) + ".json?lang=" + DATA_LANG)
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (d) {
         unhighlight();
