@@ -228,3 +228,18 @@ def test_dossier_page_in_the_browser(browser: Any, server: LiveServer, width: in
     hosts = {urlsplit(u).netloc for u in requests if not u.startswith(("data:", "blob:"))}
     assert hosts == {f"{server.host}:{server.port}"}, hosts
     assert not errors, errors
+
+
+def test_draft_language_is_marked_and_data_stays_readable(session: Session,
+                                                           server: LiveServer) -> None:
+    _open(session, server, "?lang=quy")
+    page = session.page
+    assert page.locator("html").get_attribute("lang") == "quy"
+    assert page.locator("#draft").is_visible()
+    legend = page.locator("#legend").inner_text()
+    assert "Willakuy" in legend  # Quechua (draft)
+    assert "Límites administrativos" in legend  # untranslated: Spanish fallback
+    page.evaluate("window.allpa.selectCommunity('HF-001', true)")
+    page.wait_for_selector("#panel:not([hidden]) #panel-name")
+    assert "Personería jurídica" in page.locator("#panel").inner_text()
+    _assert_clean(session, server)
