@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api import i18n
+from api import csp, i18n
 from api.dependencies import ConnDep, LangDep, SettingsDep, ViewerDep
 from api.routes import meta
 from geo.errors import NotFoundError
@@ -64,7 +64,8 @@ def home(request: Request, settings: SettingsDep, conn: ConnDep, viewer: ViewerD
         lang=lang, t=i18n.bundle(lang), config=config, langs=i18n.LANGUAGES,
         asset=asset_url)
     return HTMLResponse(html, headers={"Content-Language": lang, "Cache-Control": "no-cache",
-                                       "Vary": "Accept, Authorization"})
+                                       "Vary": "Accept, Authorization",
+                                       "Content-Security-Policy": csp.map_page_policy(basemap)})
 
 
 @router.get("/map/search.json", summary="Buscar comunidades (con distrito y país) / search")
