@@ -14,7 +14,7 @@ from api import mapping
 from layers import maps
 from layers.queries import Viewer
 from layers.users import ANONYMOUS, Principal
-from tests.maps_world import NETWORK, RESTRICTED_NAME, MapWorld
+from tests.maps_world import NETWORK, RESTRICTED_NAME, LiveServer, MapWorld
 
 pytestmark = pytest.mark.browser
 
@@ -120,3 +120,29 @@ def test_advocacy_map_draws_offline(variant: str, map_files: dict[str, Path],
     bad = [u for u in requests if not u.startswith(("file://", "data:", "blob:", "about:"))]
     assert not bad, f"requests left the file: {bad[:5]}"
     assert not errors, errors
+
+
+@pytest.mark.parametrize("path", ["/maps/network/RED-01.html", "/maps/community/HF-001.html",
+                                  "/reports/community/HF-001.html"])
+def test_served_documents_work_under_their_csp(path: str, server: LiveServer,
+                                               page: tuple[Any, list[str], list[str]]) -> None:
+    """Served with a strict Content-Security-Policy (hashes of their own inline scripts):
+    still drawn, no violation reported."""
+    pg, requests, errors = page
+    violations: list[str] = []
+    pg.on("console", lambda m: violations.append(m.text)
+          if "Content Security Policy" in m.text else None)
+    response = pg.goto(server.base_url + path, wait_until="load")
+    assert response is not None
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "unsafe-eval" not in policy
+    if path.startswith("/maps/"):
+        assert "'sha256-" in policy and "'unsafe-inline'" not in policy.split("script-src")[1] \
+            .split(";")[0]
+        pg.wait_for_function("document.querySelectorAll('.leaflet-overlay-pane path')"
+                             ".length > 10", timeout=15000)
+    else:
+        assert pg.evaluate("document.querySelector('img').naturalWidth") > 300
+    assert not violations, violations
+    assert not errors, errors
+    assert all(u.startswith((server.base_url, "data:", "blob:")) for u in requests), requests

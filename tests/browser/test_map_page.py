@@ -243,3 +243,17 @@ def test_draft_language_is_marked_and_data_stays_readable(session: Session,
     page.wait_for_selector("#panel:not([hidden]) #panel-name")
     assert "Personería jurídica" in page.locator("#panel").inner_text()
     _assert_clean(session, server)
+
+
+def test_map_page_runs_under_a_strict_csp(session: Session, server: LiveServer) -> None:
+    violations: list[str] = []
+    session.page.on("console", lambda m: violations.append(m.text)
+                    if "Content Security Policy" in m.text else None)
+    response = session.page.goto(f"{server.base_url}/", wait_until="load")
+    assert response is not None
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "unsafe-inline" not in policy
+    session.page.wait_for_selector("body[data-loaded='1']", timeout=20000)
+    assert session.page.locator("path.allpa-community").count() > 20
+    assert not violations, violations
+    _assert_clean(session, server)
