@@ -55,7 +55,9 @@
   }
 
   // ---- the map, at its final first view ------------------------------------------------
-  var map = L.map("map", { zoomControl: true, minZoom: 3, fadeAnimation: false });
+  // phones: fractional zoom so the first view fills the narrow screen
+  var map = L.map("map", { zoomControl: true, minZoom: 3, fadeAnimation: false,
+                           zoomSnap: PHONE ? 0.25 : 1 });
   if (cfg.view) {
     map.fitBounds([[cfg.view[1], cfg.view[0]], [cfg.view[3], cfg.view[2]]],
                   { padding: PHONE ? [4, 4] : [10, 10], animate: false });
