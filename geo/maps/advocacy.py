@@ -199,12 +199,15 @@ _CSS = """
 .allpa-title h1{font-size:16px;margin:0 0 2px}
 .allpa-fictional{margin-top:3px;padding:1px 5px;background:#fff3b0;border:1px solid #b58900;
  font-weight:bold;display:inline-block}
-.allpa-legend{position:fixed;bottom:24px;right:8px;z-index:1000;background:#fff;padding:6px 9px;
+.allpa-legend{position:fixed;bottom:48px;right:8px;z-index:1000;background:#fff;padding:6px 9px;
  border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.4);font:12px sans-serif;max-height:55vh;
  overflow:auto}
 .allpa-foot{position:fixed;bottom:0;left:0;right:0;z-index:1000;background:rgba(255,255,255,.9);
  font:11px sans-serif;padding:2px 8px}
-.leaflet-bottom{bottom:18px}
+.leaflet-bottom{bottom:36px}
+@media (max-width:600px){.allpa-title{font-size:12px;max-width:calc(100vw - 70px)}
+ .allpa-title h1{font-size:14px}.allpa-legend{max-height:28vh;font-size:10px}
+ .allpa-foot{font-size:9px}.leaflet-control-layers{font-size:11px}}
 .allpa-nolabels .allpa-label{display:none}
 .allpa-label{font:11px sans-serif;color:#222;text-shadow:0 0 3px #fff,0 0 3px #fff;
  white-space:nowrap;pointer-events:none}
@@ -222,15 +225,17 @@ def _inline(page: str, assets: Assets) -> str:
 
 
 class _LabelToggle(MacroElement):
-    """Hides community names below zoom 11. Rendered as a child of the map: folium emits a
-    child's script after ``L.map(...)``, so the map variable exists when it runs (a script
-    added to the page root ran first and threw ``TypeError``, leaving every map blank)."""
+    """Hides community names below zoom 11 and adds a metric scale bar. Rendered as a child
+    of the map: folium emits a child's script after ``L.map(...)``, so the map variable
+    exists when it runs (a script added to the page root ran first and threw
+    ``TypeError``, leaving every map blank)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function (m) {
           function f() { m.getContainer().classList.toggle('allpa-nolabels', m.getZoom() < 11); }
           m.on('zoomend', f); f();
+          L.control.scale({imperial: false}).addTo(m);  // metric only
         })({{ this._parent.get_name() }});
         {% endmacro %}
     """)
@@ -267,7 +272,7 @@ def render_advocacy_map(inp: AdvocacyInput, assets: Assets, *, lang: str = "es",
     cons = simplify_plain(inp.consultations, tolerance)
     bnd = simplify_plain(inp.boundaries, tolerance * 3)
 
-    m = folium.Map(tiles=None, control_scale=True, zoom_control=True, prefer_canvas=False)
+    m = folium.Map(tiles=None, control_scale=False, zoom_control=True, prefer_canvas=False)
     # no CDN: folium's default JS/CSS are replaced by the inlined local Leaflet
     m.default_js = []
     m.default_css = []

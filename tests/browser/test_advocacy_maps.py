@@ -89,6 +89,7 @@ def test_advocacy_map_draws_offline(variant: str, map_files: dict[str, Path],
     for theme in ("Comunidades", "Concesiones mineras", "Fuentes de agua",
                   "Límites administrativos"):
         assert theme in overlays, overlays
+    assert pg.locator(".leaflet-control-scale-line").count() == 1  # metric scale bar
     legend = pg.locator(".allpa-legend").inner_text()
     assert "Leyenda" in legend and "Titulada" in legend
     text = pg.locator("body").inner_text()
