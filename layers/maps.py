@@ -331,7 +331,8 @@ def community_file(conn: Connection, viewer: Viewer, community_id: str, *,
         "share_union": pressure.get("share_union"),
         "territory_ha": pressure.get("territory_ha"),
         "concession_ha_union": pressure.get("concession_ha_union"),
-        "point_only": props.get("official_area_ha") is None and detail["geometry"] is not None
+        # only a location is known (an official area in hectares does not draw a territory)
+        "point_only": detail["geometry"] is not None
         and detail["geometry"].get("type") == "Point",
         "bbox": list(bbox) if bbox and bbox[0] is not None else None,
         "run_id": flags_out[0]["run_id"] if flags_out else None,

@@ -29,6 +29,7 @@ LEFT, RIGHT, TOP, BOTTOM = 0.07, 0.93, 0.95, 0.05
 #: the text column in points
 TEXT_PT = (RIGHT - LEFT) * A4_PORTRAIT[0] * 72
 CELL_PAD_PT = 5.0
+MAP_HEIGHT = 0.5  # of the page height
 _FONTS = {False: FontProperties(family="DejaVu Sans"),
           True: FontProperties(family="DejaVu Sans", weight="bold")}
 
@@ -114,9 +115,10 @@ class _Doc:
     def gap(self, h: float = 0.01) -> None:
         self.y -= h
 
-    def heading(self, value: str) -> None:
+    def heading(self, value: str, keep: float = 0.05) -> None:
+        """A section title; ``keep``: room the section's start needs on the same page."""
         self.gap(0.012)
-        self._need(0.05)
+        self._need(keep)
         self.text(value, size=12, bold=True)
         assert self.fig is not None
         self.fig.add_artist(plt.Line2D([LEFT, RIGHT], [self.y + 0.003, self.y + 0.003],
@@ -223,6 +225,8 @@ def render_dossier_pdf(d: Mapping[str, Any], communities: gpd.GeoDataFrame,
                     str(v.get("board_term_end") or "–")]
                    for v in d["history"]], [0.07, 0.16, 0.16, 0.12, 0.27, 0.11, 0.11])
         doc.heading(f"{t('concessions_overlap')} ({len(d['concessions'])})")
+        if d.get("point_only"):
+            doc.text(t("print_estimate_note"), size=8, color="#7a5a00")
         cov = d.get("coverage") or {}
         if not cov.get("any_cadastre"):
             doc.text(t("coverage_no_cadastre"), bold=True, color="#a50f15")
@@ -259,9 +263,10 @@ def render_dossier_pdf(d: Mapping[str, Any], communities: gpd.GeoDataFrame,
                      f"{L.due_text(f['due_date'], lang=lang) if f.get('due_date') else '–'}",
                      color="#444444")
             doc.gap(0.006)
-        doc.heading(t("map"))
+        doc.heading(t("map"), keep=0.05 + MAP_HEIGHT)
         doc.image(map_png(communities, concessions, water, consultations,
-                          focus=str(d["id"]), lang=lang, dpi=130, overlaps=overlaps))
+                          focus=str(d["id"]), lang=lang, dpi=130, overlaps=overlaps),
+                  height=MAP_HEIGHT)
         doc.heading(t("evidence"))
         doc.table([t("layer"), t("file"), t("sha256"), t("imported_at"), t("crs_declared"),
                    t("crs_used")],

@@ -337,14 +337,14 @@ def render_print_map(inp: PrintInput, *, fmt: str = "pdf", paper: str = "A4",
 
 def map_png(communities: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
             water: gpd.GeoDataFrame, consultations: gpd.GeoDataFrame, *, focus: str | None,
-            lang: str = "es", size: tuple[float, float] = (7.0, 5.0), dpi: int = 110,
+            lang: str = "es", size: tuple[float, float] = (7.0, 6.4), dpi: int = 110,
             overlaps: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> bytes:
     """A small map (no boundaries) for a dossier: the community outlined with its overlaps
     labelled, or a point-only community's search radius."""
     lang = L.lang_of(lang)
     ovs = overlaps or {}
     fig = plt.figure(figsize=size)
-    box = (0.1, 0.08, 0.6, 0.86)
+    box = (0.1, 0.3, 0.85, 0.67)  # the legend goes underneath, in two columns
     ax = fig.add_axes(box)
     bounds = F.focus_bounds(communities, focus, ovs, pad=0.25) or _bounds([communities])
     bounds = F.fit_aspect(bounds, box[2] * size[0], box[3] * size[1])
@@ -359,9 +359,9 @@ def map_png(communities: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
     _frame_axes(ax, bounds, lang)
     scale_bar(ax, bounds, lang)
     north_arrow(ax, lang)
-    lax = fig.add_axes((0.72, 0.08, 0.27, 0.86))
+    lax = fig.add_axes((0.02, 0.0, 0.96, 0.25))
     lax.axis("off")
-    lax.legend(handles=handles, loc="upper left", fontsize=6, frameon=False)
+    lax.legend(handles=handles, loc="upper center", fontsize=6.5, frameon=False, ncol=2)
     buf = io.BytesIO()
     try:
         fig.savefig(buf, format="png", dpi=dpi)

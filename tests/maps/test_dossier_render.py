@@ -98,3 +98,23 @@ def test_dossier_html_labels_and_deadlines(map_world: MapWorld) -> None:
         assert raw not in visible, raw
     assert _due(map_world, "HF-001", "es") in visible
     assert "Versiones del programa" in visible and "peru.toml" in visible
+
+
+def test_point_only_dossier_says_estimate(map_world: MapWorld) -> None:
+    with map_world.engine.connect() as conn:
+        cid = str(conn.execute(sa.text(
+            "SELECT c.id FROM community c WHERE c.valid_to IS NULL AND c.territory IS NULL "
+            "AND EXISTS (SELECT 1 FROM overlap o WHERE o.community_id = c.id AND "
+            "o.valid_to IS NULL AND o.other_kind = 'concession') ORDER BY c.id LIMIT 1"))
+            .scalar_one())
+        out = mapping.dossier_pdf(conn, EDITOR, cid)
+    pdfcheck.render(out.content, OUTPUT / "dossier-point-only")
+    look = pdfcheck.look(out.content)
+    assert not pdfcheck.off_page(look)
+    assert not pdfcheck.overprinted_chars(out.content)
+    text = re.sub(r"\s+", " ", look.text)
+    assert "ESTIMACIÓN" in text and "Mapa" in text
+    # the map heading is on the same page as the map (no orphan heading at a page foot)
+    map_pages = {r.page for r in look.runs if r.text.strip() == "Mapa"}
+    assert map_pages and all(p + 1 < len(look.sizes) or p == len(look.sizes) - 1
+                             for p in map_pages)
