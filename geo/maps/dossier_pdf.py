@@ -245,7 +245,7 @@ def render_dossier_pdf(d: Mapping[str, Any], communities: gpd.GeoDataFrame,
                     _n(c.get("official_ha")), _n(c.get("overlap_ha")),
                     "–" if c.get("share") is None else f"{100 * c['share']:.1f}"]
                    for c in d["concessions"]],
-                  [0.11, 0.17, 0.2, 0.1, 0.11, 0.1, 0.1, 0.11])
+                  [0.1, 0.16, 0.19, 0.1, 0.11, 0.1, 0.13, 0.11])
         doc.heading(f"{t('water_sources')} ({len(d['water'])})")
         doc.table([t("name"), t("kind"), t("use"), t("in_concession")],
                   [[w.get("name") or w["id"], t("water_" + str(w.get("kind"))),
