@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from api import cors, errors, forwarded, head
+from api import compression, cors, errors, forwarded, head
 from api.routes import (
     communities,
     derived,
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or load_settings()
     app.state.versions = VersionCache()
     errors.install(app)
+    compression.install(app)  # gzip for HTML, JS, CSS, JSON and tiles
     forwarded.install(app)  # X-Forwarded-* and sub-path in every generated link
     head.install(app)  # HEAD on every GET endpoint
     cors.install(app, app.state.settings)  # ALLPA_CORS_ORIGINS; added last = outermost

@@ -36,10 +36,11 @@ def leaflet_assets() -> Assets:
 
 
 def _subtitle(data: maps.MapData, lang: str) -> str:
+    if data.kind != "network":
+        return labels.t(lang, "community_map_title")
     n = len(data.communities)
-    kind = labels.t(lang, "network_map_title" if data.kind == "network"
-                    else "community_map_title")
-    return f"{kind} · {n} {labels.t(lang, 'members')}"
+    members = labels.t(lang, "members" if n != 1 else "member")
+    return f"{labels.t(lang, 'network_map_title')} · {n} {members}"
 
 
 def advocacy_input(data: maps.MapData, lang: str) -> AdvocacyInput:
@@ -48,7 +49,7 @@ def advocacy_input(data: maps.MapData, lang: str) -> AdvocacyInput:
         concessions=data.concessions, water=data.water, consultations=data.consultations,
         boundaries=data.boundaries, flags=data.flags, pressure=data.pressure,
         sources=data.sources, generated_at=data.generated_at, public=data.public,
-        landcover_path=data.landcover_path)
+        landcover_path=data.landcover_path, fictional=data.fictional)
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,9 @@ def print_map(conn: Connection, viewer: Viewer, *, network: str | None = None,
                      communities=data.communities, concessions=data.concessions,
                      water=data.water, consultations=data.consultations,
                      boundaries=data.boundaries, sources=data.sources,
-                     generated_at=data.generated_at, dem_path=data.dem_path)
+                     generated_at=data.generated_at, dem_path=data.dem_path,
+                     focus=data.key if data.kind == "community" else None,
+                     overlaps=data.overlaps, locator=data.locator, fictional=data.fictional)
     content = render_print_map(inp, fmt=fmt, paper=paper, lang=lang)
     media = "application/pdf" if fmt == "pdf" else "image/png"
     return Rendered(content, media, time.perf_counter() - started)
@@ -101,9 +104,10 @@ def dossier_html(conn: Connection, viewer: Viewer, community_id: str, *, lang: s
     d = dossier_data(conn, viewer, community_id, lang)
     data = maps.map_data(conn, viewer, community=community_id, lang=lang)
     img = map_png_data_uri(data.communities, data.concessions, data.water,
-                           data.consultations, focus=community_id, lang=lang)
+                           data.consultations, focus=community_id, lang=lang,
+                           overlaps=data.overlaps)
     page = templates().get_template("dossier.html").render(
-        d=d, t=labels.bundle(lang), lang=lang, map_img=img)
+        d=d, t=labels.bundle(lang), lang=lang, map_img=img, due=labels.due_text)
     return Rendered(page.encode("utf-8"), "text/html; charset=utf-8",
                     time.perf_counter() - started)
 
@@ -116,7 +120,7 @@ def dossier_pdf(conn: Connection, viewer: Viewer, community_id: str, *, lang: st
     d = dossier_data(conn, viewer, community_id, lang)
     data = maps.map_data(conn, viewer, community=community_id, lang=lang)
     content = render_dossier_pdf(d, data.communities, data.concessions, data.water,
-                                 data.consultations, lang=lang)
+                                 data.consultations, lang=lang, overlaps=data.overlaps)
     return Rendered(content, "application/pdf", time.perf_counter() - started)
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = [("analysis", "benchmarks.bench_analysis"), ("tiles", "benchmarks.bench_tiles"),
-              ("zonal", "benchmarks.bench_zonal"), ("startup", "benchmarks.bench_startup")]
+              ("zonal", "benchmarks.bench_zonal"), ("pageload", "benchmarks.bench_pageload"),
+              ("startup", "benchmarks.bench_startup")]
 
 
 def available(module: str) -> bool:
@@ -30,7 +31,8 @@ def available(module: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", help="comma-separated subset: analysis,tiles,zonal,startup")
+    ap.add_argument("--only",
+                    help="comma-separated subset: analysis,tiles,zonal,pageload,startup")
     args = ap.parse_args(argv)
     wanted = set(args.only.split(",")) if args.only else {name for name, _ in BENCHMARKS}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(

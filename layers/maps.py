@@ -21,8 +21,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.errors import NotFoundError
-from layers import base, batches, communities, concessions, derived_tables, networks, water
+from geo.maps import labels as L
+from layers import (
+    base,
+    batches,
+    communities,
+    concessions,
+    derived_tables,
+    evidence,
+    networks,
+    water,
+)
 from layers.db import SRID
+from layers.map_page import district_names
 from layers.queries import (
     COLLECTIONS,
     Filters,
@@ -37,9 +48,12 @@ from layers.queries import flags as flag_page
 from layers.queries import overlaps as overlap_list
 from layers.visibility import scrub
 
+#: The source note every batch of the bundled sample starts with (see layers.sample).
+SAMPLE_SOURCE_PREFIX = "Muestra FICTICIA"
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
-#: Margin (degrees, ~5 km) around the communities for the other layers of a map.
-MAP_MARGIN_DEG = 0.05
+#: Margin (degrees, ~9 km) around the communities for the other layers of a map: covers a
+#: point-only community's search radius and the page's wider-than-tall frame.
+MAP_MARGIN_DEG = 0.08
 
 
 class NetworkNotFoundError(NotFoundError):
@@ -66,6 +80,9 @@ class MapData:
     dem_path: str | None = None
     landcover_path: str | None = None
     public: bool = True
+    fictional: bool = False
+    #: every visible administrative unit (simplified), for the print map's locator inset
+    locator: gpd.GeoDataFrame | None = None
 
 
 def software_version() -> str:
@@ -127,13 +144,29 @@ def _around(communities_frame: gpd.GeoDataFrame) -> tuple[float, float, float, f
     return (max(-180.0, x0 - m), max(-90.0, y0 - m), min(180.0, x1 + m), min(90.0, y1 + m))
 
 
-def _sources(conn: Connection, batch_ids: set[int]) -> list[str]:
+def _sources(conn: Connection, batch_ids: set[int]) -> tuple[list[str], bool]:
+    """The files a map draws from, and whether any of them is the bundled fictional sample."""
     out = []
+    fictional = False
     for bid in sorted(batch_ids):
         b = batches.get_batch(conn, bid)
         if b:
             out.append(f"{b['file_name']} ({b['created_at']:%Y-%m-%d})")
-    return out
+            fictional = fictional or is_sample_source(b.get("source_note"))
+    return out, fictional
+
+
+def is_sample_source(note: object) -> bool:
+    """Batches loaded by ``allpa sample`` carry the sample's source note."""
+    return str(note or "").startswith(SAMPLE_SOURCE_PREFIX)
+
+
+def sample_loaded(conn: Connection) -> bool:
+    """Whether any import batch of the bundled FICTIONAL sample is in the database (the map
+    page then says so on screen)."""
+    b = batches.import_batch
+    return bool(conn.execute(sa.select(sa.exists().where(
+        b.c.source_note.like(SAMPLE_SOURCE_PREFIX + "%")))).scalar())
 
 
 def _batch_ids(conn: Connection, table: sa.Table, key: str, keys: list[str]) -> set[int]:
@@ -190,10 +223,15 @@ def map_data(conn: Connection, viewer: Viewer, *, network: str | None = None,
     batch_ids = (_batch_ids(conn, communities.community, "id", ids)
                  | _batch_ids(conn, concessions.concession, "code", [str(x) for x in conc["code"]])
                  | _batch_ids(conn, water.water_source, "id", [str(x) for x in wat["id"]]))
+    sources, fictional = _sources(conn, batch_ids)
+    locator = frame(conn, COLLECTIONS["boundaries"], viewer, Filters())
+    if not locator.empty:
+        locator = locator.set_geometry(locator.geometry.simplify(0.002))
     return MapData(kind=kind, key=key, title=title, communities=comms, concessions=conc,
                    water=wat, consultations=cons, boundaries=bnd, flags=dict(flags_by),
                    overlaps=overlaps_by, pressure=_pressure(conn, ids),
-                   sources=_sources(conn, batch_ids), dem_path=_raster_path(conn, "dem"),
+                   sources=sources, fictional=fictional, locator=locator,
+                   dem_path=_raster_path(conn, "dem"),
                    landcover_path=_raster_path(conn, "landcover"),
                    public=not viewer.principal.sees_network)
 
@@ -254,7 +292,8 @@ def community_file(conn: Connection, viewer: Viewer, community_id: str, *,
     consultations_out = [{"id": o["other_id"], "name": cons_rows.get(o["other_id"], {})
                           .get("name"), "stage": cons_rows.get(o["other_id"], {}).get("stage"),
                           "start_date": cons_rows.get(o["other_id"], {}).get("start_date"),
-                          "share": o["share"]}
+                          "share": o["share"], "import_batch_id": cons_rows.get(
+                              o["other_id"], {}).get("import_batch_id")}
                          for o in ovs if o["other_kind"] == "consultation"]
     neighbours = [{"id": o["other_id"], "name": (o["details"] or {}).get("name"),
                    "overlap_ha": o["intersection_ha"]}
@@ -265,13 +304,15 @@ def community_file(conn: Connection, viewer: Viewer, community_id: str, *,
         sa.func.ST_XMax(g), sa.func.ST_YMax(g)).where(
         communities.community.c.id == community_id,
         communities.community.c.valid_to.is_(None))).first()
-    flags_out = detail["flags"]
+    flags_out = [L.with_due_status(dict(f), lang) for f in detail["flags"]]
     return jsonable({
         "id": community_id,
         "name": props.get("name"),
         "kind": props.get("kind"),
         "country": props.get("country"),
         "admin_code": props.get("admin_code"),
+        "district": district_names(conn, {str(props.get("admin_code"))}).get(
+            str(props.get("admin_code"))),
         "title_status": props.get("title_status"),
         "official_area_ha": props.get("official_area_ha"),
         "sensitivity": props.get("sensitivity"),
@@ -290,7 +331,8 @@ def community_file(conn: Connection, viewer: Viewer, community_id: str, *,
         "share_union": pressure.get("share_union"),
         "territory_ha": pressure.get("territory_ha"),
         "concession_ha_union": pressure.get("concession_ha_union"),
-        "point_only": props.get("official_area_ha") is None and detail["geometry"] is not None
+        # only a location is known (an official area in hectares does not draw a territory)
+        "point_only": detail["geometry"] is not None
         and detail["geometry"].get("type") == "Point",
         "bbox": list(bbox) if bbox and bbox[0] is not None else None,
         "run_id": flags_out[0]["run_id"] if flags_out else None,
@@ -329,30 +371,27 @@ def dossier(conn: Connection, viewer: Viewer, community_id: str, *, lang: str = 
     for v in versions:
         if v.get("import_batch_id") is not None:
             batch_ids.add(int(v["import_batch_id"]))
-    for item in (*info["concessions"], *info["water"]):
+    for item in (*info["concessions"], *info["water"], *info["consultations"]):
         if item.get("import_batch_id") is not None:
             batch_ids.add(int(item["import_batch_id"]))
-    evidence = []
-    for bid in sorted(batch_ids):
-        b = batches.get_batch(conn, bid)
-        if b:
-            evidence.append(jsonable({k: b.get(k) for k in (
-                "id", "layer", "file_name", "sha256", "source_note", "crs_declared",
-                "crs_used", "created_at", "recorded_by", "n_read", "n_stored")}))
-    run = None
+    r = derived_tables.analysis_run
+    cols = (r.c.id, r.c.mode, r.c.started_at, r.c.finished_at, r.c.seconds, r.c.settings)
+    row = None
     if info.get("run_id") is not None:
-        r = derived_tables.analysis_run
-        row = conn.execute(sa.select(r.c.id, r.c.mode, r.c.started_at, r.c.finished_at,
-                                     r.c.seconds).where(r.c.id == info["run_id"])
-                           ).mappings().first()
-        run = jsonable(dict(row)) if row else None
-    if run is None:
-        r = derived_tables.analysis_run
-        row = conn.execute(sa.select(r.c.id, r.c.mode, r.c.started_at, r.c.finished_at,
-                                     r.c.seconds).order_by(r.c.id.desc()).limit(1)
-                           ).mappings().first()
-        run = jsonable(dict(row)) if row else None
-    return {**info, "history": versions, "evidence": evidence, "analysis_run": run,
+        row = conn.execute(sa.select(*cols).where(r.c.id == info["run_id"])).mappings().first()
+    if row is None:
+        row = conn.execute(sa.select(*cols).order_by(r.c.id.desc()).limit(1)).mappings().first()
+    run_settings: dict[str, Any] = dict(row["settings"] or {}) if row else {}
+    run = jsonable({k: v for k, v in dict(row).items() if k != "settings"}) if row else None
+    if run is not None:
+        run["rules_sha256"] = run_settings.get("rules")
+        run["evaluated_on"] = run_settings.get("today")
+    batch_ids |= evidence.raster_batch_ids(conn, run_settings)
+    radius = float(run_settings.get("radius_m") or 5000.0)
+    return {**info, "history": versions, "evidence": evidence.batch_rows(conn, batch_ids),
+            "analysis_run": run, "rule_files": evidence.rule_files(),
+            "versions": evidence.software_versions(conn, software_version()),
+            "coverage": evidence.cadastre_coverage(conn, community_id, radius),
             "software_version": software_version(),
             "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
 

@@ -9,6 +9,7 @@ indexed column; only the matching rows are transformed to 3857 and clipped by
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,6 +134,15 @@ async def render_tile_async(aconn: psycopg.AsyncConnection[Any], coll: Collectio
     cur = await aconn.execute(sql, {**params, "z": tile.z, "x": tile.x, "y": tile.y})
     row = await cur.fetchone()
     return bytes(row[0]) if row and row[0] else b""
+
+
+async def render_tiles_async(aconn: psycopg.AsyncConnection[Any],
+                             colls: Sequence[Collection], viewer: Viewer, tile: TileIndex
+                             ) -> bytes:
+    """Several layers in ONE tile: MVT layers are a repeated protobuf field, so the tiles of
+    single layers concatenate into a valid multi-layer tile (drawn in the order given)."""
+    parts = [await render_tile_async(aconn, coll, viewer, tile) for coll in colls]
+    return b"".join(parts)
 
 
 def field_types(coll: Collection) -> dict[str, str]:

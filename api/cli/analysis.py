@@ -37,6 +37,7 @@ def analyze_cmd(
 
 
 def _table(rows: list[dict[str, Any]], lang: str) -> str:
+    from geo.maps.labels import due_text
     from layers.flag_queries import SEVERITY_ES
 
     head = (["#", "Comunidad", "Distrito", "Severidad", "Regla", "Acción", "Plazo"]
@@ -48,7 +49,7 @@ def _table(rows: list[dict[str, Any]], lang: str) -> str:
         action = r["action_es"] if lang == "es" else r["action_en"]
         lines.append([str(r["rank"]), r["community"], r["district"] or r["admin_code"] or "-",
                       sev, r["rule_id"], (action or "")[:70],
-                      r["due_date"].isoformat() if r["due_date"] else "-"])
+                      due_text(r["due_date"], lang=lang) if r["due_date"] else "-"])
     widths = [max(len(str(x)) for x in col) for col in zip(head, *lines, strict=True)]
     out = io.StringIO()
     for row in [head, *lines]:
@@ -76,18 +77,21 @@ def flags_cmd(
     severity: Annotated[str | None, typer.Option(help="Severidad mínima")] = None,
 ) -> None:
     """Alertas priorizadas / ranked flags with reasons and actions."""
+    from geo.maps.labels import with_due_status
     from layers.flag_queries import FlagFilter, current_flags
 
     with ready_engine().connect() as conn:
         rows = current_flags(conn, FlagFilter(network=network, district=district,
                                               min_severity=severity))
+    rows = [with_due_status(r, lang) for r in rows]  # "vencido hace N días"
     if fmt == "table":
         typer.echo(_table(rows, lang), nl=False)
         typer.echo(f"{len(rows)} alertas" if lang == "es" else f"{len(rows)} flags")
     elif fmt == "csv":
         keys = ["rank", "community_id", "community", "district", "severity", "rule_id",
                 "message_es" if lang == "es" else "message_en",
-                "action_es" if lang == "es" else "action_en", "legal_ref", "due_date"]
+                "action_es" if lang == "es" else "action_en", "legal_ref", "due_date",
+                "due_status"]
         writer = csv.DictWriter(sys.stdout, fieldnames=keys, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.i18n import STRINGS, lang_of
+from api.i18n import t
 
 _ENV = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                    autoescape=select_autoescape(["html"]))
@@ -20,7 +20,13 @@ _CODE = re.compile(r"^[a-z]+(_[a-z]+)+$")
 def heading(name: str, lang: str) -> str:
     """A property's human name where the interface has one (the raw name is shown too,
     because filters are written with it)."""
-    return STRINGS[lang_of(lang)].get(name) or STRINGS["es"].get(name) or name
+    return _label(lang, name) or name
+
+
+def _label(lang: str, key: str) -> str | None:
+    """The catalog's string for ``key`` (Spanish fallback), None when it has none."""
+    value = t(lang, key)
+    return None if value == key else value
 
 
 def shown(value: Any, name: str, lang: str) -> str:
@@ -32,7 +38,7 @@ def shown(value: Any, name: str, lang: str) -> str:
     if isinstance(value, list):
         return ", ".join(shown(v, name, lang) for v in value)
     if isinstance(value, str) and _CODE.match(value):
-        label = STRINGS[lang_of(lang)].get(f"{name}_value_{value}")
+        label = _label(lang, f"{name}_value_{value}") or _label(lang, f"{name}_{value}")
         return label or value.replace("_", " ")
     return str(value)
 

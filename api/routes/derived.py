@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from api.dependencies import AsOfDep, ConnDep, LangDep, PagingDep, ViewerDep
 from api.responses import json_page
 from geo.errors import NotFoundError
+from geo.maps.labels import with_due_status
 from layers import queries
 
 router = APIRouter(prefix="/api")
@@ -24,7 +25,8 @@ def list_flags(
 ) -> dict[str, Any]:
     page = queries.flags(conn, viewer, lang=lang, community_id=community, severity=severity,
                          rule_id=rule, as_of=as_of, limit=paging.limit, offset=paging.offset)
-    return json_page(request, page, page.features)
+    # every deadline says how it stands today ("vencido hace N días")
+    return json_page(request, page, [with_due_status(f, lang) for f in page.features])
 
 
 @router.get("/batches", tags=["lotes / batches"], summary="Lotes de importación / batches")

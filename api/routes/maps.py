@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy.engine import Connection
 
-from api import mapping
+from api import csp, mapping
 from api.dependencies import ConnDep, LangDep, ViewerDep
 from api.mapping import Rendered
 from layers.queries import Viewer
@@ -22,9 +22,12 @@ PaperDep = Annotated[Literal["A4", "A3"], Query(description="A4 | A3")]
 
 def _response(out: Rendered, filename: str, download: bool = False) -> Response:
     disposition = "attachment" if download else "inline"
-    return Response(out.content, media_type=out.media_type, headers={
-        "Content-Disposition": f'{disposition}; filename="{filename}"',
-        "Cache-Control": "private, no-cache", "X-Render-Seconds": f"{out.seconds:.3f}"})
+    headers = {"Content-Disposition": f'{disposition}; filename="{filename}"',
+               "Cache-Control": "private, no-cache", "X-Render-Seconds": f"{out.seconds:.3f}"}
+    if out.media_type.startswith("text/html"):
+        # exactly the inline scripts this document carries (it also opens offline)
+        headers["Content-Security-Policy"] = csp.document_policy(out.content.decode("utf-8"))
+    return Response(out.content, media_type=out.media_type, headers=headers)
 
 
 def _safe(name: str) -> str:

@@ -21,6 +21,9 @@ from layers.visibility import level_tag
 router = APIRouter(prefix="/tiles", tags=["teselas / tiles"])
 
 TILE_LAYERS = ("communities", "concessions", "water", "consultations", "boundaries")
+#: The browser map's single grid: every layer in one tile per cell, in drawing order
+#: (the map draws later layers on top of earlier ones).
+MAP_LAYERS = ("boundaries", "consultations", "concessions", "communities", "water")
 MAX_AGE = 60
 #: Highest zoom with new detail: a z16 tile's 4096-unit grid is ~0.15 m, finer than any of
 #: the sources; TileJSON says so and clients overzoom z16 tiles (tiles above still work).
@@ -48,6 +51,37 @@ def _not_modified(request: Request, etag: str) -> bool:
         return False
     tags = [t.strip().removeprefix("W/") for t in header.split(",")]
     return etag in tags or "*" in tags
+
+
+def _map_layers(layers: str | None) -> list[queries.Collection]:
+    wanted = [x for x in (layers or "").split(",") if x] or list(MAP_LAYERS)
+    for name in wanted:
+        _tile_layer(name)  # unknown names: 404 problem
+    return [_tile_layer(name) for name in MAP_LAYERS if name in wanted]
+
+
+@router.get("/map/{z}/{x}/{y}.pbf", response_class=MVTResponse,
+            responses={200: {"content": {MVT: {}}}, 304: {"description": "sin cambios"}},
+            summary="Tesela con todas las capas / one tile with every layer")
+async def map_tile(tile_index: TileDep, request: Request, engine: EngineDep,
+                   viewer: ViewerDep, layers: str | None = None) -> Response:
+    """One request per tile cell for the browser map (``layers``: comma-separated subset;
+    default all). The per-layer endpoints stay for GIS clients."""
+    colls = _map_layers(layers)
+    tag = level_tag(viewer.principal)
+    versions: VersionCache = request.app.state.versions
+    parts = []
+    for coll in colls:
+        parts.append(versions.peek(coll) or await run_in_threadpool(versions.get, engine, coll))
+    etag = _etag("map", *(c.name for c in colls), *parts, tag, viewer.grid_deg,
+                 tile_index.z, tile_index.x, tile_index.y)
+    headers = _cache_headers(tag, etag)
+    if _not_modified(request, etag):
+        return Response(status_code=304, headers=headers)
+    pool: AsyncConnectionPool[Any] = request.app.state.tile_pool
+    async with pool.connection() as aconn:
+        data = await tiles.render_tiles_async(aconn, colls, viewer, tile_index)
+    return MVTResponse(content=data, headers=headers)
 
 
 @router.get("/{layer}/{z}/{x}/{y}.pbf", response_class=MVTResponse,

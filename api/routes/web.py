@@ -7,18 +7,20 @@ everything else, so API clients keep working unchanged.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api import i18n
+from api import csp, i18n
 from api.dependencies import ConnDep, LangDep, SettingsDep, ViewerDep
 from api.routes import meta
 from geo.errors import NotFoundError
-from layers import maps
+from layers import map_page, maps
 
 router = APIRouter(tags=["mapa / map"])
 
@@ -43,15 +45,34 @@ def _wants_html(request: Request) -> bool:
 
 @router.get("/", summary="Mapa (navegador) o índice del servicio (JSON) / map or index",
             response_model=None)
-def home(request: Request, lang: LangDep, settings: SettingsDep) -> Response | dict[str, Any]:
+def home(request: Request, settings: SettingsDep, conn: ConnDep, viewer: ViewerDep,
+         lang: Annotated[str, Query(description="es | en | quy | ay (borradores / drafts)")]
+         = "es") -> Response | dict[str, Any]:
     if not _wants_html(request):
-        return meta.index(request, lang)
+        return meta.index(request, i18n.data_lang(lang))  # type: ignore[arg-type]
+    lang = i18n.page_lang(lang)
     basemap = settings.basemap if settings.basemap and settings.basemap != "none" else None
-    config = {"lang": lang, "strings": i18n.bundle(lang), "legend": i18n.legend_spec(lang),
-              "basemap": basemap}
-    html = templates().get_template("map.html").render(lang=lang, t=i18n.bundle(lang),
-                                                       config=config)
-    return HTMLResponse(html, headers={"Content-Language": lang, "Cache-Control": "no-cache"})
+    view = map_page.first_view(conn, viewer)
+    # everything the first view needs rides in the HTML: no round trip before the first tile
+    config = {"lang": lang, "data_lang": i18n.data_lang(lang), "strings": i18n.bundle(lang),
+              "legend": i18n.legend_spec(lang),
+              "basemap": basemap, "view": view, "severity": maps.severities(conn, viewer),
+              "reference": map_page.reference_labels(conn, viewer, view),
+              "fictional": maps.sample_loaded(conn), "draft": i18n.is_draft(lang),
+              "tiles": "/tiles/map/{z}/{x}/{y}.pbf"}
+    html = templates().get_template("map.html").render(
+        lang=lang, t=i18n.bundle(lang), config=config, langs=i18n.LANGUAGES,
+        asset=asset_url)
+    return HTMLResponse(html, headers={"Content-Language": lang, "Cache-Control": "no-cache",
+                                       "Vary": "Accept, Authorization",
+                                       "Content-Security-Policy": csp.map_page_policy(basemap)})
+
+
+@router.get("/map/search.json", summary="Buscar comunidades (con distrito y país) / search")
+def search(conn: ConnDep, viewer: ViewerDep,
+           q: Annotated[str, Query(min_length=1, max_length=100)]) -> JSONResponse:
+    return JSONResponse({"items": map_page.search(conn, viewer, q)},
+                        headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/map/severity.json", summary="Gravedad máxima por comunidad / max severity")
@@ -70,12 +91,27 @@ _MEDIA = {".js": "text/javascript", ".css": "text/css", ".png": "image/png",
           ".svg": "image/svg+xml", ".json": "application/json"}
 
 
+@functools.lru_cache(maxsize=64)
+def _digest(path: str, mtime_ns: int) -> str:
+    return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+
+
+def asset_url(path: str) -> str:
+    """``/static/<path>?v=<content hash>``: the URL changes when the file does, so browsers
+    may keep it for a year and a second visit asks for nothing."""
+    target = STATIC_DIR / path
+    return f"/static/{path}?v={_digest(path, target.stat().st_mtime_ns)}"
+
+
 @router.get("/static/{path:path}", include_in_schema=False)
-def static(path: str) -> FileResponse:
-    """Files under ``api/static`` only (no path traversal), cached for a day."""
+def static(path: str, request: Request) -> FileResponse:
+    """Files under ``api/static`` only (no path traversal). Versioned URLs (``?v=``) are
+    immutable for a year; plain ones are cached for a day."""
     target = (STATIC_DIR / path).resolve()
     if not target.is_relative_to(STATIC_DIR) or not target.is_file():
         raise NotFoundError(f"No existe el recurso estático '{path}' / static file "
                             f"'{path}' not found", code="static_not_found")
+    cache = ("public, max-age=31536000, immutable" if request.query_params.get("v")
+             else "public, max-age=86400")
     return FileResponse(target, media_type=_MEDIA.get(target.suffix),
-                        headers={"Cache-Control": "public, max-age=86400"})
+                        headers={"Cache-Control": cache})

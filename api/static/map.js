@@ -1,10 +1,18 @@
-/* Allpa browser map: Leaflet + Leaflet.VectorGrid on the service's own /tiles (no CDN). */
+/* Allpa browser map: Leaflet + Leaflet.VectorGrid on the service's own /tiles (no CDN).
+   Built for slow links: the first view, colours and reference labels come inside the HTML;
+   ONE vector tile per cell carries every layer; the map starts at its final view (no zoom
+   animation, no thrown-away tiles). No inline handlers: everything is wired here. */
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("allpa-config").textContent);
   var T = cfg.strings;
   var LANG = cfg.lang;
+  var DATA_LANG = cfg.data_lang || "es";  // draft interface languages read data in Spanish
   var LEGEND = cfg.legend;
+  var PHONE = window.matchMedia("(max-width: 699px)").matches;
+  var THEMES = ["communities", "concessions", "water", "consultations", "boundaries"];
+  var THEME_LABEL = { communities: T.layer_communities, concessions: T.layer_concessions,
+    water: T.layer_water, consultations: T.layer_consultations, boundaries: T.layer_boundaries };
 
   // Leaflet >= 1.8 removed DomEvent.fakeStop, which VectorGrid 1.3 still calls on clicks.
   if (!L.DomEvent.fakeStop) {
@@ -31,55 +39,54 @@
   }
   function fmt(n, digits) {
     if (n === null || n === undefined) { return "–"; }
-    return Number(n).toLocaleString(LANG === "en" ? "en-GB" : "es-PE",
+    return Number(n).toLocaleString(DATA_LANG === "en" ? "en-GB" : "es-PE",
       { minimumFractionDigits: digits, maximumFractionDigits: digits });
   }
   function yesNo(v) { return v === true ? T.yes : v === false ? T.no : T.unknown; }
+  function today() { return new Date().toISOString().slice(0, 10); }
+  // "vencido hace N días" / "faltan N días": the same wording as the dossier and the CLI
+  function dueStatus(due) {
+    if (!due) { return null; }
+    var days = Math.round((Date.parse(String(due).slice(0, 10)) - Date.parse(today())) / 86400000);
+    if (isNaN(days)) { return null; }
+    if (days < 0) { return { overdue: true, text: days === -1 ? T.overdue_one : T.overdue_days.replace("{n}", -days) }; }
+    if (days === 0) { return { overdue: true, text: T.due_today }; }
+    return { overdue: false, text: T.due_in_days.replace("{n}", days) };
+  }
 
-  var map = L.map("map", { zoomControl: true, minZoom: 3 }).setView([-15.2, -69.7], 9);
+  // ---- the map, at its final first view ------------------------------------------------
+  // phones: fractional zoom so the first view fills the narrow screen
+  var map = L.map("map", { zoomControl: true, minZoom: 3, fadeAnimation: false,
+                           zoomSnap: PHONE ? 0.25 : 1 });
+  if (cfg.view) {
+    map.fitBounds([[cfg.view[1], cfg.view[0]], [cfg.view[3], cfg.view[2]]],
+                  { padding: PHONE ? [4, 4] : [10, 10], animate: false });
+  } else {
+    map.setView([-15.2, -69.7], 9, { animate: false });
+  }
   if (cfg.basemap) {
     L.tileLayer(cfg.basemap, { maxZoom: 19, attribution: "" }).addTo(map);
   }
-  var panes = { boundaries: 405, consultations: 415, concessions: 425, communities: 435,
-                water: 445 };
-  Object.keys(panes).forEach(function (p) {
-    map.createPane(p).style.zIndex = panes[p];
-  });
+  L.control.scale({ imperial: false, position: "bottomleft" }).addTo(map);
+  map.createPane("reference").style.zIndex = 450;
+  map.getPane("reference").style.pointerEvents = "none";
 
-  var state = { mode: "severity", severity: {}, selected: null, layers: {}, loaded: {} };
-  var overlays = {};
-  var control = null;
+  var state = { mode: "severity", severity: cfg.severity || {}, selected: null,
+                visible: { communities: true, concessions: true, water: true,
+                           consultations: true, boundaries: true, reference: true } };
 
-  function tileUrl(layer) { return "/tiles/" + layer + "/{z}/{x}/{y}.pbf"; }
-  function grid(layer, style, interactive) {
-    var styles = {};
-    styles[layer] = style;
-    var g = L.vectorGrid.protobuf(tileUrl(layer), {
-      rendererFactory: L.svg.tile,
-      vectorTileLayerStyles: styles,
-      interactive: !!interactive,
-      pane: layer,
-      maxNativeZoom: 18,
-      getFeatureId: function (f) { return f.properties.id || f.properties.code; }
-    });
-    g.on("load", function () {
-      state.loaded[layer] = true;
-      document.body.setAttribute("data-loaded-" + layer, "1");
-    });
-    return g;
-  }
-
+  // ---- styles, one per layer of the tile ------------------------------------------------
   function communityStyle(props) {
     var fill = state.mode === "severity"
       ? colorOf(LEGEND.severity, state.severity[props.id] || "none")
       : colorOf(LEGEND.legal, props.legal_status || "unknown");
     return { fill: true, fillColor: fill, fillOpacity: 0.65, color: "#3b2a1a", weight: 1.2,
-             radius: 6 };
+             radius: 6, className: "allpa-community" };
   }
   function concessionStyle(props) {
     var c = colorOf(LEGEND.concessions, props.state || "unknown");
     return { fill: true, fillColor: c, fillOpacity: 0.18, color: c, weight: 1,
-             dashArray: props.state === "in_process" ? "4 3" : null };
+             dashArray: props.state === "in_process" ? "4 3" : null, className: "allpa-concession" };
   }
   // VectorGrid 1.3 passes (properties, zoom) only: the kind tells points, lines and areas apart.
   var WATER_POINTS = { spring: 1, well: 1 };
@@ -87,57 +94,100 @@
   function waterStyle(props) {
     var c = colorOf(LEGEND.water, props.kind);
     if (WATER_POINTS[props.kind]) {
-      return { radius: 3.5, fill: true, fillColor: c, fillOpacity: 0.95, color: "#ffffff", weight: 1 };
+      return { radius: 3.5, fill: true, fillColor: c, fillOpacity: 0.95, color: "#ffffff", weight: 1, className: "allpa-water" };
     }
-    if (WATER_LINES[props.kind]) { return { fill: false, color: c, weight: props.kind === "river" ? 2.5 : 1.5, radius: 3 }; }
-    return { fill: true, fillColor: c, fillOpacity: 0.5, color: c, weight: 1, radius: 3 };
+    if (WATER_LINES[props.kind]) { return { fill: false, color: c, weight: props.kind === "river" ? 2.5 : 1.5, radius: 3, className: "allpa-water" }; }
+    return { fill: true, fillColor: c, fillOpacity: 0.5, color: c, weight: 1, radius: 3, className: "allpa-water" };
   }
-  var boundaryStyle = { fill: false, color: "#404040", weight: 1.5, dashArray: "6 4" };
-  var consultationStyle = { fill: true, fillColor: "#ff7f00", fillOpacity: 0.06,
-                            color: "#ff7f00", weight: 2, dashArray: "2 5" };
+  var STYLES = {
+    boundaries: function () { return { fill: false, color: "#404040", weight: 1.5, dashArray: "6 4", className: "allpa-boundary" }; },
+    consultations: function () { return { fill: true, fillColor: "#ff7f00", fillOpacity: 0.06, color: "#ff7f00", weight: 2, dashArray: "2 5", className: "allpa-consultation" }; },
+    concessions: concessionStyle,
+    communities: communityStyle,
+    water: waterStyle
+  };
+  var layerStyles = {};
+  THEMES.forEach(function (name) {
+    layerStyles[name] = function (props, zoom) {
+      props.__layer = name;  // the click handler needs to know what was clicked
+      return state.visible[name] ? STYLES[name](props, zoom) : [];
+    };
+  });
 
-  function buildCommunities() {
-    var g = grid("communities", communityStyle, true);
-    g.on("click", function (e) {
-      var id = e.layer && e.layer.properties && e.layer.properties.id;
-      if (id) { selectCommunity(String(id), false); }
-    });
-    return g;
-  }
+  var grid = L.vectorGrid.protobuf(cfg.tiles, {
+    rendererFactory: L.svg.tile,
+    vectorTileLayerStyles: layerStyles,
+    interactive: true,
+    maxNativeZoom: 18,
+    // only communities get an id (highlighting); other layers may reuse the same ids
+    getFeatureId: function (f) {
+      var p = f.properties;
+      return p.country !== undefined && p.id !== undefined && p.code === undefined ? p.id : undefined;
+    }
+  });
+  grid.on("load", function () {
+    document.body.setAttribute("data-loaded-communities", "1");
+    document.body.setAttribute("data-loaded-concessions", "1");
+    document.body.setAttribute("data-loaded", "1");
+  });
+  grid.on("click", function (e) {
+    var p = e.layer && e.layer.properties;
+    if (!p) { return; }
+    if (p.__layer === "communities" && p.id) { selectCommunity(String(p.id), false); return; }
+    var box = el("div", {});
+    if (p.__layer === "concessions") {
+      box.appendChild(el("strong", { text: T.concession + " " + (p.code || "") }));
+      box.appendChild(el("div", { text: p.name || "" }));
+      box.appendChild(el("div", { text: T.holder + ": " + (p.holder || "–") }));
+      box.appendChild(el("div", { text: T.state + ": " + label("state_", p.state || "unknown") }));
+      box.appendChild(el("div", { text: T.official_ha + ": " + fmt(p.official_ha, 1) }));
+    } else if (p.__layer === "water") {
+      box.appendChild(el("strong", { text: p.name || T.water_source }));
+      box.appendChild(el("div", { text: label("water_", p.kind) }));
+    } else if (p.__layer === "consultations") {
+      box.appendChild(el("strong", { text: p.name || T.layer_consultations }));
+      box.appendChild(el("div", { text: [p.stage, p.start_date].filter(Boolean).join(" · ") }));
+    } else {
+      box.appendChild(el("strong", { text: p.name || "" }));
+    }
+    L.popup({ maxWidth: 260 }).setLatLng(e.latlng).setContent(box).openOn(map);
+  });
+  grid.addTo(map);
 
-  function setupLayers() {
-    state.layers.boundaries = grid("boundaries", boundaryStyle, false).addTo(map);
-    state.layers.consultations = grid("consultations", consultationStyle, false).addTo(map);
-    state.layers.concessions = grid("concessions", concessionStyle, false).addTo(map);
-    state.layers.communities = buildCommunities().addTo(map);
-    state.layers.water = grid("water", waterStyle, false).addTo(map);
-    overlays[T.layer_communities] = state.layers.communities;
-    overlays[T.layer_concessions] = state.layers.concessions;
-    overlays[T.layer_water] = state.layers.water;
-    overlays[T.layer_consultations] = state.layers.consultations;
-    overlays[T.layer_boundaries] = state.layers.boundaries;
-    control = L.control.layers(null, overlays, { collapsed: false, position: "topright" }).addTo(map);
-  }
+  // ---- reference layer from the project's own data (district and lake names) -----------
+  var reference = L.layerGroup();
+  (cfg.reference || []).forEach(function (r) {
+    var span = el("span", { text: r.name });
+    reference.addLayer(L.marker([r.lat, r.lon], {
+      pane: "reference", interactive: false, keyboard: false,
+      icon: L.divIcon({ className: "ref-label ref-" + r.kind, html: span, iconSize: null })
+    }));
+  });
+  reference.addTo(map);
+  // lake names only once there is room for them (district names always)
+  function zoomClass() { map.getContainer().classList.toggle("allpa-zoom-low", map.getZoom() < 10); }
+  map.on("zoomend", zoomClass);
+  zoomClass();
 
-  function rebuildCommunities() {
-    var old = state.layers.communities;
-    var visible = map.hasLayer(old);
-    control.removeLayer(old);
-    map.removeLayer(old);
-    state.layers.communities = buildCommunities();
-    if (visible) { state.layers.communities.addTo(map); }
-    control.addOverlay(state.layers.communities, T.layer_communities);
-    if (state.selected) { highlight(state.selected); }
-  }
+  function redraw() { grid.redraw(); if (state.selected) { highlight(state.selected); } }
 
-  // ---- legend --------------------------------------------------------------------------
-  var legend = L.control({ position: "bottomright" });
+  // ---- layers and legend: one control, collapsed on phones -----------------------------
+  var legend = L.control({ position: "topright" });
   legend.onAdd = function () {
-    var div = L.DomUtil.create("div", "legend");
+    var div = L.DomUtil.create("div", "legend" + (PHONE ? " collapsed" : ""));
     div.id = "legend";
     L.DomEvent.disableClickPropagation(div);
     L.DomEvent.disableScrollPropagation(div);
-    renderLegend(div);
+    var toggle = el("button", { type: "button", id: "legend-toggle", "aria-expanded": String(!PHONE),
+                                "aria-controls": "legend-body", text: T.layers_legend });
+    toggle.addEventListener("click", function () {
+      var collapsed = div.classList.toggle("collapsed");
+      toggle.setAttribute("aria-expanded", String(!collapsed));
+    });
+    div.appendChild(toggle);
+    var body = el("div", { "class": "body", id: "legend-body" });
+    div.appendChild(body);
+    renderLegend(body);
     return div;
   };
   function swatchRow(item, cls) {
@@ -145,14 +195,28 @@
     if (cls === "line") { sw.style.borderColor = item.color; } else { sw.style.background = item.color; }
     return el("div", { "class": "row" }, [sw, el("span", { text: item.label })]);
   }
+  function layerBox(name, text) {
+    var input = el("input", { type: "checkbox", id: "layer-" + name, "data-layer": name });
+    input.checked = state.visible[name];
+    input.addEventListener("change", function () {
+      state.visible[name] = input.checked;
+      if (name === "reference") {
+        if (input.checked) { reference.addTo(map); } else { map.removeLayer(reference); }
+      } else { redraw(); }
+    });
+    return el("label", { "for": "layer-" + name }, [input, " " + text]);
+  }
   function renderLegend(div) {
     div.innerHTML = "";
+    div.appendChild(el("h4", { text: T.layers }));
+    THEMES.forEach(function (name) { div.appendChild(layerBox(name, THEME_LABEL[name])); });
+    div.appendChild(layerBox("reference", T.reference));
     div.appendChild(el("h4", { text: T.legend }));
     var modes = el("div", { "class": "modes" }, [el("div", { text: T.color_by })]);
     [["severity", T.color_severity], ["legal", T.color_legal]].forEach(function (m) {
       var input = el("input", { type: "radio", name: "color-mode", value: m[0], id: "mode-" + m[0] });
       input.checked = state.mode === m[0];
-      input.addEventListener("change", function () { state.mode = m[0]; renderLegend(div); rebuildCommunities(); });
+      input.addEventListener("change", function () { state.mode = m[0]; renderLegend(div); redraw(); });
       modes.appendChild(el("label", { "for": "mode-" + m[0] }, [input, " " + m[1]]));
     });
     div.appendChild(modes);
@@ -167,8 +231,9 @@
     LEGEND.consultations.forEach(function (i) { div.appendChild(swatchRow(i, "line")); });
     LEGEND.boundaries.forEach(function (i) { div.appendChild(swatchRow(i, "line")); });
   }
+  legend.addTo(map);
 
-  // ---- side panel ----------------------------------------------------------------------
+  // ---- community panel (side panel; bottom sheet on phones) -----------------------------
   var panel = document.getElementById("panel");
   var body = document.getElementById("panel-body");
   document.getElementById("panel-close").addEventListener("click", function () {
@@ -177,27 +242,34 @@
 
   function highlight(id) {
     try {
-      state.layers.communities.setFeatureStyle(id, { fill: true, fillColor: "#ffff00",
-        fillOpacity: 0.75, color: "#000", weight: 3, radius: 8 });
+      grid.setFeatureStyle(id, { fill: true, fillColor: "#ffff00", fillOpacity: 0.75,
+        color: "#000", weight: 3, radius: 8, className: "allpa-community allpa-selected" });
     } catch (err) { /* feature not in the loaded tiles yet */ }
   }
   function unhighlight() {
     if (state.selected) {
-      try { state.layers.communities.resetFeatureStyle(state.selected); } catch (err) { /* */ }
+      try { grid.resetFeatureStyle(state.selected); } catch (err) { /* */ }
     }
   }
 
   function table(headers, rows) {
     var thead = el("tr", {}, headers.map(function (h) { return el("th", { text: h[0], "class": h[1] || "" }); }));
-    return el("table", {}, [el("thead", {}, [thead]), el("tbody", {}, rows.map(function (r) {
+    return el("div", { "class": "scroll" }, [el("table", {}, [el("thead", {}, [thead]), el("tbody", {}, rows.map(function (r) {
       return el("tr", {}, r.map(function (c, i) { return el("td", { text: c === null || c === undefined ? "–" : String(c), "class": headers[i][1] || "" }); }));
-    }))]);
+    }))])]);
+  }
+
+  function dueNode(due) {
+    var s = dueStatus(due);
+    if (!s) { return el("span", { text: "–" }); }
+    return el("span", { "class": s.overdue ? "overdue due" : "due", text: String(due).slice(0, 10) + " (" + s.text + ")" });
   }
 
   function renderPanel(d) {
     body.innerHTML = "";
     body.appendChild(el("h2", { id: "panel-name", text: d.name }));
-    body.appendChild(el("div", { "class": "muted", text: [d.id, d.kind, d.admin_code].filter(Boolean).join(" · ") }));
+    var where = [d.district, d.country ? label("country_", d.country) : null].filter(Boolean).join(", ");
+    body.appendChild(el("div", { "class": "muted", text: [d.id, label("kind_", d.kind), where].filter(Boolean).join(" · ") }));
     if (d.point_only) { body.appendChild(el("div", { "class": "muted", text: T.point_only })); }
     var lp = d.legal_personality || {};
     body.appendChild(el("h3", { text: T.legal_status }));
@@ -206,7 +278,7 @@
       body.appendChild(el("p", { text: T.registry + ": " + [lp.registry_office, lp.registry_entry, lp.registration_date].filter(Boolean).join(" · ") }));
     }
     var b = d.board || {};
-    var expired = b.term_end && b.term_end < new Date().toISOString().slice(0, 10);
+    var expired = b.term_end && b.term_end < today();
     body.appendChild(el("p", { id: "panel-board", text: T.board_term + ": " + (b.term_end || T.unknown) + (expired ? " (" + T.board_expired + ")" : "") }));
     var cl = (d.statute || {}).clauses || {};
     body.appendChild(el("p", { text: T.clauses + ": " + ["territory", "water", "environment", "consultation", "women"].map(function (k) {
@@ -224,10 +296,11 @@
                   c.share === null || c.share === undefined ? "–" : fmt(100 * c.share, 1)];
         })));
     }
-    body.appendChild(el("h3", { text: T.water_at_risk + " (" + d.water.length + ")" }));
-    if (d.water.length) {
-      body.appendChild(table([[T.name], [T.kind], [T.use]], d.water.map(function (w) {
-        return [(w.name || w.id) + (w.in_concession ? " ⚠ " + T.in_concession : ""), label("water_", w.kind), w.use];
+    var atRisk = d.water.filter(function (w) { return w.in_concession; });
+    body.appendChild(el("h3", { id: "panel-water", text: T.water_at_risk + " (" + atRisk.length + ")" }));
+    if (atRisk.length) {
+      body.appendChild(table([[T.name], [T.kind], [T.use]], atRisk.map(function (w) {
+        return [w.name || w.id, label("water_", w.kind), w.use ? label("use_", w.use) : null];
       })));
     }
     body.appendChild(el("h3", { text: T.flags + " (" + d.flags.length + ")" }));
@@ -237,14 +310,14 @@
         el("p", {}, [el("span", { "class": "badge", text: label("sev_", f.severity) }), " " + f.rule_id]),
         el("p", { text: f.message }),
         el("p", {}, [el("strong", { text: T.action + ": " }), f.action || "–"]),
-        el("p", { "class": "muted", text: T.due + ": " + (f.due_date || "–") + " · " + T.legal_ref + ": " + (f.legal_ref || "–") })
+        el("p", { "class": "muted" }, [T.due + ": ", dueNode(f.due_date), " · " + T.legal_ref + ": " + (f.legal_ref || "–")])
       ]);
       var c = colorOf(LEGEND.severity, f.severity);
       box.style.borderLeftColor = c;
       box.firstChild.firstChild.style.background = c;
       body.appendChild(box);
     });
-    var q = "?lang=" + encodeURIComponent(LANG);
+    var q = "?lang=" + encodeURIComponent(DATA_LANG);
     var id = encodeURIComponent(d.id);
     body.appendChild(el("p", { "class": "links" }, [
       el("a", { id: "link-dossier", href: "/reports/community/" + id + ".html" + q, target: "_blank", text: T.dossier + " (HTML)" }),
@@ -254,36 +327,44 @@
   }
 
   function selectCommunity(id, zoom) {
-    return fetch("/map/panel/" + encodeURIComponent(id) + ".json?lang=" + LANG)
+    return fetch("/map/panel/" + encodeURIComponent(id) + ".json?lang=" + DATA_LANG)
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (d) {
         unhighlight();
         state.selected = d.id;
         renderPanel(d);
         panel.hidden = false;
+        panel.scrollTop = 0;
         map.invalidateSize();
         if (zoom && d.bbox) {
-          map.fitBounds([[d.bbox[1], d.bbox[0]], [d.bbox[3], d.bbox[2]]], { maxZoom: 13, padding: [30, 30] });
+          // on a phone the sheet covers the lower half: keep the community above it
+          var pad = PHONE ? { paddingTopLeft: [20, 20], paddingBottomRight: [20, panel.offsetHeight + 20] }
+                          : { padding: [30, 30] };
+          map.fitBounds([[d.bbox[1], d.bbox[0]], [d.bbox[3], d.bbox[2]]], L.extend({ maxZoom: 13, animate: false }, pad));
         }
         highlight(d.id);
         return d;
       });
   }
 
-  // ---- search --------------------------------------------------------------------------
+  // ---- search (district and country in every result) ------------------------------------
   var input = document.getElementById("search-input");
   var results = document.getElementById("search-results");
   var timer = null;
+  function where(it) {
+    return [it.district || it.admin_code, it.country ? label("country_", it.country) : null].filter(Boolean).join(", ");
+  }
   function search(q) {
     if (!q || q.length < 2) { results.innerHTML = ""; return Promise.resolve([]); }
-    return fetch("/api/communities?limit=10&q=" + encodeURIComponent(q))
+    return fetch("/map/search.json?q=" + encodeURIComponent(q))
       .then(function (r) { return r.json(); })
       .then(function (page) {
         results.innerHTML = "";
         if (!page.items.length) { results.appendChild(el("li", { "class": "muted", text: T.search_none })); }
         page.items.forEach(function (it) {
-          var li = el("li", { tabindex: "0", role: "option", "data-id": it.id, text: it.name });
-          function go() { results.innerHTML = ""; input.value = it.name; selectCommunity(it.id, true); }
+          var li = el("li", { tabindex: "0", role: "option", "data-id": it.id }, [
+            el("span", { "class": "name", text: it.name }), el("small", { text: [it.id, where(it)].filter(Boolean).join(" · ") })]);
+          function go() { results.innerHTML = ""; input.value = it.name; input.blur(); selectCommunity(it.id, true); }
           li.addEventListener("click", go);
           li.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { go(); } });
           results.appendChild(li);
@@ -293,7 +374,7 @@
   }
   input.addEventListener("input", function () {
     clearTimeout(timer);
-    timer = setTimeout(function () { search(input.value.trim()); }, 200);
+    timer = setTimeout(function () { search(input.value.trim()); }, 250);
   });
   input.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter") {
@@ -304,18 +385,8 @@
     }
   });
 
-  // ---- start -----------------------------------------------------------------------------
-  var ready = Promise.all([
-    fetch("/map/severity.json").then(function (r) { return r.json(); }),
-    fetch("/tiles/communities.json").then(function (r) { return r.json(); })
-  ]).then(function (res) {
-    state.severity = res[0];
-    var b = res[1].bounds;
-    if (b && b[0] > -180) { map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [10, 10] }); }
-    setupLayers();
-    legend.addTo(map);
-    document.body.setAttribute("data-ready", "1");
-  });
-
-  window.allpa = { map: map, state: state, selectCommunity: selectCommunity, search: search, ready: ready };
+  document.body.setAttribute("data-ready", "1");
+  var ready = Promise.resolve();
+  window.allpa = { map: map, grid: grid, state: state, selectCommunity: selectCommunity,
+                   search: search, ready: ready };
 })();

@@ -20,6 +20,8 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+from branca.element import MacroElement
+from jinja2 import Template
 
 from geo.maps import labels as L
 from geo.maps.simplify import DEFAULT_TOLERANCE_DEG, simplify_coverage, simplify_plain
@@ -67,6 +69,7 @@ class AdvocacyInput:
     public: bool = True
     subtitle: str | None = None
     landcover_path: str | None = None
+    fictional: bool = False
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
@@ -96,7 +99,8 @@ def _community_popup(row: Mapping[str, Any], flags: Sequence[Mapping[str, Any]],
         parts.append(f"<b>{t('flags')}</b><ul style='margin:0;padding-left:1.1em'>")
         for f in flags[:6]:
             sev = str(f.get("severity") or "info")
-            due = f" ({t('due')}: {_ESC(str(f['due_date']))})" if f.get("due_date") else ""
+            due = (f" ({t('due')}: {_ESC(L.due_text(f['due_date'], lang=lang))})"
+                   if f.get("due_date") else "")
             msg = str(f.get("action") or f.get("message") or "")
             parts.append(f"<li><b>{t('sev_' + sev)}</b>: {_ESC(msg)}{due}</li>")
         parts.append("</ul>")
@@ -155,7 +159,7 @@ def _add_layer(group: folium.FeatureGroup, data: dict[str, Any], *, points: bool
     popup = folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=340)
     kwargs: dict[str, Any] = {}
     if points:
-        kwargs["marker"] = folium.CircleMarker(radius=5)
+        kwargs["marker"] = folium.CircleMarker(radius=5, fill=True, fill_opacity=0.9)
     folium.GeoJson(data, style_function=_style_from_props, popup=popup,
                    embed=True, **kwargs).add_to(group)
 
@@ -193,12 +197,17 @@ _CSS = """
 .allpa-title{position:fixed;top:8px;left:54px;z-index:1000;background:#fff;padding:6px 10px;
  border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.4);font:14px sans-serif;max-width:60vw}
 .allpa-title h1{font-size:16px;margin:0 0 2px}
-.allpa-legend{position:fixed;bottom:24px;right:8px;z-index:1000;background:#fff;padding:6px 9px;
+.allpa-fictional{margin-top:3px;padding:1px 5px;background:#fff3b0;border:1px solid #b58900;
+ font-weight:bold;display:inline-block}
+.allpa-legend{position:fixed;bottom:48px;right:8px;z-index:1000;background:#fff;padding:6px 9px;
  border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.4);font:12px sans-serif;max-height:55vh;
  overflow:auto}
 .allpa-foot{position:fixed;bottom:0;left:0;right:0;z-index:1000;background:rgba(255,255,255,.9);
  font:11px sans-serif;padding:2px 8px}
-.leaflet-bottom{bottom:18px}
+.leaflet-bottom{bottom:36px}
+@media (max-width:600px){.allpa-title{font-size:12px;max-width:calc(100vw - 70px)}
+ .allpa-title h1{font-size:14px}.allpa-legend{max-height:28vh;font-size:10px}
+ .allpa-foot{font-size:9px}.leaflet-control-layers{font-size:11px}}
 .allpa-nolabels .allpa-label{display:none}
 .allpa-label{font:11px sans-serif;color:#222;text-shadow:0 0 3px #fff,0 0 3px #fff;
  white-space:nowrap;pointer-events:none}
@@ -213,6 +222,23 @@ def _inline(page: str, assets: Assets) -> str:
     css = assets.leaflet_css.replace("</style", "<\\/style")
     inline = f"<style>{css}</style>\n<style>{_CSS}</style>\n<script>{js}</script>\n"
     return page.replace("<head>", "<head>\n" + inline, 1)
+
+
+class _LabelToggle(MacroElement):
+    """Hides community names below zoom 11 and adds a metric scale bar. Rendered as a child
+    of the map: folium emits a child's script after ``L.map(...)``, so the map variable
+    exists when it runs (a script added to the page root ran first and threw
+    ``TypeError``, leaving every map blank)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (m) {
+          function f() { m.getContainer().classList.toggle('allpa-nolabels', m.getZoom() < 11); }
+          m.on('zoomend', f); f();
+          L.control.scale({imperial: false}).addTo(m);  // metric only
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
 
 
 def _add_landcover(m: folium.Map, inp: AdvocacyInput, comms: gpd.GeoDataFrame,
@@ -246,7 +272,7 @@ def render_advocacy_map(inp: AdvocacyInput, assets: Assets, *, lang: str = "es",
     cons = simplify_plain(inp.consultations, tolerance)
     bnd = simplify_plain(inp.boundaries, tolerance * 3)
 
-    m = folium.Map(tiles=None, control_scale=True, zoom_control=True, prefer_canvas=False)
+    m = folium.Map(tiles=None, control_scale=False, zoom_control=True, prefer_canvas=False)
     # no CDN: folium's default JS/CSS are replaced by the inlined local Leaflet
     m.default_js = []
     m.default_css = []
@@ -312,8 +338,10 @@ def render_advocacy_map(inp: AdvocacyInput, assets: Assets, *, lang: str = "es",
 
     date = inp.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%d")
     subtitle = f"<div>{_ESC(inp.subtitle)}</div>" if inp.subtitle else ""
+    notice = (f"<div class='allpa-fictional'>{_ESC(L.t(lang, 'fictional'))}</div>"
+              if inp.fictional else "")
     title = (f"<div class='allpa-title'><h1>{_ESC(inp.title)}</h1>{subtitle}"
-             f"<div>{_ESC(L.t(lang, 'map_date'))}: {date}</div></div>")
+             f"<div>{_ESC(L.t(lang, 'map_date'))}: {date}</div>{notice}</div>")
     sources = "; ".join(_ESC(s) for s in inp.sources) or "–"
     foot = (f"<div class='allpa-foot'>{_ESC(L.t(lang, 'source_line'))}. "
             f"{_ESC(L.t(lang, 'file'))}: {sources}. {_ESC(L.t(lang, 'map_date'))}: {date}. "
@@ -321,10 +349,9 @@ def render_advocacy_map(inp: AdvocacyInput, assets: Assets, *, lang: str = "es",
     root: Any = m.get_root()  # a branca Figure (html / header / script sections)
     root.html.add_child(folium.Element(title + _legend_html(lang, inp) + foot))
     root.header.add_child(folium.Element(f"<title>{_ESC(inp.title)}</title>"))
-    # names appear from zoom 11 on (at network scale 50 labels would cover the map)
-    root.script.add_child(folium.Element(
-        f"(function(m){{function f(){{m.getContainer().classList.toggle('allpa-nolabels',"
-        f"m.getZoom()<11);}}m.on('zoomend',f);f();}})({m.get_name()});"))
+    # names appear from zoom 11 on (at network scale 50 labels would cover the map); a child
+    # of the map, so its script is emitted after the map object exists
+    _LabelToggle().add_to(m)
     page = root.render()
     page = page.replace("<html>", f"<html lang=\"{lang}\">", 1)
     return _inline(page, assets)

@@ -1,277 +1,19 @@
-"""Every user-facing string of the maps, dossiers and the browser map, in one dictionary.
+"""Every user-facing string of the maps, dossiers and the browser map, through ONE lookup.
 
-Spanish first (the default), English second. ``api.i18n`` re-exports this for the web page;
+The texts live in gettext catalogs (``geo/maps/locale/<lang>/LC_MESSAGES/allpa.po``, see
+:mod:`geo.maps.catalogs`): Spanish first (the default and the fallback), English complete,
+Quechua and Aymara drafts for the map page. ``api.i18n`` re-exports this for the web page;
 ``geo.maps`` uses it for legends and popups so a legend reads the same in every output.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-Lang = str
+from geo.maps import catalogs
 
-STRINGS: dict[str, dict[str, str]] = {
-    "es": {
-        "app_title": "Allpa · mapa de territorios comunales",
-        "app_subtitle": "Territorios, personería jurídica, agua y concesiones mineras",
-        "search_placeholder": "Buscar comunidad…",
-        "search_none": "Sin resultados",
-        "layers": "Capas",
-        "legend": "Leyenda",
-        "color_by": "Colorear comunidades por",
-        "color_severity": "gravedad de la alerta",
-        "color_legal": "personería jurídica",
-        "layer_communities": "Comunidades",
-        "layer_concessions": "Concesiones mineras",
-        "layer_water": "Fuentes de agua",
-        "layer_landcover": "Cobertura del suelo (raster)",
-        "layer_boundaries": "Límites administrativos",
-        "layer_consultations": "Áreas de consulta previa",
-        "sev_critical": "Crítica",
-        "sev_high": "Alta",
-        "sev_medium": "Media",
-        "sev_low": "Baja",
-        "sev_info": "Informativa",
-        "sev_none": "Sin alertas",
-        "legal_registered": "Inscrita",
-        "legal_in_process": "En trámite",
-        "legal_none": "Sin personería",
-        "legal_unknown": "Sin dato",
-        "state_titled": "Titulada",
-        "state_in_process": "En trámite",
-        "state_extinguished": "Extinguida",
-        "state_other": "Otro estado",
-        "state_unknown": "Estado desconocido",
-        "water_spring": "Manantial",
-        "water_river": "Río",
-        "water_stream": "Quebrada",
-        "water_lake": "Laguna",
-        "water_wetland": "Bofedal",
-        "water_well": "Pozo",
-        "water_canal": "Canal",
-        "water_glacier": "Glaciar",
-        "panel_close": "Cerrar",
-        "legal_status": "Personería jurídica",
-        "registry": "Inscripción registral",
-        "board_term": "Junta directiva (fin de mandato)",
-        "board_expired": "vencida",
-        "statute": "Estatuto",
-        "clauses": "Cláusulas",
-        "clause_territory": "territorio",
-        "clause_water": "agua",
-        "clause_environment": "ambiente",
-        "clause_consultation": "consulta",
-        "clause_women": "mujeres",
-        "yes": "sí",
-        "no": "no",
-        "unknown": "sin dato",
-        "concessions_overlap": "Concesiones superpuestas",
-        "territory_under_concessions": "Territorio bajo concesiones (unión)",
-        "code": "Código",
-        "name": "Nombre",
-        "holder": "Titular",
-        "state": "Estado",
-        "filed_on": "Fecha de petitorio",
-        "official_ha": "ha oficiales",
-        "overlap_ha": "ha superpuestas",
-        "pct_territory": "% del territorio",
-        "ha": "ha",
-        "water_at_risk": "Agua en riesgo",
-        "in_concession": "dentro de concesión",
-        "kind": "Tipo",
-        "use": "Uso",
-        "flags": "Alertas y acciones",
-        "no_flags": "Sin alertas vigentes",
-        "action": "Acción recomendada",
-        "due": "Plazo",
-        "legal_ref": "Base legal",
-        "dossier": "Expediente (abogados)",
-        "advocacy_map": "Mapa para la red",
-        "none": "ninguna",
-        "network": "Red",
-        "members": "comunidades",
-        "map_date": "Fecha",
-        "sources": "Fuentes",
-        "source_line": "Fuentes: catastro minero (INGEMMET), registro de comunidades de Allpa, "
-                       "fuentes de agua; análisis Allpa",
-        "point_only": "solo punto (territorio sin georreferenciar)",
-        "generalised": "ubicación generalizada",
-        "scale": "Escala",
-        "north": "N",
-        "community": "Comunidad",
-        "district": "Distrito",
-        "title_status": "Titulación",
-        "territory_ha": "Territorio (ha)",
-        "fictional": "Datos de muestra FICTICIOS",
-        "report_title": "Expediente legal de la comunidad",
-        "history": "Historial de la ficha legal",
-        "version": "Versión",
-        "valid_from": "Desde",
-        "valid_to": "Hasta",
-        "recorded_by": "Registrado por",
-        "source": "Fuente",
-        "current": "vigente",
-        "evidence": "Evidencia y procedencia",
-        "file": "Archivo",
-        "sha256": "SHA-256",
-        "imported_at": "Importado",
-        "crs_declared": "SRC declarado",
-        "crs_used": "SRC usado",
-        "layer": "Capa",
-        "computed_at": "Análisis calculado",
-        "software": "Programa",
-        "map": "Mapa",
-        "water_sources": "Fuentes de agua afectadas",
-        "registration_date": "Fecha de inscripción",
-        "registry_office": "Oficina registral",
-        "registry_entry": "Partida",
-        "statute_adopted": "Estatuto aprobado",
-        "statute_modified": "Última modificación",
-        "board_elected": "Junta elegida",
-        "board_registered": "Junta inscrita",
-        "procedure": "Trámite en curso",
-        "page": "Página",
-        "generated": "Generado",
-        "measure": "Medida",
-        "distance": "Superposición",
-        "network_map_title": "Mapa de la red",
-        "community_map_title": "Mapa de la comunidad",
-        "offline_note": "Este mapa funciona sin internet.",
-        "legal_status_value_registered": "inscrita",
-        "legal_status_value_in_process": "en trámite",
-        "legal_status_value_none": "sin personería",
-    },
-    "en": {
-        "app_title": "Allpa · community territories map",
-        "app_subtitle": "Territories, legal personality, water and mining concessions",
-        "search_placeholder": "Search community…",
-        "search_none": "No results",
-        "layers": "Layers",
-        "legend": "Legend",
-        "color_by": "Colour communities by",
-        "color_severity": "flag severity",
-        "color_legal": "legal personality",
-        "layer_communities": "Communities",
-        "layer_concessions": "Mining concessions",
-        "layer_water": "Water sources",
-        "layer_landcover": "Land cover (raster)",
-        "layer_boundaries": "Administrative boundaries",
-        "layer_consultations": "Prior consultation areas",
-        "sev_critical": "Critical",
-        "sev_high": "High",
-        "sev_medium": "Medium",
-        "sev_low": "Low",
-        "sev_info": "Informative",
-        "sev_none": "No flags",
-        "legal_registered": "Registered",
-        "legal_in_process": "In process",
-        "legal_none": "No legal personality",
-        "legal_unknown": "Unknown",
-        "state_titled": "Titled",
-        "state_in_process": "In process",
-        "state_extinguished": "Extinguished",
-        "state_other": "Other state",
-        "state_unknown": "Unknown state",
-        "water_spring": "Spring",
-        "water_river": "River",
-        "water_stream": "Stream",
-        "water_lake": "Lake",
-        "water_wetland": "Wetland (bofedal)",
-        "water_well": "Well",
-        "water_canal": "Canal",
-        "water_glacier": "Glacier",
-        "panel_close": "Close",
-        "legal_status": "Legal personality",
-        "registry": "Registry entry",
-        "board_term": "Board (term ends)",
-        "board_expired": "expired",
-        "statute": "Statute",
-        "clauses": "Clauses",
-        "clause_territory": "territory",
-        "clause_water": "water",
-        "clause_environment": "environment",
-        "clause_consultation": "consultation",
-        "clause_women": "women",
-        "yes": "yes",
-        "no": "no",
-        "unknown": "unknown",
-        "concessions_overlap": "Overlapping concessions",
-        "territory_under_concessions": "Territory under concessions (union)",
-        "code": "Code",
-        "name": "Name",
-        "holder": "Holder",
-        "state": "State",
-        "filed_on": "Filed on",
-        "official_ha": "official ha",
-        "overlap_ha": "overlap ha",
-        "pct_territory": "% of territory",
-        "ha": "ha",
-        "water_at_risk": "Water at risk",
-        "in_concession": "inside a concession",
-        "kind": "Kind",
-        "use": "Use",
-        "flags": "Flags and actions",
-        "no_flags": "No current flags",
-        "action": "Recommended action",
-        "due": "Due",
-        "legal_ref": "Legal basis",
-        "dossier": "Dossier (lawyers)",
-        "advocacy_map": "Network map",
-        "none": "none",
-        "network": "Network",
-        "members": "communities",
-        "map_date": "Date",
-        "sources": "Sources",
-        "source_line": "Sources: mining cadastre (INGEMMET), Allpa community register, water "
-                       "sources; Allpa analysis",
-        "point_only": "point only (territory not georeferenced)",
-        "generalised": "generalised location",
-        "scale": "Scale",
-        "north": "N",
-        "community": "Community",
-        "district": "District",
-        "title_status": "Title",
-        "territory_ha": "Territory (ha)",
-        "fictional": "FICTIONAL sample data",
-        "report_title": "Community legal dossier",
-        "history": "History of the legal file",
-        "version": "Version",
-        "valid_from": "From",
-        "valid_to": "To",
-        "recorded_by": "Recorded by",
-        "source": "Source",
-        "current": "current",
-        "evidence": "Evidence and provenance",
-        "file": "File",
-        "sha256": "SHA-256",
-        "imported_at": "Imported",
-        "crs_declared": "CRS declared",
-        "crs_used": "CRS used",
-        "layer": "Layer",
-        "computed_at": "Analysis computed",
-        "software": "Software",
-        "map": "Map",
-        "water_sources": "Water sources affected",
-        "registration_date": "Registration date",
-        "registry_office": "Registry office",
-        "registry_entry": "Entry",
-        "statute_adopted": "Statute adopted",
-        "statute_modified": "Last modified",
-        "board_elected": "Board elected",
-        "board_registered": "Board registered",
-        "procedure": "Procedure in progress",
-        "page": "Page",
-        "generated": "Generated",
-        "measure": "Measure",
-        "distance": "Overlap",
-        "network_map_title": "Network map",
-        "community_map_title": "Community map",
-        "offline_note": "This map works without internet.",
-        "legal_status_value_registered": "registered",
-        "legal_status_value_in_process": "in process",
-        "legal_status_value_none": "none",
-    },
-}
+Lang = str
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info", "none")
 #: Colour-blind-safe sequential reds; print maps add hatching so colour is never alone.
@@ -292,17 +34,74 @@ BOUNDARY_COLOR = "#404040"
 
 
 def lang_of(lang: str | None) -> str:
+    """The output language: English or Spanish (draft languages fall back to Spanish for
+    data outputs such as dossiers and print maps)."""
     return "en" if lang == "en" else "es"
+
+
+def page_lang(lang: str | None) -> str:
+    """The interface language of the map page: any catalog, drafts included; else Spanish."""
+    return lang if lang and catalogs.known(lang) else catalogs.FALLBACK
 
 
 def t(lang: str | None, key: str) -> str:
     """One UI string (falls back to Spanish, then to the key)."""
-    table = STRINGS[lang_of(lang)]
-    return table.get(key) or STRINGS["es"].get(key, key)
+    return catalogs.catalog(page_lang(lang)).get(key) or \
+        catalogs.catalog(catalogs.FALLBACK).get(key, key)
+
+
+def due_status(due: object, today: dt.date | None = None, lang: str | None = "es"
+               ) -> str | None:
+    """How a deadline stands today: "vencido hace N días", "vence hoy", "faltan N días"
+    (None without a date). One wording for the popup, panel, dossier, CLI and API."""
+    if due in (None, ""):
+        return None
+    try:
+        day = due if isinstance(due, dt.date) else dt.date.fromisoformat(str(due)[:10])
+    except ValueError:
+        return None
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    days = (day - (today or dt.date.today())).days
+    if days < 0:
+        return t(lang, "overdue_one") if days == -1 else \
+            t(lang, "overdue_days").format(n=-days)
+    if days == 0:
+        return t(lang, "due_today")
+    return t(lang, "due_in_days").format(n=days)
+
+
+def overdue_days(due: object, today: dt.date | None = None) -> int | None:
+    """Days a deadline has passed (0 or more), None when it has not passed or is missing."""
+    try:
+        day = due if isinstance(due, dt.date) else dt.date.fromisoformat(str(due)[:10])
+    except ValueError:
+        return None
+    if isinstance(day, dt.datetime):
+        day = day.date()
+    days = ((today or dt.date.today()) - day).days
+    return days if days > 0 else None
+
+
+def with_due_status(flag: dict[str, Any], lang: str | None = "es",
+                    today: dt.date | None = None) -> dict[str, Any]:
+    """A flag record plus ``due_status`` ("vencido hace 26 días") and ``overdue_days``."""
+    due = flag.get("due_date")
+    return {**flag, "due_status": due_status(due, today, lang) if due else None,
+            "overdue_days": overdue_days(due, today) if due else None}
+
+
+def due_text(due: object, today: dt.date | None = None, lang: str | None = "es") -> str:
+    """``2026-11-01 (vencido hace 26 días)``; "–" without a date."""
+    status = due_status(due, today, lang)
+    if status is None:
+        return "–"
+    return f"{str(due)[:10]} ({status})"
 
 
 def bundle(lang: str | None) -> dict[str, str]:
-    return dict(STRINGS[lang_of(lang)])
+    """Every string in ``lang``, Spanish where it has none."""
+    return catalogs.strings(page_lang(lang))
 
 
 def legend_spec(lang: str | None) -> dict[str, Any]:

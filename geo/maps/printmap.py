@@ -12,8 +12,8 @@ import base64
 import datetime as dt
 import io
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -28,6 +28,7 @@ from matplotlib.patches import Patch, Rectangle
 from pyproj import Geod
 
 from geo.maps import labels as L
+from geo.maps import print_focus as F
 
 PAPER_INCHES = {"A4": (11.69, 8.27), "A3": (16.54, 11.69)}  # landscape
 PNG_DPI = 150
@@ -52,6 +53,11 @@ class PrintInput:
     generated_at: dt.datetime
     subtitle: str | None = None
     dem_path: str | None = None
+    #: the community of a community map (outlined, its overlaps labelled); None for networks
+    focus: str | None = None
+    overlaps: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+    locator: gpd.GeoDataFrame | None = None
+    fictional: bool = False
 
 
 def km_per_degree(lon: float, lat: float) -> tuple[float, float]:
@@ -131,8 +137,11 @@ def _draw_hillshade(ax: Axes, dem_path: str | None, bounds: tuple[float, float, 
 def draw_layers(ax: Axes, communities: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
                 water: gpd.GeoDataFrame, consultations: gpd.GeoDataFrame,
                 boundaries: gpd.GeoDataFrame | None, lang: str, *,
-                focus: str | None = None, label: bool = True) -> list[Any]:
-    """Draw every layer on ``ax`` (EPSG:4326); returns the legend handles."""
+                focus: str | None = None, label: bool = True,
+                outline: bool = False) -> list[Any]:
+    """Draw every layer on ``ax`` (EPSG:4326); returns the legend handles. ``outline``
+    draws communities as coloured outlines (community maps: what lies inside stays
+    visible); otherwise they are filled lightly by severity and hatched."""
     handles: list[Any] = []
     if boundaries is not None and not boundaries.empty:
         boundaries.boundary.plot(ax=ax, color=L.BOUNDARY_COLOR, linewidth=0.7,
@@ -151,11 +160,21 @@ def draw_layers(ax: Axes, communities: gpd.GeoDataFrame, concessions: gpd.GeoDat
     for sev in L.SEVERITY_ORDER:
         subset = comm_poly[comm_poly["severity"] == sev] if sev_col is not None else \
             (comm_poly if sev == "none" else comm_poly.iloc[0:0])
+        color = L.SEVERITY_COLORS[sev]
+        if outline:
+            if not subset.empty:
+                subset.boundary.plot(ax=ax, color="black", linewidth=3.6, zorder=9)
+                subset.boundary.plot(ax=ax, color=color, linewidth=2.2, zorder=9.1)
+            if sev in present and not subset.empty:
+                handles.append(Line2D([], [], color=color, linewidth=3,
+                                         label=f"{L.t(lang, 'print_community_outline')}: "
+                                            f"{L.t(lang, 'sev_' + sev)}"))
+            continue
         if not subset.empty:
-            subset.plot(ax=ax, facecolor=L.SEVERITY_COLORS[sev], edgecolor="#222222",
-                        linewidth=0.8, hatch=SEVERITY_HATCH[sev], alpha=0.85, zorder=4)
+            subset.plot(ax=ax, facecolor=color, edgecolor="#222222",
+                        linewidth=0.8, hatch=SEVERITY_HATCH[sev], alpha=0.45, zorder=4)
         if sev in present:
-            handles.append(Patch(facecolor=L.SEVERITY_COLORS[sev], edgecolor="#222222",
+            handles.append(Patch(facecolor=color, edgecolor="#222222", alpha=0.45,
                                  hatch=SEVERITY_HATCH[sev],
                                  label=f"{L.t(lang, 'community')}: {L.t(lang, 'sev_' + sev)}"))
     if not comm_pts.empty:
@@ -191,7 +210,7 @@ def draw_layers(ax: Axes, communities: gpd.GeoDataFrame, concessions: gpd.GeoDat
             polys = sub[gtype[kinds == kind].isin(["Polygon", "MultiPolygon"])]
             if not polys.empty:
                 polys.plot(ax=ax, facecolor=color, edgecolor=color, alpha=0.6,
-                           hatch=WATER_HATCH.get(kind, ""), linewidth=0.5, zorder=3)
+                           hatch=WATER_HATCH.get(kind, ""), linewidth=0.5, zorder=4.5)
                 handles.append(Patch(facecolor=color, edgecolor=color,
                                      hatch=WATER_HATCH.get(kind, ""),
                                      label=L.t(lang, "water_" + kind)))
@@ -208,7 +227,7 @@ def draw_layers(ax: Axes, communities: gpd.GeoDataFrame, concessions: gpd.GeoDat
                 handles.append(Line2D([], [], marker=marker, color="none",
                                       markerfacecolor=color, markeredgecolor="white",
                                       label=L.t(lang, "water_" + kind)))
-    if focus is not None and "id" in communities:
+    if focus is not None and "id" in communities and not outline:
         sel = communities[communities["id"].astype(str) == focus]
         if not sel.empty and not sel.geometry.geom_type.isin(["Point"]).all():
             sel.boundary.plot(ax=ax, color="black", linewidth=2.5, zorder=8)
@@ -227,7 +246,8 @@ def draw_layers(ax: Axes, communities: gpd.GeoDataFrame, concessions: gpd.GeoDat
     return handles
 
 
-def _frame_axes(ax: Axes, bounds: tuple[float, float, float, float]) -> None:
+def _frame_axes(ax: Axes, bounds: tuple[float, float, float, float], lang: str = "es"
+                ) -> None:
     x0, y0, x1, y1 = bounds
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -237,31 +257,64 @@ def _frame_axes(ax: Axes, bounds: tuple[float, float, float, float]) -> None:
     ax.set_ylabel("")
     ax.tick_params(labelsize=6)
     ax.grid(True, linewidth=0.2, color="#999999")
+    F.degree_axes(ax, bounds, lang)
+
+
+def _focus_layers(ax: Axes, inp: PrintInput, lang: str, *, label: bool) -> list[Any]:
+    """Overlaps filled by state (labelled on community maps), water at risk, and for a
+    point-only community the search radius with the concessions found in it."""
+    handles: list[Any] = []
+    row = F.focus_row(inp.communities, inp.focus)
+    if row is not None and F.is_point(row.geometry):
+        p = row.geometry.centroid
+        handles += F.draw_search_radius(ax, p.x, p.y, F.search_radius_m(inp.overlaps,
+                                                                         inp.focus or ""),
+                                        inp.concessions, inp.overlaps.get(inp.focus or "", []),
+                                        lang)
+    parts = F.intersections(inp.communities, inp.concessions, inp.overlaps)
+    handles += F.draw_intersections(ax, parts, lang, label=label)
+    handles += F.draw_water_at_risk(ax, inp.water, F.water_at_risk_ids(inp.overlaps), lang,
+                                    label=label)
+    return handles
+
+
+MAP_BOX = (0.065, 0.075, 0.635, 0.835)  # left, bottom, width, height (figure fraction)
 
 
 def map_figure(inp: PrintInput, paper: str, lang: str) -> Figure:
     w, h = PAPER_INCHES[paper]
     fig = plt.figure(figsize=(w, h))
-    ax = fig.add_axes((0.04, 0.08, 0.66, 0.82))
-    bounds = _bounds([inp.communities])
+    ax = fig.add_axes(MAP_BOX)
+    bounds = F.focus_bounds(inp.communities, inp.focus, inp.overlaps) or _bounds(
+        [inp.communities])
+    bounds = F.fit_aspect(bounds, MAP_BOX[2] * w, MAP_BOX[3] * h)
     shaded = _draw_hillshade(ax, inp.dem_path, bounds)
+    community_map = inp.focus is not None
     handles = draw_layers(ax, inp.communities, inp.concessions, inp.water, inp.consultations,
-                          inp.boundaries, lang)
-    _frame_axes(ax, bounds)
+                          inp.boundaries, lang, outline=community_map,
+                          label=not community_map)  # the title names the community
+    handles += _focus_layers(ax, inp, lang, label=community_map)
+    _frame_axes(ax, bounds, lang)
     scale_bar(ax, bounds, lang)
     north_arrow(ax, lang)
-    fig.text(0.04, 0.95, inp.title, fontsize=15, fontweight="bold", va="center")
-    if inp.subtitle:
-        fig.text(0.04, 0.92, inp.subtitle, fontsize=9, va="center")
-    lax = fig.add_axes((0.72, 0.08, 0.26, 0.82))
+    fig.text(0.035, 0.955, inp.title, fontsize=15, fontweight="bold", va="center")
+    sub = inp.subtitle or ""
+    if inp.fictional:
+        sub = f"{sub} · {L.t(lang, 'fictional')}" if sub else L.t(lang, "fictional")
+    if sub:
+        fig.text(0.035, 0.925, sub, fontsize=9, va="center")
+    lax = fig.add_axes((0.715, 0.40, 0.27, 0.51))
     lax.axis("off")
     lax.legend(handles=handles, loc="upper left", fontsize=7, frameon=True,
-               title=L.t(lang, "legend"), title_fontsize=9, handlelength=2.5)
+               title=L.t(lang, "legend"), title_fontsize=9, handlelength=2.5,
+               mode="expand", borderaxespad=0)
+    inset = fig.add_axes((0.715, 0.075, 0.27, 0.30))
+    F.draw_locator(inset, inp.locator, bounds, lang)
     date = inp.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%d")
     src = "; ".join(inp.sources) or "–"
     relief = " · relieve: DEM (sombreado)" if shaded and lang == "es" else \
         (" · relief: DEM hillshade" if shaded else "")
-    fig.text(0.04, 0.025, f"{L.t(lang, 'source_line')}{relief}. {L.t(lang, 'file')}: {src}. "
+    fig.text(0.035, 0.02, f"{L.t(lang, 'source_line')}{relief}. {L.t(lang, 'file')}: {src}. "
              f"{L.t(lang, 'map_date')}: {date}. WGS 84 (EPSG:4326).", fontsize=6, wrap=True)
     return fig
 
@@ -284,24 +337,31 @@ def render_print_map(inp: PrintInput, *, fmt: str = "pdf", paper: str = "A4",
 
 def map_png(communities: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
             water: gpd.GeoDataFrame, consultations: gpd.GeoDataFrame, *, focus: str | None,
-            lang: str = "es", size: tuple[float, float] = (7.0, 5.0), dpi: int = 110) -> bytes:
-    """A small map (no boundaries) for a dossier."""
+            lang: str = "es", size: tuple[float, float] = (7.0, 6.4), dpi: int = 110,
+            overlaps: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> bytes:
+    """A small map (no boundaries) for a dossier: the community outlined with its overlaps
+    labelled, or a point-only community's search radius."""
     lang = L.lang_of(lang)
+    ovs = overlaps or {}
     fig = plt.figure(figsize=size)
-    ax = fig.add_axes((0.08, 0.08, 0.62, 0.86))
-    sel = communities[communities["id"].astype(str) == focus] if focus else communities
-    bounds = _bounds([sel if not sel.empty else communities])
-    x0, y0, x1, y1 = bounds
-    pad = max(x1 - x0, y1 - y0) * 0.25
-    bounds = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
-    handles = draw_layers(ax, communities, concessions, water, consultations, None, lang,
-                          focus=focus)
-    _frame_axes(ax, bounds)
+    box = (0.1, 0.3, 0.85, 0.67)  # the legend goes underneath, in two columns
+    ax = fig.add_axes(box)
+    bounds = F.focus_bounds(communities, focus, ovs, pad=0.25) or _bounds([communities])
+    bounds = F.fit_aspect(bounds, box[2] * size[0], box[3] * size[1])
+    only = communities[communities["id"].astype(str) == focus] if focus else communities
+    handles = draw_layers(ax, only, concessions, water, consultations, None, lang,
+                          focus=focus, outline=focus is not None, label=focus is None)
+    inp = PrintInput(title="", communities=only, concessions=concessions, water=water,
+                     consultations=consultations, boundaries=communities.iloc[0:0],
+                     sources=[], generated_at=dt.datetime.now(dt.UTC), focus=focus,
+                     overlaps=ovs)
+    handles += _focus_layers(ax, inp, lang, label=True)
+    _frame_axes(ax, bounds, lang)
     scale_bar(ax, bounds, lang)
     north_arrow(ax, lang)
-    lax = fig.add_axes((0.72, 0.08, 0.27, 0.86))
+    lax = fig.add_axes((0.02, 0.0, 0.96, 0.25))
     lax.axis("off")
-    lax.legend(handles=handles, loc="upper left", fontsize=6, frameon=False)
+    lax.legend(handles=handles, loc="upper center", fontsize=6.5, frameon=False, ncol=2)
     buf = io.BytesIO()
     try:
         fig.savefig(buf, format="png", dpi=dpi)
@@ -312,6 +372,8 @@ def map_png(communities: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
 
 def map_png_data_uri(communities: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
                      water: gpd.GeoDataFrame, consultations: gpd.GeoDataFrame, *,
-                     focus: str | None, lang: str = "es") -> str:
-    data = map_png(communities, concessions, water, consultations, focus=focus, lang=lang)
+                     focus: str | None, lang: str = "es",
+                     overlaps: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> str:
+    data = map_png(communities, concessions, water, consultations, focus=focus, lang=lang,
+                   overlaps=overlaps)
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
