@@ -16,14 +16,17 @@ keep an import from losing data:
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
+import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from geo.errors import ConflictError, InputError
+from geo.errors import AllpaError, ConflictError, InputError, UnreadableFileError, bilingual
 from geo.ingest import prepare
 from layers import batches
 from layers.base import LayerSpec
@@ -187,9 +190,9 @@ def import_file(
     whose feature was rejected.
     """
     spec = get_layer(layer)
-    prepared = prepare(Path(path), layer=spec.name, crs=crs, profile=profile,
-                       mapping=mapping, defaults=defaults, encoding=encoding,
-                       source_layer=source_layer)
+    prepared = _prepare(Path(path), layer=spec.name, crs=crs, profile=profile,
+                        mapping=mapping, defaults=defaults, encoding=encoding,
+                        source_layer=source_layer)
     source_name = source or prepared.source_name
     options: dict[str, Any] = {
         "crs": prepared.crs_decision.used, "profile": prepared.profile,
@@ -225,6 +228,20 @@ def import_file(
         _store(conn, spec, prepared, report, recorded_by=recorded_by, source=source,
                source_name=source_name, close_missing=close_missing,
                allow_mass_close=allow_mass_close, max_close_share=max_close_share)
+    except psycopg.errors.DataException as exc:
+        # class 22 (bad value for a column): the file's content, not a fault of ours
+        savepoint.rollback()
+        raise InputError(bilingual(
+            f"{report.file_name}: un valor no se puede guardar ({type(exc).__name__}); no se "
+            "importó nada",
+            f"{report.file_name}: a value cannot be stored ({type(exc).__name__}); nothing "
+            "was imported"), code="invalid_value") from None
+    except sa.exc.DataError as exc:
+        savepoint.rollback()
+        raise InputError(bilingual(
+            f"{report.file_name}: un valor no se puede guardar; no se importó nada",
+            f"{report.file_name}: a value cannot be stored; nothing was imported"),
+            code="invalid_value") from exc
     except BaseException:
         savepoint.rollback()
         raise
@@ -234,6 +251,36 @@ def import_file(
     else:
         savepoint.commit()
     return report
+
+
+def _prepare(path: Path, **options: Any) -> Any:
+    """:func:`geo.ingest.prepare`, with any failure of a reader (a corrupt or lying archive, a
+    truncated file) turned into a clear :class:`UnreadableFileError` instead of a traceback;
+    Z and M ordinates dropped (the store is 2-D lon/lat), with a warning."""
+    try:
+        prepared = prepare(path, **options)
+    except AllpaError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
+            RuntimeError, KeyError, IndexError, UnicodeError, RecursionError) as exc:
+        raise UnreadableFileError(bilingual(
+            f"No se pudo leer '{path.name}': el archivo está dañado, truncado o no es lo que "
+            f"dice ser ({type(exc).__name__}). No se importó nada.",
+            f"Could not read '{path.name}': the file is damaged, truncated or not what it "
+            f"claims to be ({type(exc).__name__}). Nothing was imported.")) from None
+    frame = prepared.frame
+    name = frame.geometry.name if hasattr(frame, "geometry") else None
+    if name is not None and name in frame.columns:
+        geoms = frame[name].array
+        has_zm = shapely.has_z(geoms) | shapely.has_m(geoms) if hasattr(shapely, "has_m") \
+            else shapely.has_z(geoms)
+        n = int(has_zm.sum())
+        if n:
+            frame[name] = shapely.force_2d(geoms)
+            prepared.warnings.append(bilingual(
+                f"{n} geometrías traían Z o M: se guardan en 2D (lon/lat)",
+                f"{n} geometries had Z or M: stored in 2-D (lon/lat)"))
+    return prepared
 
 
 def _store(conn: Connection, spec: LayerSpec, prepared: Any, report: ImportReport, *,
