@@ -36,7 +36,6 @@ from layers.base import LayerSpec
 from layers.db import SRID, as_of_clause
 from layers.users import Principal
 from layers.visibility import (
-    allowed_levels,
     display_geometry,
     hidden_pattern,
     margin_deg,
@@ -332,12 +331,11 @@ def _visible_members(viewer: Viewer) -> sa.ColumnElement[Any]:
     n = networks.network
     if viewer.principal.sees_restricted:
         return n.c.members
-    levels = ", ".join(f"'{lvl}'" for lvl in allowed_levels(viewer.principal))
-    return sa.literal_column(
-        "ARRAY(SELECT m FROM unnest(network.members) AS m WHERE m IN "
-        f"(SELECT c.id FROM community c WHERE c.valid_to IS NULL AND c.sensitivity IN "
-        f"({levels})) ORDER BY m)"
-    )
+    c = communities.community
+    member = sa.func.unnest(n.c.members).table_valued("m").render_derived()
+    shown = sa.select(c.c.id).where(c.c.valid_to.is_(None), visible(c, viewer.principal))
+    return sa.func.array(sa.select(member.c.m).where(member.c.m.in_(shown))
+                         .order_by(member.c.m).scalar_subquery())
 
 
 def jsonable(value: Any) -> Any:
