@@ -34,6 +34,7 @@ from layers import (
 )
 from layers.base import LayerSpec
 from layers.db import SRID, as_of_clause
+from layers.flag_queries import flag_for_viewer
 from layers.users import Principal
 from layers.visibility import (
     display_geometry,
@@ -536,14 +537,28 @@ def flags(conn: Connection, viewer: Viewer, *, lang: str = "es", community_id: s
                        f.c.evidence, f.c.due_date, f.c.computed_at, f.c.run_id)
              .where(*conds)
              .order_by(_severity_rank(f.c.severity), f.c.due_date.asc().nulls_last(),
-                       f.c.community_id, f.c.rule_id, f.c.id)
-             .limit(limit).offset(offset))
+                       f.c.community_id, f.c.rule_id, f.c.id))
     hidden = redaction(conn, viewer) if hidden is None else hidden
-    items = [jsonable({**dict(r), "evidence": scrub(r["evidence"] or {}, hidden)})
-             for r in conn.execute(query).mappings()]
-    total = int(conn.execute(sa.select(sa.func.count()).select_from(f).where(*conds))
-                .scalar_one())
-    return Page(features=items, total=total, limit=limit, offset=offset)
+    if hidden is None:
+        items = [jsonable(dict(r)) for r in
+                 conn.execute(query.limit(limit).offset(offset)).mappings()]
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(f).where(*conds))
+                    .scalar_one())
+        return Page(features=items, total=total, limit=limit, offset=offset)
+    # something is hidden from this viewer: every flag is read as the viewer may read it
+    # (re-rendered, or left out when it exists only because of hidden records), and the
+    # total counts what the viewer is shown
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    names = hidden_names(conn, viewer)
+    community_rows = {str(r["id"]): dict(r) for r in conn.execute(
+        sa.select(c).where(c.c.valid_to.is_(None),
+                           c.c.id.in_({str(r["community_id"]) for r in rows}))).mappings()}
+    shown = [jsonable(v) for r in rows
+             if (v := flag_for_viewer(r, hidden=names, pattern=hidden, lang=lang,
+                                      community=community_rows.get(str(r["community_id"]))))
+             is not None]
+    return Page(features=shown[offset:offset + limit], total=len(shown), limit=limit,
+                offset=offset)
 
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
@@ -626,16 +641,22 @@ def community_detail(conn: Connection, viewer: Viewer, community_id: str, *,
 # --- batches -------------------------------------------------------------------------------
 
 
+#: Import-batch columns only editors and admins see.
+BATCH_FIELDS_FOR_EDITORS = ("file_name", "source_note", "recorded_by", "report")
+
+
 def batch_list(conn: Connection, viewer: Viewer, *, layer: str | None = None,
                batch_id: int | None = None, limit: int = 50, offset: int = 0) -> Page:
-    """Import batches; their detailed report (which names keys) only for editors."""
+    """Import batches. Below editor level only what and when: no file names, source notes,
+    people or per-feature report (they name lawyers, clients and hidden keys)."""
     b = batches.import_batch
     conds: list[sa.ColumnElement[bool]] = []
     if layer:
         conds.append(b.c.layer == layer)
     if batch_id is not None:
         conds.append(b.c.id == batch_id)
-    cols = [c for c in b.c if c.name != "report" or viewer.principal.sees_restricted]
+    cols = [c for c in b.c
+            if viewer.principal.sees_restricted or c.name not in BATCH_FIELDS_FOR_EDITORS]
     query = (sa.select(*cols).where(*conds).order_by(b.c.id.desc()).limit(limit)
              .offset(offset))
     items = [jsonable(dict(r)) for r in conn.execute(query).mappings()]
