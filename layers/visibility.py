@@ -108,8 +108,10 @@ def visible(table: sa.Table, principal: Principal) -> sa.ColumnElement[bool]:
 
 
 def generalises(table: sa.Table, principal: Principal) -> bool:
-    """Whether point geometries of ``table`` may be generalised for this principal."""
-    return table.name == "water_source" and not principal.sees_network
+    """Whether geometries of ``table`` may be generalised for this principal: sensitive
+    points for whoever does not see network data, end points of water lines for whoever
+    does not see everything (a line may start at a spring hidden from them)."""
+    return table.name == "water_source" and not principal.sees_restricted
 
 
 def generalise_condition(table: sa.Table, geom: sa.ColumnElement[Any]
@@ -133,10 +135,11 @@ def display_geometry(table: sa.Table, geom: sa.ColumnElement[Any], principal: Pr
         sa.func.ST_SetPoint(geom, 0, sa.func.ST_SnapToGrid(sa.func.ST_StartPoint(geom), grid)),
         -1, sa.func.ST_SnapToGrid(sa.func.ST_EndPoint(geom), grid))
     is_multiline = sa.func.GeometryType(geom) == "MULTILINESTRING"
-    return sa.case((generalise_condition(table, geom), snapped),
-                   (is_line, ends_snapped),
-                   (is_multiline, snapped),
-                   else_=geom)
+    cases: list[tuple[sa.ColumnElement[bool], sa.ColumnElement[Any]]] = []
+    if not principal.sees_network:
+        cases.append((generalise_condition(table, geom), snapped))
+    cases += [(is_line, ends_snapped), (is_multiline, snapped)]
+    return sa.case(*cases, else_=geom)
 
 
 def margin_deg(table: sa.Table, principal: Principal, grid_deg: float) -> float:
