@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from api.errors import AuthenticationError, ParameterError
 from geo.errors import PermissionDeniedError
+from layers import queries
 from layers.config import Settings
 from layers.queries import BBox, Viewer
 from layers.tiles import TileIndex, check_tile
@@ -21,6 +22,9 @@ from layers.users import ANONYMOUS, Principal, principal_for_token
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
+#: Bounds of every integer parameter (beyond them: 400, never a database overflow).
+MAX_OFFSET = queries.MAX_OFFSET
+MAX_INT32 = 2**31 - 1
 
 
 def get_settings(request: Request) -> Settings:
@@ -70,8 +74,9 @@ class Paging:
 
 
 def paging_param(
-    limit: Annotated[int, Query(ge=1, description=f"máx./max {MAX_LIMIT}")] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_INT32,
+                                description=f"máx./max {MAX_LIMIT}")] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Paging:
     """Limits above the maximum are lowered (OGC API rule), not refused."""
     return Paging(limit=min(limit, MAX_LIMIT), offset=offset)
@@ -147,8 +152,12 @@ def current_principal(
     """``Authorization: Bearer <token>`` resolved through the hashed token table."""
     if not authorization:
         return ANONYMOUS
+    limiter = request.app.state.auth_limiter
+    client = request.client.host if request.client else "?"
+    limiter.check(client)
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        limiter.failed(client)
         raise AuthenticationError("Cabecera Authorization no válida; use 'Bearer <token>' / "
                                   "invalid Authorization header; use 'Bearer <token>'",
                                   code="invalid_token")
@@ -156,6 +165,7 @@ def current_principal(
     with engine.begin() as conn:
         principal = principal_for_token(conn, token.strip())
     if principal is None:
+        limiter.failed(client)
         raise AuthenticationError("Token no válido o revocado / invalid or revoked token",
                                   code="invalid_token")
     return principal

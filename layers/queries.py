@@ -191,6 +191,23 @@ class FeatureNotFoundError(NotFoundError):
     code = "feature_not_found"
 
 
+class PagingError(InputError):
+    """``limit``/``offset`` outside what a query can take (guarded here for every caller)."""
+
+    code = "invalid_paging"
+
+
+#: Largest offset any read accepts (also well inside PostgreSQL's bigint).
+MAX_OFFSET = 10_000_000
+
+
+def check_paging(limit: int, offset: int) -> None:
+    if not (0 <= offset <= MAX_OFFSET) or not (0 <= limit <= 2**31 - 1):
+        raise PagingError(
+            f"limit/offset fuera de rango (offset 0..{MAX_OFFSET}) / limit/offset out of range "
+            f"(offset 0..{MAX_OFFSET})")
+
+
 def get_collection(name: str, *, geometry: bool = False) -> Collection:
     coll = COLLECTIONS.get(name)
     if coll is None or (geometry and not coll.has_geometry):
@@ -396,6 +413,7 @@ def count(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters) 
 def page(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters, *,
          limit: int, offset: int) -> Page:
     """Visible features matching ``filters``, ordered by key, with the total count."""
+    check_paging(limit, offset)
     query = (_select(coll, viewer, filters).order_by(coll.table.c[coll.key])
              .limit(limit).offset(offset))
     features = _redact_features(conn, coll, viewer,
@@ -518,6 +536,7 @@ def flags(conn: Connection, viewer: Viewer, *, lang: str = "es", community_id: s
           severity: str | None = None, rule_id: str | None = None, as_of: AsOf = None,
           limit: int = 100, offset: int = 0, hidden: re.Pattern[str] | None = None) -> Page:
     """Current (or as-of) flags of communities the viewer may see, most severe first."""
+    check_paging(limit, offset)
     f, c = derived_tables.flag, communities.community
     conds: list[sa.ColumnElement[bool]] = [
         _derived_alive(f, as_of),
@@ -649,6 +668,7 @@ def batch_list(conn: Connection, viewer: Viewer, *, layer: str | None = None,
                batch_id: int | None = None, limit: int = 50, offset: int = 0) -> Page:
     """Import batches. Below editor level only what and when: no file names, source notes,
     people or per-feature report (they name lawyers, clients and hidden keys)."""
+    check_paging(limit, offset)
     b = batches.import_batch
     conds: list[sa.ColumnElement[bool]] = []
     if layer:
