@@ -130,13 +130,15 @@ def backup(settings: Settings, out: Path) -> BackupReport:
         _run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
               f"--file={dump}", libpq_dsn(settings)], "pg_dump")
         files = data_files(var)
-        entries = [{"path": f"{FILES_PREFIX}/{p.as_posix()}", "size": (var / p).stat().st_size,
-                    "sha256": sha256_file(var / p)} for p in files]
+        entries: list[dict[str, Any]] = [
+            {"path": f"{FILES_PREFIX}/{p.as_posix()}", "size": (var / p).stat().st_size,
+             "sha256": sha256_file(var / p)} for p in files]
+        dump_size = dump.stat().st_size
         manifest: dict[str, Any] = {
             "format": FORMAT,
             "created_at": started.isoformat(timespec="seconds"),
             "database": {"name": settings.db_name, "schema_revision": _schema_revision(settings),
-                         "dump": DUMP_NAME, "size": dump.stat().st_size,
+                         "dump": DUMP_NAME, "size": dump_size,
                          "sha256": sha256_file(dump)},
             "files": entries,
         }
@@ -152,7 +154,7 @@ def backup(settings: Settings, out: Path) -> BackupReport:
         os.replace(partial, out)
     seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
     return BackupReport(out, len(files), sum(int(e["size"]) for e in entries),
-                        int(manifest["database"]["size"]), seconds)
+                        dump_size, seconds)
 
 
 def _safe_member(name: str) -> PurePosixPath:
