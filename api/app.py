@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from api import errors, security
+from api import docs, errors, security
 from api.resilience import engine_options, tile_pool_options
 from api.routes import (
     communities,
@@ -76,11 +76,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.dispose()
 
     app = FastAPI(title="Allpa", version="0.1.0", description=DESCRIPTION,
-                  lifespan=lifespan, docs_url="/docs", redoc_url=None)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings or load_settings()
     app.state.versions = VersionCache()
     errors.install(app)
     security.install(app)
+    docs.install(app)  # /docs and /redoc from local assets
     app.include_router(web.router)  # before meta: `/` is the map for browsers, JSON otherwise
     app.include_router(meta.router)
     app.include_router(exports.router)  # before /api/{layer}/{key}-style routes

@@ -4,6 +4,7 @@ framework's own errors, security headers everywhere, a limit on failed tokens, 4
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -134,3 +135,14 @@ def test_loser_of_a_concurrent_edit_gets_409(api_world: ApiWorld) -> None:
     thread.join(10)
     assert outcome and outcome[0] not in ("saved", "CommunityNotFoundError"), outcome
     assert outcome[0] == edits.StaleVersionError.code
+
+
+def test_api_docs_load_nothing_from_elsewhere(client: TestClient) -> None:
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        assert "cdn." not in html and "fonts.googleapis" not in html and "unpkg" not in html
+        for src in re.findall(r'(?:src|href)="([^"]+)"', html):
+            if src.startswith("/"):
+                assert client.get(src).status_code == 200, src
+            else:
+                assert src.startswith("data:"), src
