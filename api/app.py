@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.versions = VersionCache()
     errors.install(app)
     security.install(app)
-    docs.install(app)  # /docs and /redoc from local assets
+    docs.install(app)  # /docs from local assets
     app.include_router(web.router)  # before meta: `/` is the map for browsers, JSON otherwise
     app.include_router(meta.router)
     app.include_router(exports.router)  # before /api/{layer}/{key}-style routes

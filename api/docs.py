@@ -1,8 +1,9 @@
-"""``/docs`` (Swagger UI) and ``/redoc`` served from local files: they work offline.
+"""``/docs`` (Swagger UI) served from local files: it works offline.
 
-The assets come from the ``fastapi-offline`` package (Swagger UI and ReDoc bundles shipped in
-the wheel), so no CDN and no npm step are needed; FastAPI's own pages are switched off in
-``api.app`` (``docs_url=None``).
+The assets come from the ``fastapi-offline`` package (the Swagger UI bundle shipped in the
+wheel), so no CDN and no npm step are needed; FastAPI's own page is switched off in
+``api.app`` (``docs_url=None``). ReDoc is not offered: its bundle always fetches a logo from
+its vendor's CDN, which the content security policy (rightly) blocks.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from pathlib import Path
 import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import (
-    get_redoc_html,
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
@@ -24,7 +24,7 @@ ASSETS_URL = "/docs-assets"
 
 
 def install(app: FastAPI) -> None:
-    """Mount the assets and the two documentation pages."""
+    """Mount the assets and the documentation page."""
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
     redirect_url = "/docs/oauth2-redirect"
@@ -42,11 +42,3 @@ def install(app: FastAPI) -> None:
     @app.get(redirect_url, include_in_schema=False)
     async def swagger_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
-
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        return get_redoc_html(openapi_url=f"{root}{openapi_url}", title=f"{app.title} - ReDoc",
-                              redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
-                              redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
-                              with_google_fonts=False)

@@ -53,7 +53,7 @@ STANDALONE_CSP_SOURCES: dict[str, str] = {
 DATA_CSP_SOURCES: dict[str, str] = {"default-src": "'none'", "frame-ancestors": "'none'"}
 
 #: Path prefixes served as standalone HTML.
-STANDALONE_PREFIXES = ("/maps/", "/reports/", "/docs", "/redoc")
+STANDALONE_PREFIXES = ("/maps/", "/reports/", "/docs")
 
 OTHER_HEADERS: dict[str, str] = {
     "X-Content-Type-Options": "nosniff",
