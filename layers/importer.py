@@ -228,14 +228,17 @@ def import_file(
         _store(conn, spec, prepared, report, recorded_by=recorded_by, source=source,
                source_name=source_name, close_missing=close_missing,
                allow_mass_close=allow_mass_close, max_close_share=max_close_share)
-    except psycopg.errors.DataException as exc:
-        # class 22 (bad value for a column): the file's content, not a fault of ours
+    except psycopg.DataError as exc:
+        # a value no column can take (class 22, or a NUL byte refused by the driver): the
+        # file's content, not a fault of ours
         savepoint.rollback()
-        raise InputError(bilingual(
-            f"{report.file_name}: un valor no se puede guardar ({type(exc).__name__}); no se "
-            "importó nada",
-            f"{report.file_name}: a value cannot be stored ({type(exc).__name__}); nothing "
-            "was imported"), code="invalid_value") from None
+        why_es, why_en = ("un texto contiene un byte nulo (0x00)", "a text contains a NUL "
+                          "byte (0x00)") if "NUL" in str(exc) else (
+            f"un valor no se puede guardar ({type(exc).__name__})",
+            f"a value cannot be stored ({type(exc).__name__})")
+        raise InputError(bilingual(f"{report.file_name}: {why_es}; no se importó nada",
+                                   f"{report.file_name}: {why_en}; nothing was imported"),
+                         code="invalid_value") from None
     except sa.exc.DataError as exc:
         savepoint.rollback()
         raise InputError(bilingual(
