@@ -261,6 +261,9 @@ async def database_error_handler(request: Request, exc: Exception) -> JSONRespon
 
 
 def install(app: FastAPI) -> None:
+    from api import openapi_problems
+
+    openapi_problems.install(app)
     app.add_exception_handler(AllpaError, allpa_error_handler)
     for cls in (*DB_UNAVAILABLE, sqlalchemy.exc.DBAPIError, psycopg.Error):
         app.add_exception_handler(cls, database_error_handler)

@@ -146,3 +146,10 @@ def test_api_docs_load_nothing_from_elsewhere(client: TestClient) -> None:
                 assert client.get(src).status_code == 200, src
             else:
                 assert src.startswith("data:"), src
+
+
+def test_openapi_documents_problem_answers(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    op = doc["paths"]["/api/communities"]["get"]["responses"]
+    for status in ("400", "404", "422", "503"):
+        assert "application/problem+json" in op[status]["content"]
