@@ -5,8 +5,10 @@ stream (and one named by a flag) are reclassified ``restricted``; a network memb
 and one of RED-01 are added. For each role every read path — lists, detail, history,
 ``as_of``, search, flags, batches, OGC items, decoded vector tiles, exports, HTML maps,
 dossier HTML and PDF — is searched for the ids and every version's names of what that role
-may not see, and for their exact coordinates. The markers are computed here with plain SQL,
-independently of ``layers.visibility``.
+may not see, and for their exact coordinates (for anonymous visitors also the exact position
+of every public spring, which they only see generalised — e.g. as the first vertex of a
+stream). The markers are computed here with plain SQL, independently of
+``layers.visibility``.
 """
 
 from __future__ import annotations
@@ -135,15 +137,17 @@ def _hidden(engine: Engine, role: str) -> Hidden:
         members = {m for (ms,) in conn.execute(sa.text(
             "SELECT members FROM network WHERE valid_to IS NULL AND id = ANY(:n)"), {"n": nets})
             for m in ms}
-        for table, geom in (("community", "location"), ("water_source", "geom")):
+        for table, geom, kind in (("community", "location", "kind"),
+                                  ("water_source", "geom", "kind")):
             rows = conn.execute(sa.text(f"""
-                SELECT DISTINCT ON (id) id, sensitivity,
+                SELECT DISTINCT ON (id) id, sensitivity, {kind} AS kind,
                        ST_X(ST_PointOnSurface({geom})) AS x, ST_Y(ST_PointOnSurface({geom})) AS y,
                        GeometryType({geom}) AS gt,
                        (SELECT array_agg(DISTINCT name) FROM {table} v WHERE v.id = t.id) AS names,
                        (SELECT bool_or(ST_Intersects(c.territory, t.{geom})) FROM community c
                          WHERE c.valid_to IS NULL AND c.id = ANY(:m)) AS in_net
-                FROM {table} t ORDER BY id, vid DESC"""), {"m": list(members)}).mappings()
+                FROM {table} t ORDER BY id, vid DESC"""),
+                {"m": list(members)}).mappings()
             for r in rows:
                 ok = r["sensitivity"] in sees or (
                     r["sensitivity"] == "network" and role != "editor" and nets and (
@@ -151,11 +155,18 @@ def _hidden(engine: Engine, role: str) -> Hidden:
                 names = {n for n in (r["names"] or []) if n}
                 if ok:
                     shown.update({r["id"], *names})
+                    if role == "anonymous" and table == "water_source" and r["gt"] == "POINT" \
+                            and r["kind"] == "spring" and not _on_grid(r["x"], r["y"]):
+                        points.append((float(r["x"]), float(r["y"])))  # generalised for them
                 else:
                     words.update({r["id"], *names})
                     if r["gt"] == "POINT":
                         points.append((float(r["x"]), float(r["y"])))
     return Hidden(words - shown, points)
+
+
+def _on_grid(x: float, y: float, grid: float = 0.01) -> bool:
+    return all(abs(v / grid - round(v / grid)) < 1e-6 for v in (x, y))
 
 
 # --- the scanner --------------------------------------------------------------------------
