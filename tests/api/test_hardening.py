@@ -153,3 +153,15 @@ def test_openapi_documents_problem_answers(client: TestClient) -> None:
     op = doc["paths"]["/api/communities"]["get"]["responses"]
     for status in ("400", "404", "422", "503"):
         assert "application/problem+json" in op[status]["content"]
+
+
+def test_batches_hide_people_and_files_below_editor(client: TestClient,
+                                                    api_world: ApiWorld) -> None:
+    hidden = {"file_name", "source_note", "recorded_by", "report"}
+    for role in ("public", "network"):
+        items = client.get("/api/batches", headers=auth(api_world, role)).json()["items"]
+        assert items and all(not (hidden & set(i)) for i in items), role
+        one = client.get(f"/api/batches/{items[0]['id']}", headers=auth(api_world, role)).json()
+        assert not (hidden & set(one))
+    editor = client.get("/api/batches", headers=auth(api_world, "editor")).json()["items"]
+    assert all(hidden <= set(i) for i in editor)
