@@ -583,6 +583,20 @@ def flags(conn: Connection, viewer: Viewer, *, lang: str = "es", community_id: s
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
+def flag_severities(conn: Connection, viewer: Viewer, *, as_of: AsOf = None) -> dict[str, str]:
+    """Highest severity per visible community among the flags *this viewer* may read (a flag
+    that exists only because of hidden records does not colour a map for them)."""
+    shown = flags(conn, viewer, as_of=as_of, limit=2**31 - 1).features
+    best: dict[str, str] = {}
+    for item in shown:
+        cid, sev = str(item["community_id"]), str(item["severity"])
+        rank = SEVERITIES.index(sev) if sev in SEVERITIES else len(SEVERITIES)
+        current = best.get(cid)
+        if current is None or rank < SEVERITIES.index(current):
+            best[cid] = sev if sev in SEVERITIES else "info"
+    return best
+
+
 def _severity_rank(column: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
     return sa.case({s: i for i, s in enumerate(SEVERITIES)}, value=column, else_=9)
 

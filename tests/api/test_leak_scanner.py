@@ -90,7 +90,9 @@ def _pick(conn: Connection) -> tuple[str, str, str, str]:
         SELECT w.id FROM flag f, jsonb_array_elements_text(f.evidence->'water_in_concession_ids')
              AS e(id) JOIN water_source w ON w.id = e.id AND w.valid_to IS NULL
              AND w.sensitivity = 'public'
-        WHERE f.valid_to IS NULL ORDER BY w.id LIMIT 1""")).scalar_one()
+        WHERE f.valid_to IS NULL
+          AND jsonb_array_length(f.evidence->'water_in_concession_ids') = 1
+        ORDER BY w.id LIMIT 1""")).scalar_one()
     return str(neighbour_pair[0]), str(neighbour_pair[1]), str(spring), str(flagged)
 
 
@@ -323,3 +325,32 @@ def test_the_scanner_sees_what_editors_may_see(leak_world: LeakWorld, tmp_path: 
     assert leak_world.flagged_spring in flags
     anonymous = leak_world.client.get("/api/flags?limit=1000").json()
     assert anonymous["total"] == len(anonymous["items"]) or anonymous["total"] > 1000
+
+
+def test_a_flag_that_exists_only_for_a_hidden_spring_is_not_shown(leak_world: LeakWorld
+                                                                   ) -> None:
+    """The flagged spring was the only evidence of a water flag: anonymous readers get
+    neither the flag, nor its count, nor its colour on the map."""
+    from layers import queries
+    from layers.users import ANONYMOUS, Principal
+
+    with leak_world.engine.connect() as conn:
+        owners = [str(r[0]) for r in conn.execute(sa.text(
+            "SELECT community_id FROM flag WHERE valid_to IS NULL AND "
+            "evidence->'water_in_concession_ids' = jsonb_build_array(CAST(:w AS text))"),
+            {"w": leak_world.flagged_spring})]
+        assert owners
+        editor = queries.Viewer(Principal("e", "editor"))
+        anonymous = queries.Viewer(ANONYMOUS)
+        everything = queries.flags(conn, editor, limit=100000).features
+        shown = queries.flags(conn, anonymous, limit=100000)
+        colours = queries.flag_severities(conn, anonymous)
+    water_rules = {f["rule_id"] for f in everything if f["community_id"] in owners
+                   and leak_world.flagged_spring in json.dumps(f["evidence"])}
+    assert water_rules
+    for item in shown.features:
+        assert not (item["community_id"] in owners and item["rule_id"] in water_rules)
+    assert shown.total == len(shown.features)
+    for cid in owners:
+        mine = [f["severity"] for f in shown.features if f["community_id"] == cid]
+        assert (cid in colours) == bool(mine)
