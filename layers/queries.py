@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -404,9 +404,23 @@ def _feature(coll: Collection, row: RowMapping) -> dict[str, Any]:
             "geometry": json.loads(geometry) if geometry else None}
 
 
+def _flagged_for_viewer(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters
+                        ) -> tuple[Filters, list[sa.ColumnElement[bool]]]:
+    """The ``flagged`` filter as this viewer reads flags: a community flagged only because
+    of records hidden from them is not "flagged" for them (nor counted as such)."""
+    if filters.flagged is None or viewer.principal.sees_restricted \
+            or coll.name != "communities":
+        return filters, []
+    ids = sorted(flag_severities(conn, viewer, as_of=filters.as_of))
+    key = coll.table.c[coll.key]
+    clause = key.in_(ids) if filters.flagged else key.not_in(ids)
+    return replace(filters, flagged=None), [clause]
+
+
 def count(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters) -> int:
+    filters, extra = _flagged_for_viewer(conn, coll, viewer, filters)
     query = sa.select(sa.func.count()).select_from(coll.table).where(
-        *where_clauses(coll, viewer, filters))
+        *where_clauses(coll, viewer, filters), *extra)
     return int(conn.execute(query).scalar_one())
 
 
@@ -414,7 +428,8 @@ def page(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters, *
          limit: int, offset: int) -> Page:
     """Visible features matching ``filters``, ordered by key, with the total count."""
     check_paging(limit, offset)
-    query = (_select(coll, viewer, filters).order_by(coll.table.c[coll.key])
+    own, extra = _flagged_for_viewer(conn, coll, viewer, filters)
+    query = (_select(coll, viewer, own).where(*extra).order_by(coll.table.c[coll.key])
              .limit(limit).offset(offset))
     features = _redact_features(conn, coll, viewer,
                                 [_feature(coll, r) for r in conn.execute(query).mappings()])
@@ -437,7 +452,8 @@ def feature(conn: Connection, coll: Collection, viewer: Viewer, key: str, *,
 def frame(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters
           ) -> gpd.GeoDataFrame:
     """All visible features matching ``filters`` as a GeoDataFrame (for exports)."""
-    query = _select(coll, viewer, filters, lifespan=False, geometry="wkb").order_by(
+    own, extra = _flagged_for_viewer(conn, coll, viewer, filters)
+    query = _select(coll, viewer, own, lifespan=False, geometry="wkb").where(*extra).order_by(
         coll.table.c[coll.key])
     result = conn.execute(query)
     df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))

@@ -351,6 +351,11 @@ def test_a_flag_that_exists_only_for_a_hidden_spring_is_not_shown(leak_world: Le
     for item in shown.features:
         assert not (item["community_id"] in owners and item["rule_id"] in water_rules)
     assert shown.total == len(shown.features)
+    flagged = {f["id"] for f in leak_world.client.get(
+        "/api/communities?flagged=true&limit=1000").json()["items"]}
+    unflagged = {f["id"] for f in leak_world.client.get(
+        "/api/communities?flagged=false&limit=1000").json()["items"]}
     for cid in owners:
         mine = [f["severity"] for f in shown.features if f["community_id"] == cid]
         assert (cid in colours) == bool(mine)
+        assert (cid in flagged) == bool(mine) and (cid in unflagged) == (not mine)
