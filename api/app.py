@@ -16,7 +16,8 @@ from fastapi import FastAPI
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
-from api import compression, cors, errors, forwarded, head
+from api import compression, cors, docs, errors, forwarded, head, security
+from api.resilience import engine_options, tile_pool_options
 from api.routes import (
     communities,
     derived,
@@ -58,14 +59,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         s = app.state.settings
         engine = sa.create_engine(s.url(), pool_pre_ping=True, pool_size=16,
-                                  max_overflow=16, pool_recycle=1800)
+                                  max_overflow=16, pool_recycle=1800, **engine_options())
         app.state.engine = engine
         # the tile hot path runs on async psycopg connections (no thread hop per tile)
         conninfo = engine.url.set(drivername="postgresql").render_as_string(
             hide_password=False)
         tile_pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
             conninfo, min_size=TILE_POOL_MAX, max_size=TILE_POOL_MAX, open=False,
-            kwargs={"autocommit": True}, configure=_warm_connection)
+            configure=_warm_connection, **tile_pool_options())
         await tile_pool.open()
         app.state.tile_pool = tile_pool
         try:
@@ -75,10 +76,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine.dispose()
 
     app = FastAPI(title="Allpa", version="0.1.0", description=DESCRIPTION,
-                  lifespan=lifespan, docs_url="/docs", redoc_url=None)
+                  lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings or load_settings()
     app.state.versions = VersionCache()
     errors.install(app)
+    security.install(app)  # security headers; a route's own CSP is kept
+    docs.install(app)  # /docs from local assets
     compression.install(app)  # gzip for HTML, JS, CSS, JSON and tiles
     forwarded.install(app)  # X-Forwarded-* and sub-path in every generated link
     head.install(app)  # HEAD on every GET endpoint

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from api.credentials import parse_authorization
 from api.errors import AuthenticationError, ParameterError
 from geo.errors import PermissionDeniedError
+from layers import queries
 from layers.config import Settings
 from layers.queries import BBox, Viewer
 from layers.tiles import TileIndex, check_tile
@@ -22,6 +23,9 @@ from layers.users import ANONYMOUS, Principal, principal_for_token
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
+#: Bounds of every integer parameter (beyond them: 400, never a database overflow).
+MAX_OFFSET = queries.MAX_OFFSET
+MAX_INT32 = 2**31 - 1
 
 
 def get_settings(request: Request) -> Settings:
@@ -71,8 +75,9 @@ class Paging:
 
 
 def paging_param(
-    limit: Annotated[int, Query(ge=1, description=f"máx./max {MAX_LIMIT}")] = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_INT32,
+                                description=f"máx./max {MAX_LIMIT}")] = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Paging:
     """Limits above the maximum are lowered (OGC API rule), not refused."""
     return Paging(limit=min(limit, MAX_LIMIT), offset=offset)
@@ -149,11 +154,19 @@ def current_principal(
     :mod:`api.credentials`) resolved through the hashed token table."""
     if not authorization:
         return ANONYMOUS
-    credentials = parse_authorization(authorization)
+    limiter = request.app.state.auth_limiter
+    client = request.client.host if request.client else "?"
+    limiter.check(client)
+    try:
+        credentials = parse_authorization(authorization)
+    except AuthenticationError:
+        limiter.failed(client)
+        raise
     engine = get_engine(request)
     with engine.begin() as conn:
         principal = principal_for_token(conn, credentials.token)
     if principal is None or not credentials.accepts(principal.name):
+        limiter.failed(client)
         raise AuthenticationError("Token no válido o revocado / invalid or revoked token",
                                   code="invalid_token")
     return principal

@@ -1,8 +1,11 @@
 """RFC 9457 problem details: ONE table maps domain errors to HTTP status codes.
 
-Every error leaves the service as ``application/problem+json`` with a stable ``code``; the
-human ``detail`` is in the requested language (Spanish by default). A 500 never echoes the
+Every error leaves the service as ``application/problem+json`` with a stable ``code``,
+``message_es`` and ``message_en`` as separate fields, and ``detail`` in the requested language
+(Spanish by default) — the framework's own 400/404/405/422 too. A 500 never echoes the
 driver's or the database's text: it is logged server-side and answered with a generic body.
+When the database cannot be reached (or a statement runs out of time) the answer is 503 with
+``Retry-After``, so clients and proxies retry instead of reporting a bug.
 """
 
 from __future__ import annotations
@@ -11,6 +14,9 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import psycopg
+import psycopg_pool
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -26,11 +32,15 @@ from geo.errors import (
     TooLargeError,
     UnsafeArchiveError,
 )
+from layers.queries import PagingError
 from layers.tiles import TileOutOfRangeError
 
 log = logging.getLogger("allpa.api")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+#: Seconds a client should wait before retrying while the database is unavailable.
+RETRY_AFTER_S = 5
 
 
 class ParameterError(InputError):
@@ -43,6 +53,12 @@ class AuthenticationError(PermissionDeniedError):
     """No (valid) credentials where they are needed: 401."""
 
     code = "auth_required"
+
+
+class TooManyAttemptsError(PermissionDeniedError):
+    """Too many failed authentication attempts from one client: 429 with Retry-After."""
+
+    code = "too_many_attempts"
 
 
 class PreconditionRequiredError(ConflictError):
@@ -58,6 +74,7 @@ STATUS_BY_ERROR: dict[type[AllpaError], int] = {
     CRSError: 422,
     ParameterError: 400,
     TileOutOfRangeError: 400,
+    PagingError: 400,
     UnsafeArchiveError: 400,
     TooLargeError: 413,
     NotFoundError: 404,
@@ -65,6 +82,7 @@ STATUS_BY_ERROR: dict[type[AllpaError], int] = {
     PreconditionRequiredError: 428,
     PermissionDeniedError: 403,
     AuthenticationError: 401,
+    TooManyAttemptsError: 429,
 }
 
 TITLES: dict[int, tuple[str, str]] = {
@@ -79,13 +97,15 @@ TITLES: dict[int, tuple[str, str]] = {
     415: ("Tipo de contenido no admitido", "Unsupported media type"),
     422: ("Datos no procesables", "Unprocessable content"),
     428: ("Se requiere precondición", "Precondition required"),
+    429: ("Demasiados intentos", "Too many requests"),
     500: ("Error interno", "Internal server error"),
+    503: ("Servicio no disponible", "Service unavailable"),
 }
 
 HTTP_CODES: dict[int, str] = {400: "bad_request", 401: "auth_required", 403: "forbidden",
                               404: "not_found", 405: "method_not_allowed",
                               406: "not_acceptable", 413: "too_large",
-                              415: "unsupported_media_type"}
+                              415: "unsupported_media_type", 429: "too_many_requests"}
 
 
 def status_for(exc: AllpaError) -> int:
@@ -105,23 +125,38 @@ def request_lang(request: Request) -> str:
     return "es"
 
 
+def split_bilingual(message: str) -> tuple[str, str]:
+    """Allpa messages are ``"español / English"``: the two halves.
+
+    A value the user typed may itself contain `` / `` and appears in both halves, so the
+    separator is the middle occurrence, not the first.
+    """
+    parts = message.split(" / ")
+    if len(parts) == 1:
+        return message, message
+    middle = len(parts) // 2
+    return " / ".join(parts[:middle]), " / ".join(parts[middle:])
+
+
 def localise(message: str, lang: str) -> str:
-    """Allpa messages are ``"español / English"``: pick the requested half."""
-    if " / " not in message:
-        return message
-    es, en = message.split(" / ", 1)
+    """The requested half of a bilingual message."""
+    es, en = split_bilingual(message)
     return en if lang == "en" else es
 
 
-def problem(status: int, code: str, detail: str, *, lang: str = "es",
+def problem(status: int, code: str, message: str, *, lang: str = "es",
             headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem; ``message`` is bilingual (``"español / English"``)."""
     title_es, title_en = TITLES.get(status, (HTTPStatus(status).phrase, HTTPStatus(status).phrase))
+    es, en = split_bilingual(message)
     body: dict[str, Any] = {
         "type": f"urn:allpa:problem:{code}",
         "title": title_en if lang == "en" else title_es,
         "status": status,
         "code": code,
-        "detail": detail,
+        "detail": en if lang == "en" else es,
+        "message_es": es,
+        "message_en": en,
         **extra,
     }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE,
@@ -142,15 +177,15 @@ async def allpa_error_handler(request: Request, exc: Exception) -> JSONResponse:
     lang = request_lang(request)
     if status >= 500:
         log.exception("unhandled domain error", exc_info=exc)
-        return problem(500, "internal_error", localise(
-            "Error interno del servidor / internal server error", lang), lang=lang)
+        return problem(500, "internal_error",
+                       "Error interno del servidor / internal server error", lang=lang)
     headers = {"WWW-Authenticate": 'Bearer realm="allpa"'} if status == 401 else None
-    extra: dict[str, Any] = {"message_es": localise(exc.message, "es"),
-                             "message_en": localise(exc.message, "en")}
+    if status == 429:
+        headers = {"Retry-After": str(exc.details.get("retry_after_s", RETRY_AFTER_S))}
+    extra: dict[str, Any] = {}
     if exc.details:
         extra["details"] = _safe_details(exc.details)
-    return problem(status, exc.code, localise(exc.message, lang), lang=lang, headers=headers,
-                   **extra)
+    return problem(status, exc.code, exc.message, lang=lang, headers=headers, **extra)
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -161,8 +196,8 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     status, code = (422, "invalid_input") if in_body else (400, "invalid_parameter")
     lang = request_lang(request)
     where = ", ".join(".".join(str(p) for p in err["loc"]) for err in errors)
-    detail = localise(f"Parámetros no válidos: {where} / invalid parameters: {where}", lang)
-    return problem(status, code, detail, lang=lang, errors=errors)
+    return problem(status, code, f"Parámetros no válidos: {where} / invalid parameters: {where}",
+                   lang=lang, errors=errors)
 
 
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -170,22 +205,68 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     lang = request_lang(request)
     status = exc.status_code
     title_es, title_en = TITLES.get(status, (HTTPStatus(status).phrase,) * 2)
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != HTTPStatus(
-        status).phrase else (title_en if lang == "en" else title_es)
-    return problem(status, HTTP_CODES.get(status, "http_error"), str(detail), lang=lang,
+    custom = isinstance(exc.detail, str) and exc.detail != HTTPStatus(status).phrase
+    message = str(exc.detail) if custom and " / " in str(exc.detail) \
+        else f"{title_es} / {title_en}"
+    return problem(status, HTTP_CODES.get(status, "http_error"), message, lang=lang,
                    headers=dict(exc.headers) if exc.headers else None)
 
 
+#: Exceptions that mean "the database is unavailable or too slow right now", not a bug.
+DB_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    psycopg.OperationalError, psycopg_pool.PoolTimeout, sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.TimeoutError, sqlalchemy.exc.InterfaceError, ConnectionError,
+)
+
+
+def is_db_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) says the database is down or timed out."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, (*DB_UNAVAILABLE, psycopg.errors.QueryCanceled,
+                             psycopg.errors.AdminShutdown)):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
+    return False
+
+
+def unavailable(request: Request) -> JSONResponse:
+    return problem(503, "database_unavailable",
+                   "La base de datos no está disponible en este momento; vuelva a intentar en "
+                   "unos segundos / the database is unavailable right now; retry in a few "
+                   "seconds", lang=request_lang(request),
+                   headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
 async def unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    if is_db_unavailable(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                    type(exc).__name__)
+        return unavailable(request)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     lang = request_lang(request)
     return problem(500, "internal_error",
-                   localise("Error interno del servidor; el detalle quedó en el registro / "
-                            "internal server error; details were logged", lang), lang=lang)
+                   "Error interno del servidor; el detalle quedó en el registro / "
+                   "internal server error; details were logged", lang=lang)
+
+
+async def database_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    if is_db_unavailable(exc):
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                    type(exc).__name__)
+        return unavailable(request)
+    return await unhandled_error_handler(request, exc)
 
 
 def install(app: FastAPI) -> None:
+    from api import openapi_problems
+
+    openapi_problems.install(app)
     app.add_exception_handler(AllpaError, allpa_error_handler)
+    for cls in (*DB_UNAVAILABLE, sqlalchemy.exc.DBAPIError, psycopg.Error):
+        app.add_exception_handler(cls, database_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(Exception, unhandled_error_handler)

@@ -584,6 +584,13 @@ def _render(text: str, facts: Facts, lang: str) -> str:
     return text.format_map(shown)
 
 
+def render_template(text: str, facts: Facts, lang: str) -> str:
+    """Render a rule's message or action template from facts (a missing fact reads "no
+    consta"); ``layers`` uses it to render a flag again for a viewer who may not see every
+    record its evidence names."""
+    return _render(text, facts, lang)
+
+
 # ------------------------------------------------------------------------- rule files
 
 

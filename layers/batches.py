@@ -44,14 +44,25 @@ def update_batch(conn: Connection, batch_id: int, **values: Any) -> None:
     conn.execute(sa.update(import_batch).where(import_batch.c.id == batch_id).values(**values))
 
 
-def find_identical(conn: Connection, layer: str, sha256: str) -> int | None:
-    """The latest batch of this layer that stored exactly this file, if any."""
+def find_identical(conn: Connection, layer: str, sha256: str, options: dict[str, Any]
+                   ) -> int | None:
+    """The latest batch of this layer and source, if it stored exactly this file with exactly
+    these options (CRS, profile, mapping, encoding, source layer...).
+
+    Only the latest import of the source counts: after another file of the same source (or
+    the same file with other options, e.g. a corrected CRS) re-importing an older file is a
+    real change, not a repetition.
+    """
+    b = import_batch
     row = conn.execute(
-        sa.select(import_batch.c.id)
-        .where(import_batch.c.layer == layer, import_batch.c.sha256 == sha256)
-        .order_by(import_batch.c.id.desc()).limit(1)
+        sa.select(b.c.id, b.c.sha256, b.c.report["options"])
+        .where(b.c.layer == layer,
+               b.c.report["options"]["source"].astext == str(options.get("source")))
+        .order_by(b.c.id.desc()).limit(1)
     ).first()
-    return int(row[0]) if row else None
+    if row is None or row[1] != sha256 or row[2] != options:
+        return None
+    return int(row[0])
 
 
 def get_batch(conn: Connection, batch_id: int) -> dict[str, Any] | None:

@@ -43,6 +43,7 @@ community = sa.Table(
     sa.Column("location", Geometry("POINT", srid=SRID, spatial_index=True), nullable=False),
     current_key_index("community", "id"),
     closed_index("community"),
+    sa.Index("ix_community_id_vid", "id", "vid"),
 )
 
 ATTRIBUTES = [

@@ -84,11 +84,14 @@ def edit_community(conn: Connection, community_id: str, changes: Mapping[str, An
     geoms = ("territory", "location")
     cols = [c if c.name not in geoms else sa.func.ST_AsBinary(c).label(c.name)
             for c in content]
-    row = conn.execute(
-        sa.select(t.c.vid, *cols)
-        .where(t.c.id == community_id, t.c.valid_to.is_(None), visible(t, principal))
-        .with_for_update()
-    ).mappings().first()
+    current = (sa.select(t.c.vid, *cols)
+               .where(t.c.id == community_id, t.c.valid_to.is_(None), visible(t, principal))
+               .with_for_update())
+    row = conn.execute(current).mappings().first()
+    if row is None:
+        # a concurrent edit may have closed the row we waited for: the next statement sees
+        # its new version, and the loser gets a 409 (stale), not a 404
+        row = conn.execute(current).mappings().first()
     if row is None:
         raise CommunityNotFoundError(f"No existe la comunidad '{community_id}' / "
                                      f"community '{community_id}' not found")

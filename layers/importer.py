@@ -1,19 +1,32 @@
 """Import a file into a layer: prepare it with ``geo.ingest`` and store it atomically.
 
-Everything happens inside one savepoint: on any error nothing of the file is stored. A file
-identical (SHA-256) to one already imported into the same layer changes nothing.
+Everything happens inside one savepoint: on any error nothing of the file is stored. Rules that
+keep an import from losing data:
+
+* "identical" means the same file (SHA-256) **and** the same options (CRS used, profile,
+  mapping, encoding, source layer, defaults, source) as the latest import of that source into
+  the layer; anything else is a new import that re-versions what changed (so a wrong ``--crs``
+  can be corrected by importing the same file again with the right one);
+* a rejected feature never closes its current version (a truncated file is not a withdrawal);
+  when a rejected feature cannot be tied to a key, nothing is closed at all;
+* an import that would close more than ``max_close_share`` of a source's current records is
+  refused unless ``allow_mass_close``;
+* ``dry_run`` does everything, reports it, and rolls it back.
 """
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
+import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from geo.errors import InputError
+from geo.errors import AllpaError, ConflictError, InputError, UnreadableFileError, bilingual
 from geo.ingest import prepare
 from layers import batches
 from layers.base import LayerSpec
@@ -22,11 +35,21 @@ from layers.versioning import write_snapshot
 
 MAX_REPORTED = 500
 
+#: Default share of a source's current records an import may close without
+#: ``allow_mass_close``.
+MAX_CLOSE_SHARE = 0.2
+
 
 class RejectedFeaturesError(InputError):
     """``strict`` import refused because some features were rejected."""
 
     code = "features_rejected"
+
+
+class MassCloseError(ConflictError):
+    """The import would retire too large a share of a source's current records."""
+
+    code = "mass_close"
 
 
 @dataclass
@@ -49,6 +72,12 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     batch_id: int | None = None
     identical_to_batch: int | None = None
+    dry_run: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+    inserted_keys: list[str] = field(default_factory=list)
+    changed_keys: list[str] = field(default_factory=list)
+    closed_keys: list[str] = field(default_factory=list)
+    kept_rejected_keys: list[str] = field(default_factory=list)
 
     @property
     def n_stored(self) -> int:
@@ -73,12 +102,14 @@ class ImportReport:
                     f"{self.n_stored} (new {self.n_inserted}, changed {self.n_changed}), "
                     f"unchanged {self.n_unchanged}, closed {self.n_closed}, repaired "
                     f"{len(self.repairs)}, rejected {len(self.rejections)}; CRS {self.crs_used}"
-                    f"; batch {self.batch_id}.")
+                    + ("; DRY RUN, nothing written." if self.dry_run
+                       else f"; batch {self.batch_id}."))
         return (f"{self.file_name} → {self.layer}: leídos {self.n_read}, guardados "
                 f"{self.n_stored} (nuevos {self.n_inserted}, modificados {self.n_changed}), "
                 f"sin cambios {self.n_unchanged}, cerrados {self.n_closed}, reparados "
                 f"{len(self.repairs)}, rechazados {len(self.rejections)}; SRC {self.crs_used}"
-                f"; lote {self.batch_id}.")
+                + ("; SIMULACIÓN, no se escribió nada." if self.dry_run
+                   else f"; lote {self.batch_id}."))
 
 
 def _plain(items: list[Any]) -> list[dict[str, Any]]:
@@ -102,6 +133,36 @@ def _scope(spec: LayerSpec, frame_scope: str | None) -> sa.ColumnElement[bool] |
     return spec.table.c.source == frame_scope
 
 
+def _rejected_keys(rejections: list[dict[str, Any]]) -> tuple[set[str], bool]:
+    """Keys of rejected features, and whether some rejected feature has no key at all."""
+    keys: set[str] = set()
+    anonymous = False
+    for r in rejections:
+        fid = str(r.get("feature_id") or "")
+        if not fid or fid.startswith("#"):
+            anonymous = True
+        else:
+            keys.add(fid)
+    return keys, anonymous
+
+
+def _refuse_mass_close(report: ImportReport, n_scope: int, share: float) -> None:
+    shown = ", ".join(report.closed_keys[:10])
+    more = f" … (+{len(report.closed_keys) - 10})" if len(report.closed_keys) > 10 else ""
+    pct = 100 * len(report.closed_keys) / max(n_scope, 1)
+    raise MassCloseError(
+        f"{report.file_name}: esta importación cerraría {len(report.closed_keys)} de {n_scope} "
+        f"registros vigentes de la fuente ({pct:.0f} %, más del {share:.0%}): {shown}{more}. "
+        f"No se importó nada. Si de verdad desaparecieron, repita con --allow-mass-close "
+        f"(allow_mass_close=true); pruebe antes con --dry-run / {report.file_name}: this "
+        f"import would close {len(report.closed_keys)} of {n_scope} current records of the "
+        f"source ({pct:.0f} %, over {share:.0%}): {shown}{more}. Nothing was imported. If they "
+        f"really vanished, repeat with --allow-mass-close (allow_mass_close=true); try "
+        f"--dry-run first",
+        closed_keys=report.closed_keys[:MAX_REPORTED], n_current=n_scope,
+    )
+
+
 def import_file(
     conn: Connection,
     layer: str,
@@ -114,25 +175,38 @@ def import_file(
     defaults: dict[str, Any] | None = None,
     source: str | None = None,
     encoding: str | None = None,
+    source_layer: str | None = None,
     strict: bool = False,
     close_missing: bool | None = None,
+    dry_run: bool = False,
+    allow_mass_close: bool = False,
+    max_close_share: float = MAX_CLOSE_SHARE,
 ) -> ImportReport:
     """Import ``path`` into ``layer`` atomically and return the report.
 
     ``source`` names where the data comes from (e.g. "INGEMMET GeoCatmin 2026-03-10"); it
     defaults to the file name. Re-importing from the same source closes the records that
-    vanished from it (for layers that are full snapshots, such as concessions).
+    vanished from it (for layers that are full snapshots, such as concessions), never those
+    whose feature was rejected.
     """
     spec = get_layer(layer)
-    prepared = prepare(Path(path), layer=spec.name, crs=crs, profile=profile,
-                       mapping=mapping, defaults=defaults, encoding=encoding)
+    prepared = _prepare(Path(path), layer=spec.name, crs=crs, profile=profile,
+                        mapping=mapping, defaults=defaults, encoding=encoding,
+                        source_layer=source_layer)
     source_name = source or prepared.source_name
+    options: dict[str, Any] = {
+        "crs": prepared.crs_decision.used, "profile": prepared.profile,
+        "mapping": dict(sorted((mapping or {}).items())), "encoding": encoding,
+        "source_layer": source_layer,
+        "defaults": {k: str(v) for k, v in sorted((defaults or {}).items())},
+        "source": source_name,
+    }
     report = ImportReport(
         layer=spec.name, file_name=prepared.source_name, sha256=prepared.sha256,
         profile=prepared.profile, crs_declared=prepared.crs_decision.declared,
         crs_used=prepared.crs_decision.used, n_read=prepared.n_read,
         repairs=_plain(list(prepared.repairs)), rejections=_plain(list(prepared.rejections)),
-        warnings=[str(w) for w in prepared.warnings],
+        warnings=[str(w) for w in prepared.warnings], dry_run=dry_run, options=options,
     )
     if strict and report.rejections:
         first = report.rejections[0]
@@ -143,37 +217,113 @@ def import_file(
             f"nothing imported",
             rejections=report.rejections[:MAX_REPORTED],
         )
-    with conn.begin_nested():
-        identical = batches.find_identical(conn, spec.name, prepared.sha256)
+    savepoint = conn.begin_nested()
+    try:
+        identical = batches.find_identical(conn, spec.name, prepared.sha256, options)
         if identical is not None:
             report.identical_to_batch = identical
             report.n_unchanged = len(prepared.frame)
+            savepoint.commit()
             return report
-        batch_id = batches.create_batch(
-            conn, layer=spec.name, file_name=prepared.source_name, sha256=prepared.sha256,
-            source_note=source, profile=prepared.profile, driver=prepared.driver,
-            crs_declared=report.crs_declared, crs_used=report.crs_used, n_read=report.n_read,
-            recorded_by=recorded_by,
-        )
-        report.batch_id = batch_id
-        closes = spec.closes_missing if close_missing is None else close_missing
-        counts = write_snapshot(
-            conn, spec.table, spec.key, spec.to_rows(prepared.frame),
-            recorded_by=recorded_by, batch_id=batch_id, source=source_name,
-            close_missing=closes, scope=_scope(spec, source_name),
-        )
-        report.n_inserted = len(counts.inserted)
-        report.n_changed = len(counts.changed)
-        report.n_unchanged = len(counts.unchanged)
-        report.n_closed = len(counts.closed)
-        details = report.as_dict()
-        details["repairs"] = report.repairs[:MAX_REPORTED]
-        details["rejections"] = report.rejections[:MAX_REPORTED]
-        details["changed_keys"] = counts.changed[:MAX_REPORTED]
-        details["closed_keys"] = counts.closed[:MAX_REPORTED]
-        batches.update_batch(
-            conn, batch_id, n_stored=report.n_stored, n_unchanged=report.n_unchanged,
-            n_closed=report.n_closed, n_repaired=len(report.repairs),
-            n_rejected=len(report.rejections), report=details,
-        )
+        _store(conn, spec, prepared, report, recorded_by=recorded_by, source=source,
+               source_name=source_name, close_missing=close_missing,
+               allow_mass_close=allow_mass_close, max_close_share=max_close_share)
+    except psycopg.DataError as exc:
+        # a value no column can take (class 22, or a NUL byte refused by the driver): the
+        # file's content, not a fault of ours
+        savepoint.rollback()
+        why_es, why_en = ("un texto contiene un byte nulo (0x00)", "a text contains a NUL "
+                          "byte (0x00)") if "NUL" in str(exc) else (
+            f"un valor no se puede guardar ({type(exc).__name__})",
+            f"a value cannot be stored ({type(exc).__name__})")
+        raise InputError(bilingual(f"{report.file_name}: {why_es}; no se importó nada",
+                                   f"{report.file_name}: {why_en}; nothing was imported"),
+                         code="invalid_value") from None
+    except sa.exc.DataError as exc:
+        savepoint.rollback()
+        raise InputError(bilingual(
+            f"{report.file_name}: un valor no se puede guardar; no se importó nada",
+            f"{report.file_name}: a value cannot be stored; nothing was imported"),
+            code="invalid_value") from exc
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if dry_run:
+        savepoint.rollback()
+        report.batch_id = None
+    else:
+        savepoint.commit()
     return report
+
+
+def _prepare(path: Path, **options: Any) -> Any:
+    """:func:`geo.ingest.prepare`, with any failure of a reader (a corrupt or lying archive, a
+    truncated file) turned into a clear :class:`UnreadableFileError` instead of a traceback;
+    Z and M ordinates dropped (the store is 2-D lon/lat), with a warning."""
+    try:
+        prepared = prepare(path, **options)
+    except AllpaError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError,
+            RuntimeError, KeyError, IndexError, UnicodeError, RecursionError) as exc:
+        raise UnreadableFileError(bilingual(
+            f"No se pudo leer '{path.name}': el archivo está dañado, truncado o no es lo que "
+            f"dice ser ({type(exc).__name__}). No se importó nada.",
+            f"Could not read '{path.name}': the file is damaged, truncated or not what it "
+            f"claims to be ({type(exc).__name__}). Nothing was imported.")) from None
+    frame = prepared.frame
+    name = frame.geometry.name if hasattr(frame, "geometry") else None
+    if name is not None and name in frame.columns:
+        geoms = frame[name].array
+        has_zm = shapely.has_z(geoms) | shapely.has_m(geoms) if hasattr(shapely, "has_m") \
+            else shapely.has_z(geoms)
+        n = int(has_zm.sum())
+        if n:
+            frame[name] = shapely.force_2d(geoms)
+            prepared.warnings.append(bilingual(
+                f"{n} geometrías traían Z o M: se guardan en 2D (lon/lat)",
+                f"{n} geometries had Z or M: stored in 2-D (lon/lat)"))
+    return prepared
+
+
+def _store(conn: Connection, spec: LayerSpec, prepared: Any, report: ImportReport, *,
+           recorded_by: str, source: str | None, source_name: str,
+           close_missing: bool | None, allow_mass_close: bool, max_close_share: float) -> None:
+    batch_id = batches.create_batch(
+        conn, layer=spec.name, file_name=prepared.source_name, sha256=prepared.sha256,
+        source_note=source, profile=prepared.profile, driver=prepared.driver,
+        crs_declared=report.crs_declared, crs_used=report.crs_used, n_read=report.n_read,
+        recorded_by=recorded_by,
+    )
+    report.batch_id = batch_id
+    closes = spec.closes_missing if close_missing is None else close_missing
+    rejected, anonymous = _rejected_keys(report.rejections)
+    if closes and anonymous:
+        closes = False
+        report.warnings.append(
+            "Algunas entidades rechazadas no tienen clave: no se cerró ningún registro por "
+            "ausencia / some rejected features have no key: no record was closed as missing")
+    counts = write_snapshot(
+        conn, spec.table, spec.key, spec.to_rows(prepared.frame),
+        recorded_by=recorded_by, batch_id=batch_id, source=source_name,
+        close_missing=closes, scope=_scope(spec, source_name), keep=rejected,
+    )
+    report.n_inserted = len(counts.inserted)
+    report.n_changed = len(counts.changed)
+    report.n_unchanged = len(counts.unchanged)
+    report.n_closed = len(counts.closed)
+    report.inserted_keys = counts.inserted[:MAX_REPORTED]
+    report.changed_keys = counts.changed[:MAX_REPORTED]
+    report.closed_keys = counts.closed[:MAX_REPORTED]
+    report.kept_rejected_keys = counts.kept[:MAX_REPORTED]
+    if (counts.closed and not allow_mass_close
+            and len(counts.closed) > max_close_share * counts.n_scope):
+        _refuse_mass_close(report, counts.n_scope, max_close_share)
+    details = report.as_dict()
+    details["repairs"] = report.repairs[:MAX_REPORTED]
+    details["rejections"] = report.rejections[:MAX_REPORTED]
+    batches.update_batch(
+        conn, batch_id, n_stored=report.n_stored, n_unchanged=report.n_unchanged,
+        n_closed=report.n_closed, n_repaired=len(report.repairs),
+        n_rejected=len(report.rejections), report=details,
+    )

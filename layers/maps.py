@@ -39,6 +39,7 @@ from layers.queries import (
     Filters,
     Viewer,
     community_detail,
+    flag_severities,
     frame,
     jsonable,
     redaction,
@@ -340,18 +341,10 @@ def community_file(conn: Connection, viewer: Viewer, community_id: str, *,
 
 
 def severities(conn: Connection, viewer: Viewer) -> dict[str, str]:
-    """Highest current flag severity of every visible flagged community (for map colours)."""
-    f, c = derived_tables.flag, communities.community
-    rank = sa.case({s: i for i, s in enumerate(SEVERITY_RANK)}, value=f.c.severity, else_=9)
-    query = (sa.select(f.c.community_id, sa.func.min(rank))
-             .where(f.c.valid_to.is_(None),
-                    sa.exists().where(c.c.id == f.c.community_id,
-                                      *where_clauses(COLLECTIONS["communities"], viewer,
-                                                     Filters())))
-             .group_by(f.c.community_id))
-    names = list(SEVERITY_RANK)
-    return {str(cid): names[int(r)] if int(r) < len(names) else "info"
-            for cid, r in conn.execute(query)}
+    """Highest current flag severity of every visible flagged community (for map colours),
+    among the flags this viewer may read: a flag that exists only because of a hidden
+    record colours no map for them."""
+    return flag_severities(conn, viewer)
 
 
 _VERSION_FIELDS = ["vid", "valid_from", "valid_to", "recorded_by", "source", "change_note",

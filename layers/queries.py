@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -34,9 +34,9 @@ from layers import (
 )
 from layers.base import LayerSpec
 from layers.db import SRID, as_of_clause
+from layers.flag_queries import flag_for_viewer
 from layers.users import Principal
 from layers.visibility import (
-    allowed_levels,
     display_geometry,
     hidden_pattern,
     margin_deg,
@@ -191,6 +191,23 @@ class FeatureNotFoundError(NotFoundError):
     code = "feature_not_found"
 
 
+class PagingError(InputError):
+    """``limit``/``offset`` outside what a query can take (guarded here for every caller)."""
+
+    code = "invalid_paging"
+
+
+#: Largest offset any read accepts (also well inside PostgreSQL's bigint).
+MAX_OFFSET = 10_000_000
+
+
+def check_paging(limit: int, offset: int) -> None:
+    if not (0 <= offset <= MAX_OFFSET) or not (0 <= limit <= 2**31 - 1):
+        raise PagingError(
+            f"limit/offset fuera de rango (offset 0..{MAX_OFFSET}) / limit/offset out of range "
+            f"(offset 0..{MAX_OFFSET})")
+
+
 def get_collection(name: str, *, geometry: bool = False) -> Collection:
     coll = COLLECTIONS.get(name)
     if coll is None or (geometry and not coll.has_geometry):
@@ -336,12 +353,11 @@ def _visible_members(viewer: Viewer) -> sa.ColumnElement[Any]:
     n = networks.network
     if viewer.principal.sees_restricted:
         return n.c.members
-    levels = ", ".join(f"'{lvl}'" for lvl in allowed_levels(viewer.principal))
-    return sa.literal_column(
-        "ARRAY(SELECT m FROM unnest(network.members) AS m WHERE m IN "
-        f"(SELECT c.id FROM community c WHERE c.valid_to IS NULL AND c.sensitivity IN "
-        f"({levels})) ORDER BY m)"
-    )
+    c = communities.community
+    member = sa.func.unnest(n.c.members).table_valued("m").render_derived()
+    shown = sa.select(c.c.id).where(c.c.valid_to.is_(None), visible(c, viewer.principal))
+    return sa.func.array(sa.select(member.c.m).where(member.c.m.in_(shown))
+                         .order_by(member.c.m).scalar_subquery())
 
 
 def jsonable(value: Any) -> Any:
@@ -392,16 +408,32 @@ def _feature(coll: Collection, row: RowMapping) -> dict[str, Any]:
             "geometry": json.loads(geometry) if geometry else None}
 
 
+def _flagged_for_viewer(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters
+                        ) -> tuple[Filters, list[sa.ColumnElement[bool]]]:
+    """The ``flagged`` filter as this viewer reads flags: a community flagged only because
+    of records hidden from them is not "flagged" for them (nor counted as such)."""
+    if filters.flagged is None or viewer.principal.sees_restricted \
+            or coll.name != "communities":
+        return filters, []
+    ids = sorted(flag_severities(conn, viewer, as_of=filters.as_of))
+    key = coll.table.c[coll.key]
+    clause = key.in_(ids) if filters.flagged else key.not_in(ids)
+    return replace(filters, flagged=None), [clause]
+
+
 def count(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters) -> int:
+    filters, extra = _flagged_for_viewer(conn, coll, viewer, filters)
     query = sa.select(sa.func.count()).select_from(coll.table).where(
-        *where_clauses(coll, viewer, filters))
+        *where_clauses(coll, viewer, filters), *extra)
     return int(conn.execute(query).scalar_one())
 
 
 def page(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters, *,
          limit: int, offset: int) -> Page:
     """Visible features matching ``filters``, ordered by key, with the total count."""
-    query = (_select(coll, viewer, filters).order_by(coll.table.c[coll.key])
+    check_paging(limit, offset)
+    own, extra = _flagged_for_viewer(conn, coll, viewer, filters)
+    query = (_select(coll, viewer, own).where(*extra).order_by(coll.table.c[coll.key])
              .limit(limit).offset(offset))
     features = _redact_features(conn, coll, viewer,
                                 [_feature(coll, r) for r in conn.execute(query).mappings()])
@@ -425,7 +457,8 @@ def frame(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters, 
           lifespan: bool = False) -> gpd.GeoDataFrame:
     """All visible features matching ``filters`` as a GeoDataFrame (for exports; with
     ``lifespan`` the provenance columns the OGC items carry)."""
-    query = _select(coll, viewer, filters, lifespan=lifespan, geometry="wkb").order_by(
+    own, extra = _flagged_for_viewer(conn, coll, viewer, filters)
+    query = _select(coll, viewer, own, lifespan=lifespan, geometry="wkb").where(*extra).order_by(
         coll.table.c[coll.key])
     result = conn.execute(query)
     df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
@@ -526,6 +559,7 @@ def flags(conn: Connection, viewer: Viewer, *, lang: str = "es", community_id: s
           severity: str | None = None, rule_id: str | None = None, as_of: AsOf = None,
           limit: int = 100, offset: int = 0, hidden: re.Pattern[str] | None = None) -> Page:
     """Current (or as-of) flags of communities the viewer may see, most severe first."""
+    check_paging(limit, offset)
     f, c = derived_tables.flag, communities.community
     conds: list[sa.ColumnElement[bool]] = [
         _derived_alive(f, as_of),
@@ -545,17 +579,45 @@ def flags(conn: Connection, viewer: Viewer, *, lang: str = "es", community_id: s
                        f.c.evidence, f.c.due_date, f.c.computed_at, f.c.run_id)
              .where(*conds)
              .order_by(_severity_rank(f.c.severity), f.c.due_date.asc().nulls_last(),
-                       f.c.community_id, f.c.rule_id, f.c.id)
-             .limit(limit).offset(offset))
+                       f.c.community_id, f.c.rule_id, f.c.id))
     hidden = redaction(conn, viewer) if hidden is None else hidden
-    items = [jsonable({**dict(r), "evidence": scrub(r["evidence"] or {}, hidden)})
-             for r in conn.execute(query).mappings()]
-    total = int(conn.execute(sa.select(sa.func.count()).select_from(f).where(*conds))
-                .scalar_one())
-    return Page(features=items, total=total, limit=limit, offset=offset)
+    if hidden is None:
+        items = [jsonable(dict(r)) for r in
+                 conn.execute(query.limit(limit).offset(offset)).mappings()]
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(f).where(*conds))
+                    .scalar_one())
+        return Page(features=items, total=total, limit=limit, offset=offset)
+    # something is hidden from this viewer: every flag is read as the viewer may read it
+    # (re-rendered, or left out when it exists only because of hidden records), and the
+    # total counts what the viewer is shown
+    rows = [dict(r) for r in conn.execute(query).mappings()]
+    names = hidden_names(conn, viewer)
+    community_rows = {str(r["id"]): dict(r) for r in conn.execute(
+        sa.select(c).where(c.c.valid_to.is_(None),
+                           c.c.id.in_({str(r["community_id"]) for r in rows}))).mappings()}
+    shown = [jsonable(v) for r in rows
+             if (v := flag_for_viewer(r, hidden=names, pattern=hidden, lang=lang,
+                                      community=community_rows.get(str(r["community_id"]))))
+             is not None]
+    return Page(features=shown[offset:offset + limit], total=len(shown), limit=limit,
+                offset=offset)
 
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+def flag_severities(conn: Connection, viewer: Viewer, *, as_of: AsOf = None) -> dict[str, str]:
+    """Highest severity per visible community among the flags *this viewer* may read (a flag
+    that exists only because of hidden records does not colour a map for them)."""
+    shown = flags(conn, viewer, as_of=as_of, limit=2**31 - 1).features
+    best: dict[str, str] = {}
+    for item in shown:
+        cid, sev = str(item["community_id"]), str(item["severity"])
+        rank = SEVERITIES.index(sev) if sev in SEVERITIES else len(SEVERITIES)
+        current = best.get(cid)
+        if current is None or rank < SEVERITIES.index(current):
+            best[cid] = sev if sev in SEVERITIES else "info"
+    return best
 
 
 def _severity_rank(column: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
@@ -635,16 +697,23 @@ def community_detail(conn: Connection, viewer: Viewer, community_id: str, *,
 # --- batches -------------------------------------------------------------------------------
 
 
+#: Import-batch columns only editors and admins see.
+BATCH_FIELDS_FOR_EDITORS = ("file_name", "source_note", "recorded_by", "report")
+
+
 def batch_list(conn: Connection, viewer: Viewer, *, layer: str | None = None,
                batch_id: int | None = None, limit: int = 50, offset: int = 0) -> Page:
-    """Import batches; their detailed report (which names keys) only for editors."""
+    """Import batches. Below editor level only what and when: no file names, source notes,
+    people or per-feature report (they name lawyers, clients and hidden keys)."""
+    check_paging(limit, offset)
     b = batches.import_batch
     conds: list[sa.ColumnElement[bool]] = []
     if layer:
         conds.append(b.c.layer == layer)
     if batch_id is not None:
         conds.append(b.c.id == batch_id)
-    cols = [c for c in b.c if c.name != "report" or viewer.principal.sees_restricted]
+    cols = [c for c in b.c
+            if viewer.principal.sees_restricted or c.name not in BATCH_FIELDS_FOR_EDITORS]
     query = (sa.select(*cols).where(*conds).order_by(b.c.id.desc()).limit(limit)
              .offset(offset))
     items = [jsonable(dict(r)) for r in conn.execute(query).mappings()]

@@ -32,6 +32,10 @@ class VersionCounts:
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
+    #: Keys absent from the rows that were kept open because the caller said so (rejected).
+    kept: list[str] = field(default_factory=list)
+    #: How many current rows were in the closing scope before the write.
+    n_scope: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {"inserted": len(self.inserted), "changed": len(self.changed),
@@ -122,11 +126,13 @@ def write_snapshot(
     close_missing: bool,
     scope: sa.ColumnElement[bool] | None = None,
     change_note: str | None = None,
+    keep: Iterable[str] = (),
 ) -> VersionCounts:
     """Store ``rows`` as the new state of ``table``.
 
     ``close_missing`` closes current rows (within ``scope``) whose key is absent from ``rows``:
     a full re-import of a source. Without it, absent keys are left alone (a partial update).
+    Keys in ``keep`` are never closed as missing (features the import could not read).
     """
     counts = VersionCounts()
     existing = current_hashes(conn, table, key)
@@ -150,8 +156,11 @@ def write_snapshot(
         to_insert.append({**row, "row_hash": h, "recorded_by": recorded_by,
                           "import_batch_id": batch_id, "source": source,
                           "change_note": change_note})
+    counts.n_scope = len(in_scope)
     if close_missing:
-        vanished = sorted(set(in_scope) - seen)
+        kept = set(in_scope) & (set(map(str, keep)) - seen)
+        counts.kept.extend(sorted(kept))
+        vanished = sorted(set(in_scope) - seen - kept)
         counts.closed.extend(vanished)
         to_close.extend(vanished)
     close_versions(conn, table, key, to_close)

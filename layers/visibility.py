@@ -4,10 +4,15 @@ JSON, GeoJSON, OGC API items, vector tiles, counts, search, exports and maps all
 queries from :func:`visible` (which rows) and :func:`display_geometry` (which coordinates),
 so a restricted record cannot leak through one door while another is shut.
 
-The rule (DESIGN.md §2):
+The rule (DESIGN.md §2), the same for every moment in time:
 
-* ``public`` (anonymous)      sees rows with sensitivity ``public`` only;
-* ``network`` (member)        sees ``public`` and ``network`` rows;
+* a record's **governing sensitivity** is that of its latest version (the current one, or
+  the last one of a withdrawn record): reclassifying a community ``restringida`` hides every
+  earlier version of it too — in history, ``as_of``, search, OGC, tiles, exports and maps —
+  because all of them filter with :func:`visible`;
+* ``public`` (anonymous)      sees records governed ``public`` only;
+* ``network`` (member)        also sees ``network`` records *of its own networks*: communities
+  that are members of one of them, water sources inside the territory of such a community;
 * ``editor`` / ``admin``      see everything, ``restricted`` included.
 
 Layers without a sensitivity column (concessions, consultations, boundaries, networks) are
@@ -16,7 +21,9 @@ public records. A value we do not recognise counts as ``restricted`` (fail close
 Sensitive points are generalised for whoever does not see network data: springs (and any
 non-public point) are snapped to a deterministic grid of ``grid_deg`` degrees with
 ``ST_SnapToGrid`` — the same input always gives the same output, so repeated queries cannot
-be averaged to recover the true position (unlike random noise).
+be averaged to recover the true position (unlike random noise). The end points of water
+lines are snapped the same way for them: streams start at springs, and an exact first vertex
+would give the spring away.
 """
 
 from __future__ import annotations
@@ -57,16 +64,54 @@ def has_sensitivity(table: sa.Table) -> bool:
     return "sensitivity" in table.c
 
 
+def governing_sensitivity(table: sa.Table) -> sa.ColumnElement[str]:
+    """The sensitivity that governs every version of a row's record: its latest version's.
+
+    A current row is its record's latest version, so only closed rows need the lookup
+    (``CASE`` evaluates the subquery lazily; ``ix_<table>_id_vid`` serves it).
+    """
+    latest = table.alias(f"{table.name}_latest")
+    sub = (sa.select(latest.c.sensitivity).where(latest.c.id == table.c.id)
+           .order_by(latest.c.vid.desc()).limit(1).scalar_subquery())
+    return sa.case((table.c.valid_to.is_(None), table.c.sensitivity), else_=sub)
+
+
+def in_own_networks(table: sa.Table, principal: Principal) -> sa.ColumnElement[bool]:
+    """Whether a row belongs to one of the principal's networks (fail closed otherwise)."""
+    from layers import communities, networks
+
+    if not principal.networks:
+        return sa.false()
+    n = networks.network
+    mine = sa.and_(n.c.valid_to.is_(None), n.c.id.in_(list(principal.networks)))
+    if table.name == "community":
+        return sa.exists().where(mine, table.c.id == sa.any_(n.c.members))
+    if table.name == "water_source":
+        c = communities.community
+        return sa.exists().where(
+            c.c.valid_to.is_(None), c.c.territory.is_not(None),
+            sa.func.ST_Intersects(c.c.territory, table.c.geom),
+            sa.exists().where(mine, c.c.id == sa.any_(n.c.members)))
+    return sa.false()
+
+
 def visible(table: sa.Table, principal: Principal) -> sa.ColumnElement[bool]:
-    """Rows of ``table`` the principal may see (a WHERE clause)."""
+    """Rows of ``table`` the principal may see (a WHERE clause), judged by the record's
+    governing sensitivity, whichever version the row is."""
     if not has_sensitivity(table) or principal.sees_restricted:
         return sa.true()
-    return table.c.sensitivity.in_(allowed_levels(principal))
+    governing = governing_sensitivity(table)
+    if principal.sees_network:
+        return sa.or_(governing == "public",
+                      sa.and_(governing == "network", in_own_networks(table, principal)))
+    return governing == "public"
 
 
 def generalises(table: sa.Table, principal: Principal) -> bool:
-    """Whether point geometries of ``table`` may be generalised for this principal."""
-    return table.name == "water_source" and not principal.sees_network
+    """Whether geometries of ``table`` may be generalised for this principal: sensitive
+    points for whoever does not see network data, end points of water lines for whoever
+    does not see everything (a line may start at a spring hidden from them)."""
+    return table.name == "water_source" and not principal.sees_restricted
 
 
 def generalise_condition(table: sa.Table, geom: sa.ColumnElement[Any]
@@ -79,11 +124,22 @@ def generalise_condition(table: sa.Table, geom: sa.ColumnElement[Any]
 
 def display_geometry(table: sa.Table, geom: sa.ColumnElement[Any], principal: Principal,
                      grid_deg: float) -> sa.ColumnElement[Any]:
-    """The geometry the principal is shown: exact, or snapped to the public grid."""
+    """The geometry the principal is shown: exact, or snapped to the public grid (sensitive
+    points, and the end points of lines, which may be springs)."""
     if not generalises(table, principal):
         return geom
-    snapped = sa.func.ST_SnapToGrid(geom, sa.literal(float(grid_deg)))
-    return sa.case((generalise_condition(table, geom), snapped), else_=geom)
+    grid = sa.literal(float(grid_deg))
+    snapped = sa.func.ST_SnapToGrid(geom, grid)
+    is_line = sa.func.GeometryType(geom) == "LINESTRING"
+    ends_snapped = sa.func.ST_SetPoint(
+        sa.func.ST_SetPoint(geom, 0, sa.func.ST_SnapToGrid(sa.func.ST_StartPoint(geom), grid)),
+        -1, sa.func.ST_SnapToGrid(sa.func.ST_EndPoint(geom), grid))
+    is_multiline = sa.func.GeometryType(geom) == "MULTILINESTRING"
+    cases: list[tuple[sa.ColumnElement[bool], sa.ColumnElement[Any]]] = []
+    if not principal.sees_network:
+        cases.append((generalise_condition(table, geom), snapped))
+    cases += [(is_line, ends_snapped), (is_multiline, snapped)]
+    return sa.case(*cases, else_=geom)
 
 
 def margin_deg(table: sa.Table, principal: Principal, grid_deg: float) -> float:
@@ -132,8 +188,10 @@ __all__ = [
     "display_geometry",
     "generalise_condition",
     "generalises",
+    "governing_sensitivity",
     "has_sensitivity",
     "hidden_pattern",
+    "in_own_networks",
     "level_tag",
     "margin_deg",
     "scrub",

@@ -20,6 +20,7 @@ water_source = sa.Table(
     sa.Column("geom", Geometry("GEOMETRY", srid=SRID, spatial_index=True), nullable=False),
     current_key_index("water_source", "id"),
     closed_index("water_source"),
+    sa.Index("ix_water_source_id_vid", "id", "vid"),
 )
 
 COLUMNS = ["id", "name", "kind", "use", "sensitivity", "geom"]

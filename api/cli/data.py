@@ -28,6 +28,14 @@ def _print_report(report: ImportReport, lang: str, verbose: bool) -> None:
             typer.echo(f"  {label}: {item.get('feature_id')}: {item.get('reason')}{suffix}")
         if limit is not None and len(items) > limit:
             typer.echo(f"  … y {len(items) - limit} más (use --verbose)")
+    for label, keys in (("nuevo/added", report.inserted_keys),
+                        ("modificado/changed", report.changed_keys),
+                        ("cerrado/closed", report.closed_keys),
+                        ("conservado (rechazado)/kept (rejected)", report.kept_rejected_keys)):
+        if keys:
+            shown = keys if verbose else keys[:20]
+            more = f" … (+{len(keys) - len(shown)})" if len(keys) > len(shown) else ""
+            typer.echo(f"  {label}: {', '.join(shown)}{more}")
     for warning in report.warnings:
         typer.echo(f"  aviso/warning: {warning}")
 
@@ -63,16 +71,25 @@ def import_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Informe en JSON")] = False,
     kind: Annotated[str | None, typer.Option(help="raster: dem|landcover")] = None,
     key: Annotated[str | None, typer.Option(help="raster: clave (por defecto, el tipo)")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Muestra qué se añadiría/cambiaría/cerraría sin escribir")] = False,
+    allow_mass_close: Annotated[bool, typer.Option(
+        "--allow-mass-close", help="Permite cerrar más del 20 % de los registros vigentes "
+                                   "de la fuente")] = False,
+    source_layer: Annotated[str | None, typer.Option(
+        help="Capa dentro del archivo (GeoPackage/KML)")] = None,
 ) -> None:
     """Importa un archivo a una capa (atómico) / import a file into a layer (atomic)."""
     friendly_errors(_import)(layer, file, crs, source, profile, map_, level, encoding, strict,
-                             by, lang, verbose, as_json, kind, key)
+                             by, lang, verbose, as_json, kind, key, dry_run, allow_mass_close,
+                             source_layer)
 
 
 def _import(layer: str, file: Path, crs: str | None, source: str | None, profile: str | None,
             map_: list[str], level: str | None, encoding: str | None, strict: bool,
             by: str | None, lang: str, verbose: bool, as_json: bool,
-            kind: str | None = None, key: str | None = None) -> None:
+            kind: str | None = None, key: str | None = None, dry_run: bool = False,
+            allow_mass_close: bool = False, source_layer: str | None = None) -> None:
     from layers.importer import import_file
     from layers.rasters import import_raster
 
@@ -90,7 +107,8 @@ def _import(layer: str, file: Path, crs: str | None, source: str | None, profile
             report = import_file(conn, layer, file, recorded_by=by or s.user, crs=crs,
                                  profile=profile, mapping=_parse_mapping(map_),
                                  defaults=defaults, source=source, encoding=encoding,
-                                 strict=strict)
+                                 strict=strict, dry_run=dry_run,
+                                 allow_mass_close=allow_mass_close, source_layer=source_layer)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, default=str, indent=2))
     else:

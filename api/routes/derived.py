@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
-from api.dependencies import AsOfDep, ConnDep, LangDep, PagingDep, ViewerDep
+from api.dependencies import MAX_INT32, AsOfDep, ConnDep, LangDep, PagingDep, ViewerDep
 from api.responses import json_page
 from geo.errors import NotFoundError
 from geo.maps.labels import with_due_status
@@ -40,7 +40,8 @@ def list_batches(
 
 
 @router.get("/batches/{batch_id}", tags=["lotes / batches"], summary="Un lote / one batch")
-def get_batch(batch_id: int, conn: ConnDep, viewer: ViewerDep) -> dict[str, Any]:
+def get_batch(batch_id: Annotated[int, Path(ge=1, le=MAX_INT32)], conn: ConnDep,
+              viewer: ViewerDep) -> dict[str, Any]:
     page = queries.batch_list(conn, viewer, batch_id=batch_id, limit=1)
     if not page.features:
         raise NotFoundError(f"No existe el lote {batch_id} / batch {batch_id} not found",

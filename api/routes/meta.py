@@ -1,12 +1,18 @@
-"""``/`` (what this service offers) and ``/healthz``."""
+"""``/`` (what this service offers), ``/healthz`` (liveness) and ``/readyz`` (readiness:
+the database answers)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
 
-from api.dependencies import LangDep
+from api.dependencies import EngineDep, LangDep
+from api.errors import is_db_unavailable, unavailable
 
 router = APIRouter(tags=["servicio / service"])
 
@@ -32,6 +38,25 @@ def index(request: Request, lang: LangDep) -> dict[str, Any]:
     }
 
 
-@router.get("/healthz", summary="Salud / health")
+@router.get("/healthz", summary="Vivo / liveness")
 def healthz() -> dict[str, str]:
+    """The process answers (it does not look at the database: see ``/readyz``)."""
     return {"status": "ok"}
+
+
+def _ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+
+
+@router.get("/readyz", summary="Listo / readiness",
+            responses={503: {"description": "Base de datos no disponible / database down"}})
+async def readyz(request: Request, engine: EngineDep) -> JSONResponse:
+    """Ready when the database answers (within the connect timeout); 503 otherwise."""
+    try:
+        await run_in_threadpool(_ping, engine)
+    except Exception as exc:
+        if is_db_unavailable(exc):
+            return unavailable(request)
+        raise
+    return JSONResponse({"status": "ok", "database": "ok"})

@@ -36,13 +36,20 @@ UPLOAD_SCHEMA: dict[str, Any] = {
                 "strict": {"type": "boolean",
                            "description": "Rechaza todo si algo se rechaza / all or nothing"},
                 "encoding": {"type": "string"},
+                "source_layer": {"type": "string",
+                                 "description": "Capa dentro del archivo / layer in the file"},
+                "dry_run": {"type": "boolean",
+                            "description": "Solo informa, no escribe / report only"},
+                "allow_mass_close": {"type": "boolean",
+                                     "description": "Permite cerrar > 20 % de la fuente / "
+                                                    "allow closing > 20 % of the source"},
             },
         }}},
     },
 }
 
 
-def _bool(value: str | None) -> bool:
+def _bool(value: str | None, name: str = "strict") -> bool:
     if value is None:
         return False
     text = value.strip().lower()
@@ -50,8 +57,7 @@ def _bool(value: str | None) -> bool:
         return True
     if text in ("", "0", "false", "no", "off"):
         return False
-    raise ParameterError(f"strict debe ser true o false, no '{value}' / strict must be "
-                         f"true or false")
+    raise ParameterError(f"{name} debe ser true o false / {name} must be true or false")
 
 
 def _import(engine: Engine, layer: str, path: Path, fields: dict[str, str],
@@ -60,7 +66,10 @@ def _import(engine: Engine, layer: str, path: Path, fields: dict[str, str],
         report = import_file(
             conn, layer, path, recorded_by=principal.name, crs=fields.get("crs") or None,
             profile=fields.get("profile") or None, source=fields.get("source") or None,
-            encoding=fields.get("encoding") or None, strict=_bool(fields.get("strict")))
+            encoding=fields.get("encoding") or None, strict=_bool(fields.get("strict")),
+            source_layer=fields.get("source_layer") or None,
+            dry_run=_bool(fields.get("dry_run"), "dry_run"),
+            allow_mass_close=_bool(fields.get("allow_mass_close"), "allow_mass_close"))
     return report.as_dict()
 
 
@@ -76,5 +85,6 @@ async def upload(layer: str, request: Request, principal: EditorDep, engine: Eng
         report = await run_in_threadpool(_import, engine, spec.name, received.path,
                                          received.fields, principal)
     request.app.state.versions.invalidate()
-    status = 200 if report.get("identical_to_batch") is not None else 201
+    unchanged = report.get("identical_to_batch") is not None or report.get("dry_run")
+    status = 200 if unchanged else 201
     return JSONResponse(report, status_code=status)

@@ -161,3 +161,25 @@ def test_kml_with_entities_is_refused(client: TestClient, api_world: ApiWorld) -
                     files={"file": ("agua.kml", kml, "application/vnd.google-earth.kml+xml")})
     assert r.status_code == 400 and r.json()["code"] in ("unsafe_xml", "unsafe_archive")
     assert "root:" not in r.text
+
+
+def test_upload_dry_run_and_mass_close(client: TestClient, api_world: ApiWorld,
+                                       tmp_path: Path) -> None:
+    codes = tuple(f"99000010{i}" for i in range(5))
+    editor = auth(api_world, "editor")
+    first = _post(client, _ingemmet_zip(tmp_path, codes=codes), editor, source="masa")
+    assert first.status_code == 201, first.text
+    shrunk = _ingemmet_zip(tmp_path, codes=codes[:2])
+    before = _counts(api_world)
+    dry = _post(client, shrunk, editor, source="masa", dry_run="true",
+                allow_mass_close="true")
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["dry_run"] is True and sorted(dry.json()["closed_keys"]) == \
+        sorted(codes[2:])
+    assert _counts(api_world) == before
+    refused = _post(client, shrunk, editor, source="masa")
+    assert refused.status_code == 409 and refused.json()["code"] == "mass_close"
+    assert sorted(refused.json()["details"]["closed_keys"]) == sorted(codes[2:])
+    assert _counts(api_world) == before
+    done = _post(client, shrunk, editor, source="masa", allow_mass_close="true")
+    assert done.status_code == 201 and done.json()["n_closed"] == 3

@@ -30,7 +30,10 @@ class Session:
 
 @pytest.fixture
 def session(browser: Any, server: LiveServer) -> Iterator[Session]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="es-PE")
+    # bypass_csp: Playwright's wait_for_function evaluates strings, which the page's CSP
+    # (rightly) forbids; tests/security/test_csp_pages.py checks the CSP itself
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="es-PE",
+                                  bypass_csp=True)
     page = context.new_page()
     s = Session(page=page)
     page.on("request", lambda r: s.requests.append(r.url))
