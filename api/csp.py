@@ -44,7 +44,7 @@ def map_page_policy(basemap: str | None = None) -> str:
             img += f" {parts.scheme}://{parts.netloc.replace('a.', '*.', 1)}"
     return ("default-src 'self'; script-src 'self'; style-src 'self'; "
             f"img-src {img}; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-            "frame-ancestors 'self'; form-action 'self'")
+            "frame-ancestors 'none'; form-action 'self'")
 
 
 def document_policy(html: str) -> str:
@@ -53,4 +53,4 @@ def document_policy(html: str) -> str:
     scripts = " ".join(inline_script_hashes(html)) or "'none'"
     return (f"default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; "
             "img-src data:; font-src data:; object-src 'none'; base-uri 'none'; "
-            "frame-ancestors 'self'; form-action 'none'")
+            "frame-ancestors 'none'; form-action 'none'")

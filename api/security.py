@@ -2,8 +2,9 @@
 of NUL bytes in the request line, and a limit on failed token attempts per client.
 
 Every response gets a Content-Security-Policy unless its route set one: the browser map
-(``/``, ``/static/``) the map page's policy from :mod:`api.csp`; the API docs
-:data:`STANDALONE_CSP_SOURCES`; JSON, tiles and files a policy that allows nothing. Advocacy
+(``/``, ``/static/``) the map page's policy from :mod:`api.csp`; other HTML (the API docs,
+the OGC pages) :data:`STANDALONE_CSP_SOURCES`; JSON, tiles and files a policy that allows
+nothing. Advocacy
 maps and dossiers set their own (the hashes of exactly their inline scripts).
 """
 
@@ -89,12 +90,13 @@ class SecurityMiddleware:
         path: str = scope.get("path", "")
         raw = scope.get("raw_path") or b""
         query: bytes = scope.get("query_string") or b""
-        csp = self._csp_for(path)
-
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"),
+                                    b"")
+                csp = self._csp_for(path, content_type.decode("latin-1"))
                 for name, value in (("Content-Security-Policy", csp), *OTHER_HEADERS.items()):
                     if name.lower().encode() not in present:
                         headers.append((name.lower().encode(), value.encode()))
@@ -110,11 +112,11 @@ class SecurityMiddleware:
             return
         await self.app(scope, receive, send_with_headers)
 
-    def _csp_for(self, path: str) -> str:
+    def _csp_for(self, path: str, content_type: str) -> str:
         if path == "/" or path.startswith("/static/"):
             return self.page_csp
-        if path.startswith(STANDALONE_PREFIXES):
-            return self.standalone_csp
+        if path.startswith(STANDALONE_PREFIXES) or content_type.startswith("text/html"):
+            return self.standalone_csp  # HTML without a policy of its own (OGC pages, docs)
         return self.data_csp
 
 
