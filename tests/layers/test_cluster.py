@@ -1,0 +1,97 @@
+"""The private cluster knows itself by its system identifier, not by its path.
+
+These tests start real PostgreSQL clusters in temporary directories on a free port (never the
+project's own cluster, never 5432)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from layers import cluster
+from layers.config import Settings, load_settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def private(tmp_path: Path) -> Iterator[Settings]:
+    """Settings for a throwaway cluster under tmp_path; whatever runs from there is stopped."""
+    settings = load_settings(var_dir=tmp_path / "var", db_port=_free_port(), database_url=None)
+    yield settings
+    if (settings.pgdata / "postmaster.pid").exists():
+        cluster._run([cluster._pg_ctl(settings), "-D", str(settings.pgdata), "-m", "immediate",
+                      "-w", "stop"], "pg_ctl stop")
+
+
+def test_own_cluster_is_recognised_restarted_and_stopped(private: Settings) -> None:
+    cluster.init(private)
+    cluster.start(private)
+    assert cluster.is_running(private)
+    ours = cluster.system_identifier(private)
+    assert cluster.running_identity(private) == (ours, str(private.pgdata))
+    cluster.start(private)  # already running and ours: nothing to do, no refusal
+    cluster.stop(private)
+    assert not cluster.is_running(private)
+    assert not cluster.owns_running_server(private)
+    cluster.stop(private)  # stopping a stopped cluster is a no-op
+
+
+def _start_in_other_root(foreign: Settings, at: Path, port: int) -> None:
+    """Start ``foreign``'s cluster in its own mount namespace, where its data directory is
+    mounted at ``at``: another root (a chroot, a container) whose clone has our very path."""
+    pg_ctl = [cluster._pg_ctl(foreign), "-D", str(at), "-o", f"-p {port}",
+              "-l", str(foreign.var / "log" / "postgresql.log"), "-w", "start"]
+    script = 'mount --bind "$1" "$2" && shift 2 && exec "$@"'
+    subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+         str(foreign.pgdata), str(at), *cluster._as_owner(pg_ctl)],
+        check=True, capture_output=True, text=True,
+    )
+
+
+def test_foreign_cluster_with_the_same_path_is_refused(private: Settings) -> None:
+    """Two roots with the same clone path: the server on our port even reports OUR data
+    directory path, but it is another cluster, and it must be refused (and never stopped)."""
+    cluster.init(private)
+    ours = cluster.system_identifier(private)
+    foreign = load_settings(var_dir=private.var.parent / "other-root" / "var",
+                            db_port=private.port, database_url=None)
+    cluster.init(foreign)
+    foreign_id = cluster.system_identifier(foreign)
+    assert foreign_id != ours
+    try:
+        _start_in_other_root(foreign, at=private.pgdata, port=private.port)
+        assert cluster.running_identity(private) == (foreign_id, str(private.pgdata))
+
+        with pytest.raises(cluster.ClusterError) as refused:
+            cluster.up(private)
+        message = str(refused.value)
+        assert str(foreign_id) in message and str(ours) in message
+        assert "ALLPA_DB_PORT" in message
+
+        cluster.stop(private)  # `allpa db down` never stops someone else's server
+        assert cluster.running_identity(private)[0] == foreign_id
+    finally:
+        cluster._run([cluster._pg_ctl(foreign), "-D", str(foreign.pgdata), "-m", "immediate",
+                      "-w", "stop"], "pg_ctl stop")
+
+
+def test_binaries_follow_the_version_the_data_directory_was_made_with(tmp_path: Path) -> None:
+    settings = load_settings(var_dir=tmp_path / "var", database_url=None)
+    newest = cluster.pg_bindir()
+    assert (newest / "initdb").exists()
+    settings.pgdata.mkdir(parents=True)
+    (settings.pgdata / "PG_VERSION").write_text(newest.parent.name + "\n")
+    assert cluster.pg_bindir(settings) == newest
+    (settings.pgdata / "PG_VERSION").write_text("9\n")
+    with pytest.raises(cluster.ClusterError, match="PostgreSQL 9"):
+        cluster.pg_bindir(settings)
