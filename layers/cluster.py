@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg.pq import ExecStatus
 
 from geo.errors import AllpaError
 from layers.config import Settings
@@ -148,14 +149,25 @@ def system_identifier(settings: Settings) -> int:
 
 
 def running_identity(settings: Settings) -> tuple[int, str]:
-    """System identifier and data directory of the server answering on our port."""
-    with psycopg.connect(settings_admin_dsn(settings), connect_timeout=2) as conn:
-        row = conn.execute(
-            "SELECT system_identifier, current_setting('data_directory') FROM pg_control_system()"
-        ).fetchone()
-    if row is None:  # pragma: no cover - the function always returns one row
-        raise ClusterError("pg_control_system() sin filas / returned no row")
-    return int(row[0]) % 2**64, str(row[1])
+    """System identifier and data directory of the server answering on our port.
+
+    Asked over a replication connection (``IDENTIFY_SYSTEM``), which answers from the server's
+    memory; ``pg_control_system()`` would read whatever file now sits at its path."""
+    dsn = settings_admin_dsn(settings) + " replication=database"
+    try:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=2) as conn:
+            ident = conn.pgconn.exec_(b"IDENTIFY_SYSTEM")
+            where = conn.pgconn.exec_(b"SHOW data_directory")
+            if ident.status != ExecStatus.TUPLES_OK or where.status != ExecStatus.TUPLES_OK:
+                raise ClusterError((ident.error_message or where.error_message).decode())
+            return int(ident.get_value(0, 0) or b"0"), (where.get_value(0, 0) or b"").decode()
+    except (psycopg.Error, ClusterError) as exc:
+        raise ClusterError(
+            f"El servidor en el puerto {settings.port} no dice quién es; no es el clúster de "
+            f"este proyecto ({settings.pgdata}). Deténgalo o elija otro puerto con "
+            f"ALLPA_DB_PORT. / The server on port {settings.port} does not identify itself, so "
+            f"it is not this project's cluster: stop it or set ALLPA_DB_PORT. ({exc})"
+        ) from exc
 
 
 def _check_owner(settings: Settings) -> None:
