@@ -102,6 +102,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   if [ "${NO_ROOT:-0}" = 1 ]; then
     say "missing system packages (${missing[*]}): run as root or install sudo"; exit 1
   fi
+  say "installing system packages: ${missing[*]}"
+  if [ "${#SUDO[@]}" -gt 0 ]; then sudo -v || { say "sudo is needed for apt-get"; exit 1; }; fi
   step "apt-get update" "${SUDO[@]}" apt-get update
   other=()
   for p in "${missing[@]}"; do [ "$p" = postgresql ] || other+=("$p"); done
@@ -114,6 +116,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
 fi
 python_ok || { say "python3 >= 3.11 with venv is required; found: $(python3 --version 2>&1)"; exit 1; }
+pg_with_postgis >/dev/null || { say "PostgreSQL with PostGIS is still missing (see $LOG)"; exit 1; }
 say "system packages: PostgreSQL $(pg_with_postgis) + PostGIS, $(python3 --version), npm $(npm --version)$([ "$WITH_TEST" = 1 ] && echo ", $(chromium --version 2>/dev/null | awk "NR == 1 { print \$1, \$2 }")")"
 
 # --- Python virtual environment -------------------------------------------------------------
