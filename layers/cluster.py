@@ -220,12 +220,14 @@ def start(settings: Settings) -> None:
     raise ClusterError(f"PostgreSQL no responde en el puerto {settings.port} / not answering")
 
 
-def stop(settings: Settings) -> None:
-    """Stop our cluster if it runs; a server of someone else on our port is left alone."""
+def stop(settings: Settings) -> bool:
+    """Stop our cluster if it runs (True if it did); someone else's server on our port is
+    left alone."""
     if not owns_running_server(settings):
-        return
+        return False
     _run([_pg_ctl(settings), "-D", str(settings.pgdata), "-w", "-m", "fast", "stop"],
          "pg_ctl stop")
+    return True
 
 
 def ensure_database(settings: Settings, name: str) -> None:

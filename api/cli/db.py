@@ -25,8 +25,10 @@ def up() -> None:
 @friendly_errors
 def down() -> None:
     """Detiene el clúster privado / stop the private cluster."""
-    cluster.stop(settings())
-    typer.echo("PostgreSQL detenido / stopped")
+    if cluster.stop(settings()):
+        typer.echo("PostgreSQL detenido / stopped")
+    else:
+        typer.echo("PostgreSQL no estaba en marcha / was not running")
 
 
 @app.command()

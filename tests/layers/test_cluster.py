@@ -5,7 +5,9 @@ project's own cluster, never 5432)."""
 
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,14 +24,20 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def private(tmp_path: Path) -> Iterator[Settings]:
-    """Settings for a throwaway cluster under tmp_path; whatever runs from there is stopped."""
-    settings = load_settings(var_dir=tmp_path / "var", db_port=_free_port(), database_url=None)
+def private() -> Iterator[Settings]:
+    """Settings for a throwaway cluster under the project's var/ (not pytest's tmp_path: every
+    pytest run as the same user resets /tmp/pytest-of-<user> to 0700, which the ``postgres``
+    user running the cluster could then no longer traverse). Stopped and removed afterwards."""
+    project_var = load_settings().var
+    project_var.mkdir(parents=True, exist_ok=True)
+    var = Path(tempfile.mkdtemp(prefix="test-cluster-", dir=project_var))
+    settings = load_settings(var_dir=var, db_port=_free_port(), database_url=None)
     yield settings
     for pgdata in settings.var.glob("pgdata*"):
         if (pgdata / "postmaster.pid").exists():
             cluster._run([cluster._pg_ctl(settings), "-D", str(pgdata), "-m", "immediate",
                           "-w", "stop"], "pg_ctl stop")
+    shutil.rmtree(var)
 
 
 def test_own_cluster_is_recognised_restarted_and_stopped(private: Settings) -> None:
@@ -39,10 +47,10 @@ def test_own_cluster_is_recognised_restarted_and_stopped(private: Settings) -> N
     ours = cluster.system_identifier(private)
     assert cluster.running_identity(private) == (ours, str(private.pgdata))
     cluster.start(private)  # already running and ours: nothing to do, no refusal
-    cluster.stop(private)
+    assert cluster.stop(private)
     assert not cluster.is_running(private)
     assert not cluster.owns_running_server(private)
-    cluster.stop(private)  # stopping a stopped cluster is a no-op
+    assert not cluster.stop(private)  # stopping a stopped cluster is a no-op
 
 
 def test_foreign_cluster_with_the_same_path_is_refused(private: Settings) -> None:
@@ -66,7 +74,7 @@ def test_foreign_cluster_with_the_same_path_is_refused(private: Settings) -> Non
     assert str(foreign_id) in message and str(ours) in message
     assert "ALLPA_DB_PORT" in message
 
-    cluster.stop(private)  # `allpa db down` never stops someone else's server
+    assert not cluster.stop(private)  # `allpa db down` never stops someone else's server
     assert cluster.running_identity(private)[0] == foreign_id
 
 
