@@ -23,6 +23,7 @@ demo: setup
 
 ## ruff + mypy + the whole pytest suite against a real private PostGIS and headless Chromium.
 ## The private PostGIS is left as it was found: stopped again if the tests had to start it.
+## `make pytest PYTEST_ARGS=tests/layers` runs part of the suite the same way.
 test: setup-test lint typecheck pytest
 
 lint:
@@ -33,9 +34,9 @@ typecheck:
 
 pytest:
 	@if $(ALLPA) db status 2>/dev/null | grep -q 'running: True'; then \
-	  $(VENV)/bin/pytest -q; \
+	  $(VENV)/bin/pytest -q $(PYTEST_ARGS); \
 	else \
-	  trap '$(ALLPA) db down' EXIT; $(VENV)/bin/pytest -q; \
+	  trap '$(ALLPA) db down' EXIT; $(VENV)/bin/pytest -q $(PYTEST_ARGS); \
 	fi
 
 bench: setup
