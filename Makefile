@@ -14,14 +14,16 @@ setup:
 setup-test:
 	@scripts/setup.sh --test
 
-## Start the private PostGIS, load the bundled sample, analyse it and serve the API until Ctrl-C.
+## Start the private PostGIS, load the bundled sample, analyse it and serve the API until Ctrl-C;
+## the private PostGIS stops with it (`make db-up` keeps one running).
 demo: setup
-	$(ALLPA) db up
-	$(ALLPA) sample
-	$(ALLPA) analyze
+	@trap '$(ALLPA) db down' EXIT; \
+	$(ALLPA) db up && $(ALLPA) sample && $(ALLPA) analyze && \
 	$(ALLPA) serve --host $(HOST) --port $(PORT)
 
 ## ruff + mypy + the whole pytest suite against a real private PostGIS and headless Chromium.
+## The private PostGIS is left as it was found: stopped again if the tests had to start it.
+## `make pytest PYTEST_ARGS=tests/layers` runs part of the suite the same way.
 test: setup-test lint typecheck pytest
 
 lint:
@@ -31,7 +33,11 @@ typecheck:
 	$(VENV)/bin/mypy
 
 pytest:
-	$(VENV)/bin/pytest -q
+	@if $(ALLPA) db status 2>/dev/null | grep -q 'running: True'; then \
+	  $(VENV)/bin/pytest -q $(PYTEST_ARGS); \
+	else \
+	  trap '$(ALLPA) db down' EXIT; $(VENV)/bin/pytest -q $(PYTEST_ARGS); \
+	fi
 
 bench: setup
 	$(PY) -m benchmarks.run_all
@@ -44,7 +50,7 @@ db-up: setup
 	$(ALLPA) db up
 
 db-down:
-	$(ALLPA) db down
+	@if [ -x $(ALLPA) ]; then $(ALLPA) db down; fi
 
 clean:
 	-$(ALLPA) db down

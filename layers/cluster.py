@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg.pq import ExecStatus
 
 from geo.errors import AllpaError
 from layers.config import Settings
@@ -35,15 +36,34 @@ class ClusterStatus:
     postgis: str | None
 
 
-def pg_bindir() -> Path:
-    """Newest PostgreSQL server binaries installed by Debian packages."""
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
-    if not candidates:
+def pg_bindir(settings: Settings | None = None) -> Path:
+    """The PostgreSQL server binaries to use: the major version ``var/pgdata`` was made with
+    (a data directory only runs under its own version), else the newest version installed with
+    PostGIS, else the newest installed."""
+    root = Path("/usr/lib/postgresql")
+    if settings is not None and (settings.pgdata / "PG_VERSION").exists():
+        made_with = (settings.pgdata / "PG_VERSION").read_text().strip()
+        if (root / made_with / "bin" / "initdb").exists():
+            return root / made_with / "bin"
         raise ClusterError(
-            "No se encontró PostgreSQL (initdb). Ejecute 'make setup' (instala "
-            "postgresql-15-postgis-3) / PostgreSQL not found: run 'make setup'."
+            f"{settings.pgdata} se creó con PostgreSQL {made_with}, que ya no está instalado / "
+            f"was made with PostgreSQL {made_with}, which is no longer installed"
         )
-    return candidates[0].parent
+    versions = sorted(
+        (p.parents[1] for p in root.glob("*/bin/initdb")),
+        key=lambda d: int(d.name) if d.name.isdigit() else 0,
+        reverse=True,
+    )
+    if not versions:
+        raise ClusterError(
+            "No se encontró PostgreSQL (initdb). Ejecute 'make setup' / "
+            "PostgreSQL not found: run 'make setup'."
+        )
+    with_postgis = [
+        v for v in versions
+        if Path(f"/usr/share/postgresql/{v.name}/extension/postgis.control").exists()
+    ]
+    return (with_postgis or versions)[0] / "bin"
 
 
 def _as_owner(cmd: list[str]) -> list[str]:
@@ -53,7 +73,9 @@ def _as_owner(cmd: list[str]) -> list[str]:
 
 
 def _run(cmd: list[str], what: str) -> str:
-    proc = subprocess.run(_as_owner(cmd), capture_output=True, text=True, check=False)
+    # LC_ALL=C: pg_controldata's labels are translated otherwise.
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
+    proc = subprocess.run(_as_owner(cmd), capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise ClusterError(f"{what} falló / failed: {proc.stderr.strip() or proc.stdout.strip()}")
     return proc.stdout
@@ -100,7 +122,7 @@ def init(settings: Settings) -> bool:
     settings.pgdata.mkdir(parents=True, exist_ok=True)
     _chown_tree(settings.pgdata)
     _run(
-        [str(pg_bindir() / "initdb"), "-D", str(settings.pgdata), "-U", "postgres",
+        [str(pg_bindir(settings) / "initdb"), "-D", str(settings.pgdata), "-U", "postgres",
          "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"],
         "initdb",
     )
@@ -115,18 +137,69 @@ def init(settings: Settings) -> bool:
     return True
 
 
-def _check_owner(settings: Settings) -> None:
-    """The server on our port must be our cluster, never someone else's (e.g. another clone)."""
-    with psycopg.connect(settings_admin_dsn(settings), connect_timeout=2) as conn:
-        row = conn.execute("SHOW data_directory").fetchone()
-    running_dir = Path(str(row[0])).resolve() if row else None
-    if running_dir != settings.pgdata.resolve():
+def system_identifier(settings: Settings) -> int:
+    """The unique id ``initdb`` gave our data directory (from ``pg_controldata``)."""
+    out = _run([str(pg_bindir(settings) / "pg_controldata"), "-D", str(settings.pgdata)],
+               "pg_controldata")
+    for line in out.splitlines():
+        label, _, value = line.partition(":")
+        if label.strip() == "Database system identifier":
+            return int(value.strip())
+    raise ClusterError(f"pg_controldata: sin identificador / no system identifier: {out[:200]}")
+
+
+def running_identity(settings: Settings) -> tuple[int, str]:
+    """System identifier and data directory of the server answering on our port.
+
+    Asked over a replication connection (``IDENTIFY_SYSTEM``), which answers from the server's
+    memory; ``pg_control_system()`` would read whatever file now sits at its path."""
+    dsn = settings_admin_dsn(settings) + " replication=database"
+    try:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=2) as conn:
+            ident = conn.pgconn.exec_(b"IDENTIFY_SYSTEM")
+            where = conn.pgconn.exec_(b"SHOW data_directory")
+            if ident.status != ExecStatus.TUPLES_OK or where.status != ExecStatus.TUPLES_OK:
+                raise ClusterError((ident.error_message or where.error_message).decode())
+            return int(ident.get_value(0, 0) or b"0"), (where.get_value(0, 0) or b"").decode()
+    except (psycopg.Error, ClusterError) as exc:
         raise ClusterError(
-            f"El puerto {settings.port} lo usa otro clúster ({running_dir}), no el de este "
-            f"proyecto ({settings.pgdata}). Deténgalo o use otro puerto con ALLPA_DB_PORT / "
-            f"port {settings.port} is used by another cluster ({running_dir}); stop it or "
-            f"set ALLPA_DB_PORT"
+            f"El servidor en el puerto {settings.port} no dice quién es; no es el clúster de "
+            f"este proyecto ({settings.pgdata}). Deténgalo o elija otro puerto con "
+            f"ALLPA_DB_PORT. / The server on port {settings.port} does not identify itself, so "
+            f"it is not this project's cluster: stop it or set ALLPA_DB_PORT. ({exc})"
+        ) from exc
+
+
+def _check_owner(settings: Settings) -> None:
+    """The server on our port must be OUR cluster, never someone else's: another clone, or
+    another root (a container, a chroot) whose clone has the very same path. Paths can
+    coincide; the system identifier ``initdb`` wrote into the data directory cannot."""
+    ours = system_identifier(settings)
+    theirs, their_dir = running_identity(settings)
+    if theirs != ours:
+        raise ClusterError(
+            f"El puerto {settings.port} lo usa otro clúster PostgreSQL (identificador {theirs}, "
+            f"datos {their_dir}), no el de este proyecto ({ours}, {settings.pgdata}). "
+            f"Deténgalo o elija otro puerto con ALLPA_DB_PORT. / "
+            f"Port {settings.port} is held by another PostgreSQL cluster (system identifier "
+            f"{theirs}, data {their_dir}), not this project's ({ours}, {settings.pgdata}): "
+            f"stop it or set ALLPA_DB_PORT."
         )
+
+
+def _pg_ctl(settings: Settings) -> str:
+    return str(pg_bindir(settings) / "pg_ctl")
+
+
+def owns_running_server(settings: Settings) -> bool:
+    """``pg_ctl status``: is a server running from OUR data directory (whatever its port)?"""
+    if not (settings.pgdata / "PG_VERSION").exists():
+        return False
+    proc = subprocess.run(
+        _as_owner([_pg_ctl(settings), "-D", str(settings.pgdata), "status"]),
+        capture_output=True, text=True, check=False,
+    )
+    return proc.returncode == 0
 
 
 def start(settings: Settings) -> None:
@@ -134,23 +207,27 @@ def start(settings: Settings) -> None:
         _check_owner(settings)
         return
     _run(
-        [str(pg_bindir() / "pg_ctl"), "-D", str(settings.pgdata), "-o", f"-p {settings.port}",
+        [_pg_ctl(settings), "-D", str(settings.pgdata), "-o", f"-p {settings.port}",
          "-l",
          str(settings.var / "log" / "postgresql.log"), "-w", "-t", "60", "start"],
         "pg_ctl start",
     )
     for _ in range(50):
         if is_running(settings):
+            _check_owner(settings)
             return
         time.sleep(0.2)
     raise ClusterError(f"PostgreSQL no responde en el puerto {settings.port} / not answering")
 
 
-def stop(settings: Settings) -> None:
-    if not (settings.pgdata / "PG_VERSION").exists() or not is_running(settings):
-        return
-    _run([str(pg_bindir() / "pg_ctl"), "-D", str(settings.pgdata), "-w", "-m", "fast", "stop"],
+def stop(settings: Settings) -> bool:
+    """Stop our cluster if it runs (True if it did); someone else's server on our port is
+    left alone."""
+    if not owns_running_server(settings):
+        return False
+    _run([_pg_ctl(settings), "-D", str(settings.pgdata), "-w", "-m", "fast", "stop"],
          "pg_ctl stop")
+    return True
 
 
 def ensure_database(settings: Settings, name: str) -> None:
@@ -164,7 +241,7 @@ def ensure_database(settings: Settings, name: str) -> None:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         except psycopg.errors.FeatureNotSupported as exc:  # pragma: no cover - setup problem
             raise ClusterError(
-                "PostGIS no está instalado: ejecute 'make setup' (postgresql-15-postgis-3) / "
+                "PostGIS no está instalado: ejecute 'make setup' / "
                 f"PostGIS missing: {exc}"
             ) from exc
 

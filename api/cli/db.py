@@ -27,8 +27,10 @@ def down() -> None:
     """Detiene el clúster privado / stop the private cluster."""
     from layers import cluster
 
-    cluster.stop(settings())
-    typer.echo("PostgreSQL detenido / stopped")
+    if cluster.stop(settings()):
+        typer.echo("PostgreSQL detenido / stopped")
+    else:
+        typer.echo("PostgreSQL no estaba en marcha / was not running")
 
 
 @app.command()
