@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import itertools
 import json
 import time
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,9 +24,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo import flags as flag_engine
-from geo.overlay import AnalysisResult, analyse
+from geo.overlay import AnalysisResult
 from geo.rule_files import RULE_COUNTRIES
 from layers import analysis_state, communities, concessions, consultations, raster_analysis, water
+from layers.analysis_backend import partition_results
 from layers.analysis_state import TRACKED_GEOMETRY, RunSummary
 from layers.base import read_rows
 from layers.config import Settings
@@ -334,6 +336,23 @@ def _pressure_rows(result: AnalysisResult, run_id: int) -> list[dict[str, Any]]:
     return rows
 
 
+def _stat_payload(result: AnalysisResult, rasters: raster_analysis.RasterStats,
+                  run_id: int) -> tuple[list[str], str, int]:
+    """The pressure and raster statistics of ``result``'s communities as a COPY payload."""
+    ids = set(result.communities["community_id"].astype(str))
+    rows = _pressure_rows(result, run_id) + [
+        r for r in rasters.stat_rows(run_id) if str(r["community_id"]) in ids]
+    return _tuples_payload((["run_id", "community_id", "kind", "stats"], [
+        (r["run_id"], r["community_id"], r["kind"], _json_text(r["stats"])) for r in rows]))
+
+
+def _copy_payloads(conn: Connection,
+                   payloads: list[tuple[sa.Table, tuple[list[str], str, int]]]) -> int:
+    """COPY several payloads in turn; returns the row count of the first (the overlaps)."""
+    counts = [_copy_payload(conn, table, data) for table, data in payloads]
+    return counts[0]
+
+
 def _close_current(conn: Connection, ids: set[str] | None) -> None:
     """Close the current derived rows (of ``ids``, or all) of the three tables in one
     statement: one round trip instead of three, which counts in a small incremental run."""
@@ -405,35 +424,38 @@ def _run_analysis(conn: Connection, settings: Settings, background: ThreadPoolEx
         input_versions=versions, settings=fingerprint).returning(analysis_run.c.id)).scalar_one())
     n_overlaps = n_flags = 0
     if selected is None or selected:
-        # the previous rows are closed by PostgreSQL while the overlays run here (the
-        # waiting thread holds no GIL; nothing else uses the connection until it is done)
+        # the previous rows are closed by PostgreSQL while the first partition is computed
+        # (the waiting thread holds no GIL; nothing else uses the connection until done)
         closing = background.submit(_close_current, conn, selected)
-        result = analyse(inputs.communities, inputs.concessions, inputs.water,
-                         inputs.consultations, radius_m=settings.point_radius_m,
-                         neighbour_min_ha=settings.neighbour_overlap_min_ha,
-                         community_ids=selected)
+        results = partition_results(inputs, settings, selected)
+        first = next(results, None)
         closing.result()
         rasters = raster_analysis.compute_raster_stats(conn, inputs.communities,
                                                        inputs.concessions, selected)
-        payload = _overlap_payload(result, run_id)
-        with ThreadPoolExecutor(1) as pool:
-            # PostgreSQL ingests the overlaps (on another core; the sending thread waits
-            # without the GIL) while the rules run here; nothing else touches the
-            # connection until the copy is done
-            copying = pool.submit(_copy_payload, conn, overlap, payload)
-            found = evaluate_flags(inputs, result, today=today,
-                                   lead_days=settings.statute_lead_days,
-                                   community_ids=selected, extra_facts=rasters.facts,
-                                   rulesets=rules_ahead.result())
-            # the other payloads too, while the overlaps are still being ingested
-            flag_payload = _tuples_payload(_flag_rows(found, run_id))
-            stat_rows = _pressure_rows(result, run_id) + rasters.stat_rows(run_id)
-            stat_payload = _tuples_payload((["run_id", "community_id", "kind", "stats"], [
-                (r["run_id"], r["community_id"], r["kind"], _json_text(r["stats"]))
-                for r in stat_rows]))
-            n_overlaps = copying.result()
-        n_flags = _copy_payload(conn, flag, flag_payload)
-        _copy_payload(conn, community_stat, stat_payload)
+        rulesets = rules_ahead.result()
+        found: list[flag_engine.Flag] = []
+        with ThreadPoolExecutor(1, thread_name_prefix="allpa-copy") as pool:
+            copying: Future[int] | None = None
+            for result in itertools.chain([first] if first else [], results):
+                # PostgreSQL ingests partition k (on another core; the sending thread waits
+                # without the GIL) while partition k+1 is computed and k's rules run here
+                payload = _overlap_payload(result, run_id)
+                stats = _stat_payload(result, rasters, run_id)
+                part_ids = set(result.communities["community_id"].astype(str))
+                found.extend(evaluate_flags(inputs, result, today=today,
+                                            lead_days=settings.statute_lead_days,
+                                            community_ids=part_ids, extra_facts=rasters.facts,
+                                            rulesets=rulesets))
+                if copying is not None:
+                    n_overlaps += copying.result()
+                copying = pool.submit(_copy_payloads, conn, [(overlap, payload),
+                                                             (community_stat, stats)])
+                del result, payload, stats
+            if copying is not None:
+                n_overlaps += copying.result()
+        # ranks are positions within the whole run, so the flags go in once, at the end
+        n_flags = _copy_payload(conn, flag, _tuples_payload(
+            _flag_rows(flag_engine.rank_flags(found), run_id)))
     seconds = time.perf_counter() - started
     n_comms = len(inputs.communities) if selected is None else len(selected)
     conn.execute(sa.update(analysis_run).where(analysis_run.c.id == run_id).values(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -28,6 +29,13 @@ class Settings(BaseSettings):
     basemap: str = "none"
     default_lang: str = "es"
     public_grid_deg: float = 0.01
+    #: where the overlays of ``allpa analyze`` run: ``local`` (this process, partitions
+    #: pipelined over both cores) or ``dask`` (a dask.distributed cluster); same results
+    analysis_backend: Literal["local", "dask"] = "local"
+    #: scheduler of the Dask cluster (``tcp://host:8786``); empty: a LocalCluster here
+    dask_scheduler: str | None = None
+    #: communities per spatial partition (bounds the memory of one partition's results)
+    analysis_partition_size: int = 2_000
 
     @property
     def var(self) -> Path:
