@@ -175,11 +175,11 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.platform()}"
 
 
-def versions() -> str:
+def versions(database: str) -> str:
     import geopandas
     import shapely
 
-    engine = make_engine(load_settings(), "postgres")
+    engine = make_engine(load_settings(), database)
     try:
         with engine.connect() as conn:
             pg = conn.execute(sa.text("SHOW server_version")).scalar_one()
@@ -243,6 +243,7 @@ def run_scale(scale: float, args: argparse.Namespace) -> dict[str, Any]:
         print(f"(d) incremental after {len(filings)} filings: {d['seconds']:.2f} s "
               f"({d['affected']} communities); incremental == full: {same}", flush=True)
     engine.dispose()
+    software = versions(args.database)
     if not args.keep_db:
         from layers import cluster
 
@@ -250,7 +251,8 @@ def run_scale(scale: float, args: argparse.Namespace) -> dict[str, Any]:
     return {"scale": scale, "counts": counts, "stored": stored, "gen_s": gen_s,
             "load_s": load_s, "a": a, "a_runs": [r["seconds"] for r in a_runs], "b": b,
             "b_runs": [r["seconds"] for r in b_runs], "n": n, "c": c, "d": d, "a2": a2,
-            "same": same, "a_tot": a_tot, "union_gap": _rel(a_tot["union_ha"], b["union_ha"])}
+            "same": same, "a_tot": a_tot, "versions": software,
+            "union_gap": _rel(a_tot["union_ha"], b["union_ha"])}
 
 
 def summary_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -330,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.analysis_report import write_results
 
         write_results(args.results, results=results, rows=rows, targets=targets, total=total,
-                      machine=machine(), versions=versions(), repeat=args.repeat)
+                      machine=machine(), versions=results[0]["versions"], repeat=args.repeat)
         print(f"wrote {args.results}")
     return 0
 
