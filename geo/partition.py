@@ -32,6 +32,7 @@ import shapely
 
 from geo.geodesy import as_geometry_array
 from geo.overlay import AnalysisResult, analyse
+from geo.overlay_near import _M_PER_DEG_LAT_MIN, _M_PER_DEG_LON_EQ
 
 __all__ = [
     "TABLE_KEYS",
@@ -56,9 +57,6 @@ TABLE_KEYS: dict[str, list[str]] = {
     "proximity": ["community_id", "distance_m", "concession_code"],
     "consultation_membership": ["community_id", "consultation_id"],
 }
-
-_M_PER_DEG_LAT_MIN = 110_574.0
-_M_PER_DEG_LON_EQ = 111_319.0
 
 
 @dataclass(frozen=True)
