@@ -31,19 +31,23 @@ def write_results(path: Path, *, results: list[dict[str, Any]], rows: list[dict[
         "overlays, flag rules, store with COPY. (b) careful analyst (`sindex.query`, "
         "vectorised intersections, one-direction neighbours, `union_all` per community), "
         "(n) naive analyst (`overlay` + `dissolve` + `sjoin`): in-memory frames, no flags, no "
-        "storage, which favours them. Peak RSS: `VmHWM` of the fresh process running (a).",
+        "storage, which favours them. Peak RSS: `VmHWM` of the fresh process running (a). "
+        "CPU: user + system seconds of (a)'s process (all threads) plus its PostgreSQL "
+        "backend, and of (b)'s process: the work done, not the waiting, so it moves far less "
+        "than wall time when other jobs share the cores.",
         "",
         "| scale | communities | overlap rows | (a) s | (b) careful s | (n) naive s | "
         "(a)/(b) | (a)/(n) | (a) s per 10k communities | (b) s per 10k communities | "
-        "(a) s per 100k overlap rows | peak RSS (a) MB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "(a) s per 100k overlap rows | peak RSS (a) MB | (a) CPU s | (b) CPU s | "
+        "(a)/(b) CPU |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in rows:
         lines.append(
             f"| {s['scale']:g} | {s['communities']} | {s['overlaps']} | {s['a_s']:.2f} | "
             f"{s['b_s']:.2f} | {s['n_s']:.2f} | {s['a_b']:.2f} | {s['a_n']:.2f} | "
             f"{s['a_per_10k']:.2f} | {s['b_per_10k']:.2f} | {s['a_per_100k_rows']:.2f} | "
-            f"{s['rss_mb']:.0f} |")
+            f"{s['rss_mb']:.0f} | {s['a_cpu']:.2f} | {s['b_cpu']:.2f} | {s['a_b_cpu']:.2f} |")
     lines += ["", "| target | result |", "|---|---|"]
     lines += [f"| {k} | {'met' if v else '**missed**'} |" for k, v in targets.items()]
     lines += ["", "## Per scale", ""]

@@ -130,6 +130,7 @@ def careful(data: NationalData, *, radius_m: float, neighbour_min_ha: float
         steps[name] = now - t0
         return now
 
+    cpu0 = time.process_time()
     comms = data.communities
     is_point = (comms.geom_type == "Point").to_numpy()
     poly = comms.loc[~is_point, ["id", "geometry"]].reset_index(drop=True)
@@ -192,6 +193,7 @@ def careful(data: NationalData, *, radius_m: float, neighbour_min_ha: float
         pa, _ = cons.sindex.query(pts.geometry.values, predicate="intersects")
         lap("consultations", t)
     return {
+        "cpu_s": time.process_time() - cpu0,
         "pairs": len(ci), "pairs_ha": float(ha.sum()), "share_sum": float(share.sum()),
         "union_ha": float(union_ha.sum()), "titled_ha": float(titled.sum()),
         "in_process_ha": float(in_process.sum()), "neighbours": n_neighbours,

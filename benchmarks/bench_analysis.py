@@ -49,7 +49,7 @@ import sqlalchemy as sa
 from benchmarks.baselines import careful, naive
 from benchmarks.national import BENCH_DB, create_database, generate, load, new_filings, store
 from benchmarks.postgis_baseline import postgis
-from benchmarks.timing import Timer, peak_rss_mb
+from benchmarks.timing import Timer, peak_rss_mb, process_cpu_s
 from layers.config import PROJECT_ROOT, load_settings
 from layers.db import make_engine
 
@@ -85,8 +85,11 @@ def child(mode: str, database: str) -> dict[str, Any]:
     rss_before = peak_rss_mb()
     t = time.perf_counter()
     with engine.begin() as conn:
+        backend_pid = int(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
+        cpu0, pg0 = time.process_time(), process_cpu_s(backend_pid)
         summary = la.run_analysis(conn, settings, recorded_by="benchmark",
                                   full=mode == "full", today=TODAY)
+        cpu_s, pg_cpu_s = time.process_time() - cpu0, process_cpu_s(backend_pid) - pg0
     seconds = time.perf_counter() - t
     engine.dispose()
     return {"mode": summary.mode, "seconds": seconds, "communities": summary.communities,
@@ -96,7 +99,7 @@ def child(mode: str, database: str) -> dict[str, Any]:
             "flags_s": timer.steps.get("flags", 0.0),
             "store_s": seconds - timer.steps.get("load", 0.0)
             - timer.steps.get("flags", 0.0), "rss_before_mb": rss_before,
-            "peak_rss_mb": peak_rss_mb()}
+            "peak_rss_mb": peak_rss_mb(), "cpu_s": cpu_s, "pg_cpu_s": pg_cpu_s}
 
 
 def run_child(mode: str, database: str) -> dict[str, Any]:
@@ -271,6 +274,8 @@ def summary_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "a_per_100k_rows": a["seconds"] / (a["overlaps"] / 100_000),
             "b_per_100k_pairs": b["seconds"] / (b["pairs"] / 100_000),
             "rss_mb": a["peak_rss_mb"], "rss_start_mb": a["rss_before_mb"],
+            "a_cpu": a["cpu_s"] + a["pg_cpu_s"], "b_cpu": b["cpu_s"],
+            "a_b_cpu": (a["cpu_s"] + a["pg_cpu_s"]) / b["cpu_s"],
             "d_a": r["d"]["seconds"] / a["seconds"] if r["d"] else float("nan"),
             "union_gap": r["union_gap"], "same": r["same"],
         })
@@ -280,13 +285,14 @@ def summary_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def print_summary(rows: list[dict[str, Any]]) -> dict[str, bool]:
     print("\n| scale | communities | overlap rows | (a) s | (b) careful s | (n) naive s | "
           "(a)/(b) | (a)/(n) | (a) s per 10k comm. | (b) s per 10k comm. | "
-          "(a) s per 100k rows | peak RSS (a) MB |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "(a) s per 100k rows | peak RSS (a) MB | (a) CPU s | (b) CPU s | (a)/(b) CPU |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s in rows:
         print(f"| {s['scale']:g} | {s['communities']} | {s['overlaps']} | {s['a_s']:.2f} | "
               f"{s['b_s']:.2f} | {s['n_s']:.2f} | {s['a_b']:.2f} | {s['a_n']:.2f} | "
               f"{s['a_per_10k']:.2f} | {s['b_per_10k']:.2f} | {s['a_per_100k_rows']:.2f} | "
-              f"{s['rss_mb']:.0f} |")
+              f"{s['rss_mb']:.0f} | {s['a_cpu']:.2f} | {s['b_cpu']:.2f} | "
+              f"{s['a_b_cpu']:.2f} |")
     per_row = [s["a_per_100k_rows"] for s in rows]
     targets = {f"(a) <= {RATIO_TARGET} x (b) at scale {s['scale']:g}": s["a_b"] <= RATIO_TARGET
                for s in rows}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,3 +49,14 @@ def peak_rss_mb() -> float:
 def rss_mb() -> float:
     """Current resident set (``VmRSS``)."""
     return _status_mb("VmRSS")
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (e.g. a PostgreSQL backend).
+
+    CPU time barely moves when other jobs share the machine, unlike wall time, so it is
+    the steadier figure to compare on a busy machine.
+    """
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
