@@ -5,15 +5,20 @@ Not a test; run manually:  ``.venv/bin/python benchmarks/bench_zonal.py [--polyg
 1. writes a synthetic UTM 19S Int16 DEM (tiled 256, deflate) strip by strip, so generation
    memory stays bounded, plus N irregular polygons of 500–15,000 ha (overlaps allowed);
 2. times ``zonal_stats(kind='dem')`` in a fresh child process and reports its peak RSS
-   (ru_maxrss: interpreter + libraries + GDAL block cache) and the tracemalloc peak
+   (VmHWM: interpreter + libraries + GDAL block cache) and the tracemalloc peak
    (Python/numpy allocations only);
-3. baselines, each in its own child process:
+3. the peers on the same DEM and polygons, each in a fresh child (reprojection timed):
+   ``exactextract`` (coverage-weighted: edge cells count by the fraction covered, so count
+   and mean differ slightly and min/max may include edge cells) and ``rasterstats``
+   (pixel centres, like zonal_stats: identical results expected); the accuracy differences
+   against zonal_stats are printed (mean, count, min/max per polygon);
+4. baselines, each in its own child process:
    * windowed, per polygon (rasterstats-like): one read + mask per polygon, same open dataset,
      no strip sharing — run on ALL polygons;
    * naive: whole raster in memory once, then ``geometry_mask`` on the full 10,000² array per
      polygon — run on a SUBSET and EXTRAPOLATED linearly (stated in the output).
    Results of the baselines are checked against zonal_stats for the polygons they processed.
-4. repeats zonal_stats and baseline A with GDAL_CACHEMAX=64 MB: with a block cache smaller
+5. repeats zonal_stats and baseline A with GDAL_CACHEMAX=64 MB: with a block cache smaller
    than the raster, per-polygon reads decode the same compressed blocks again and again,
    while zonal_stats decodes each block once per strip.
 """
@@ -25,7 +30,6 @@ import json
 import math
 import os
 import pickle
-import resource
 import shutil
 import subprocess
 import sys
@@ -104,7 +108,63 @@ def make_polygons(n: int, size: int, seed: int = 2106) -> list[Any]:
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak RSS of this process image (VmHWM; ``ru_maxrss`` is inherited from the parent)."""
+    from benchmarks.timing import peak_rss_mb
+
+    return peak_rss_mb()
+
+
+def phase_peer(work: Path, peer: str) -> dict[str, Any]:
+    """The same statistics with a peer library, polygons reprojected to the DEM's CRS (timed)."""
+    gdf4326 = pickle.loads((work / "polys.pkl").read_bytes())
+    rss_before = _rss_mb()
+    t0 = time.perf_counter()
+    gdf = gdf4326.to_crs("EPSG:32719")
+    rows: list[tuple[float, float, float, float]] = []
+    if peer == "rasterstats":
+        from rasterstats import zonal_stats as rs_zonal
+
+        got = rs_zonal(list(gdf.geometry), str(work / "dem.tif"), nodata=NODATA,
+                       stats=["count", "min", "mean", "max"], all_touched=False)
+        rows = [(float(r["count"] or 0), _nan(r["min"]), _nan(r["mean"]), _nan(r["max"]))
+                for r in got]
+    else:
+        from exactextract import exact_extract
+
+        got = exact_extract(str(work / "dem.tif"), gdf, ["count", "min", "mean", "max"],
+                            output="pandas")
+        rows = [(float(c), _nan(a), _nan(m), _nan(b)) for c, a, m, b in zip(
+            got["count"], got["min"], got["mean"], got["max"], strict=True)]
+    dt = time.perf_counter() - t0
+    (work / f"{peer}.pkl").write_bytes(pickle.dumps(rows))
+    return {"seconds": dt, "maxrss_mb": _rss_mb(), "rss_before_mb": rss_before, "n": len(rows)}
+
+
+def _nan(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def compare_peer(ref: Any, rows: list[tuple[float, float, float, float]]) -> dict[str, Any]:
+    """How a peer's statistics differ from zonal_stats (polygons where both have pixels)."""
+    cnt = np.array([r[0] for r in rows])
+    mn, mean, mx = (np.array([r[k] for r in rows]) for k in (1, 2, 3))
+    ours = ref["count"].to_numpy(dtype=float)
+    both = (ours > 0) & (cnt > 0)
+    d_mean = np.abs(mean[both] - ref["elev_mean"].to_numpy()[both])
+    rel_count = np.abs(cnt[both] - ours[both]) / ours[both]
+    return {
+        "both": int(both.sum()),
+        "identical": int(((cnt == ours) & ((ours == 0) | (
+            (mn == ref["elev_min"].to_numpy()) & (mx == ref["elev_max"].to_numpy())
+            & (np.abs(mean - ref["elev_mean"].to_numpy()) <= 1e-6)))).sum()),
+        "mean_abs_median_m": float(np.median(d_mean)) if len(d_mean) else math.nan,
+        "mean_abs_max_m": float(d_mean.max()) if len(d_mean) else math.nan,
+        "count_rel_median": float(np.median(rel_count)) if len(rel_count) else math.nan,
+        "count_rel_max": float(rel_count.max()) if len(rel_count) else math.nan,
+        "minmax_differ": int(((mn[both] != ref["elev_min"].to_numpy()[both])
+                              | (mx[both] != ref["elev_max"].to_numpy()[both])).sum()),
+        "only_peer_has_pixels": int(((ours == 0) & (cnt > 0)).sum()),
+    }
 
 
 def phase_zonal(work: Path) -> dict[str, Any]:
@@ -213,7 +273,8 @@ def _check(name: str, ref: Any, rows: list[tuple[int, float, float, float]]) -> 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--phase", choices=["zonal", "windowed", "naive"])
+    ap.add_argument("--phase", choices=["zonal", "windowed", "naive", "exactextract",
+                                        "rasterstats"])
     ap.add_argument("--work", type=Path)
     ap.add_argument("--size", type=int, default=SIZE)
     ap.add_argument("--polygons", type=int, default=10_000)
@@ -228,6 +289,8 @@ def main() -> int:
             res = phase_zonal(work)
         elif args.phase == "windowed":
             res = phase_windowed(work)
+        elif args.phase in ("exactextract", "rasterstats"):
+            res = phase_peer(work, args.phase)
         else:
             res = phase_naive(work, args.subset)
         print(json.dumps(res))
@@ -266,6 +329,21 @@ def main() -> int:
               f"(incl. GDAL block cache); tracemalloc peak (separate run) "
               f"{z['tracemalloc_peak_mb']:.0f} MiB")
         ref = pd.read_pickle(work / "zonal.pkl")
+
+        for peer in ("exactextract", "rasterstats"):
+            pr = _child(peer, work, [], env)
+            cmp = compare_peer(ref, pickle.loads((work / f"{peer}.pkl").read_bytes()))
+            print(f"\n{peer} (same DEM, same polygons reprojected to UTM 19S, timed): "
+                  f"{pr['seconds']:.1f} s, peak RSS {pr['maxrss_mb']:.0f} MiB; ratio "
+                  f"{peer} / zonal_stats = {pr['seconds'] / z['seconds']:.2f}x")
+            print(f"  accuracy vs zonal_stats over {cmp['both']} polygons with pixels in both: "
+                  f"{cmp['identical']}/{len(ref)} polygons identical (count, min, mean, max); "
+                  f"|mean difference| median {cmp['mean_abs_median_m']:.3f} m, max "
+                  f"{cmp['mean_abs_max_m']:.3f} m; |count difference| median "
+                  f"{100 * cmp['count_rel_median']:.2f} %, max "
+                  f"{100 * cmp['count_rel_max']:.1f} %; min or max differ in "
+                  f"{cmp['minmax_differ']} polygons; {cmp['only_peer_has_pixels']} polygons "
+                  "have pixels only for the peer")
 
         if not args.skip_windowed:
             w = _child("windowed", work, [], env)

@@ -3,8 +3,8 @@
     .venv/bin/python -m benchmarks.run_all [--only analysis,tiles,zonal]
 
 Order: ``benchmarks.bench_analysis`` (overlaps and flags at national scale), then, when the
-modules exist, ``benchmarks.bench_tiles``, ``benchmarks.bench_zonal`` and
-``benchmarks.bench_startup``. Exits non-zero if
+modules exist, ``benchmarks.bench_tiles``, ``benchmarks.bench_zonal``,
+``benchmarks.bench_startup`` and ``benchmarks.bench_import``. Exits non-zero if
 any benchmark failed to run (a missed target is reported by the benchmark, not an error).
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = [("analysis", "benchmarks.bench_analysis"), ("tiles", "benchmarks.bench_tiles"),
               ("zonal", "benchmarks.bench_zonal"), ("pageload", "benchmarks.bench_pageload"),
-              ("startup", "benchmarks.bench_startup")]
+              ("startup", "benchmarks.bench_startup"), ("import", "benchmarks.bench_import")]
 
 
 def available(module: str) -> bool:
@@ -31,8 +31,8 @@ def available(module: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only",
-                    help="comma-separated subset: analysis,tiles,zonal,pageload,startup")
+    ap.add_argument("--only", help="comma-separated subset: "
+                                   "analysis,tiles,zonal,pageload,startup,import")
     args = ap.parse_args(argv)
     wanted = set(args.only.split(",")) if args.only else {name for name, _ in BENCHMARKS}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(

@@ -1223,15 +1223,16 @@ def evaluate_all(
     return rank_flags(out)
 
 
+def rank_key(fl: Flag) -> tuple[int, date, float, str, str]:
+    """Sort key of :func:`rank_flags` (kept apart so flags can be ranked after storing)."""
+    share = fl.evidence.get("share_union")
+    s = float(share) if isinstance(share, int | float) else 0.0
+    return (-_SEV_RANK[fl.severity], fl.due_date or date.max, -s, fl.community_id, fl.rule_id)
+
+
 def rank_flags(flags: Iterable[Flag]) -> list[Flag]:
     """Most urgent first: severity, then earliest due date, then largest share affected."""
-
-    def key(fl: Flag) -> tuple[int, date, float, str, str]:
-        share = fl.evidence.get("share_union")
-        s = float(share) if isinstance(share, int | float) else 0.0
-        return (-_SEV_RANK[fl.severity], fl.due_date or date.max, -s, fl.community_id, fl.rule_id)
-
-    return sorted(flags, key=key)
+    return sorted(flags, key=rank_key)
 
 
 def flags_frame(flags: Iterable[Flag]) -> pd.DataFrame:

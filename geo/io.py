@@ -200,9 +200,11 @@ def _geojson_declares_crs(path: Path) -> bool:
     declared, which is exactly the case where UTM data sneaks in unnoticed.
     """
     if path.stat().st_size <= _GEOJSON_SCAN_LIMIT:
+        data = path.read_bytes()
+        if b'"crs"' not in data:  # a byte scan, not a second parse of what GDAL just read
+            return False
         try:
-            with path.open("rb") as fh:
-                doc = json.load(fh)
+            doc = json.loads(data)
         except (ValueError, UnicodeDecodeError):
             return False  # GDAL already accepted it; be conservative: nothing declared
         return isinstance(doc, dict) and isinstance(doc.get("crs"), dict)

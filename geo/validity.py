@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
@@ -97,7 +98,13 @@ def repair_geometries(
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     invalid = ~missing & ~shapely.is_valid(geoms)
     has_z = ~missing & shapely.has_z(geoms)
-    for pos, index in enumerate(frame.index):
+    ready = _already_canonical(geoms, expected, ~missing & ~invalid & ~has_z)
+    if expected in ("polygon", "point_or_polygon"):
+        single = np.flatnonzero(ready & (shapely.get_type_id(geoms) == _POLYGON_ID))
+        if len(single):  # what _normalise does one by one: a Polygon becomes a MultiPolygon
+            out[single] = shapely.multipolygons(geoms[single], indices=np.arange(len(single)))
+    for pos in np.flatnonzero(~ready).tolist():
+        index = frame.index[pos]
         fid = feature_label(index, ids[pos] if ids is not None else None)
         if missing[pos]:
             out[pos] = None
@@ -116,6 +123,40 @@ def repair_geometries(
     result = frame.copy()
     result = result.set_geometry(gpd.GeoSeries(out, index=frame.index, crs=frame.crs))
     return result.loc[keep], repairs, rejections
+
+
+_POINT_ID, _POLYGON_ID, _MULTIPOLYGON_ID = 0, 3, 6
+
+
+def _already_canonical(geoms: npt.NDArray[np.object_], expected: Expected,
+                       candidates: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+    """Rows that :func:`_fix_one` would pass through untouched (or, for a Polygon in an
+    area layer, only wrap in a MultiPolygon), found with vectorised tests.
+
+    Valid, 2-D, finite Points in point layers and Polygons / MultiPolygons whose every part
+    has a positive area in area layers: the bulk of a real file, which then skips the
+    per-feature Python path. Everything else (invalid, Z, collections, MultiPoints, wrong
+    types) still goes through it, so reports and repairs are unchanged.
+    """
+    ready = np.zeros(len(geoms), dtype=bool)
+    types = np.full(len(geoms), -1)
+    types[candidates] = shapely.get_type_id(geoms[candidates])
+    if expected in ("polygon", "point_or_polygon"):
+        area = np.flatnonzero(np.isin(types, (_POLYGON_ID, _MULTIPOLYGON_ID)))
+        if len(area):
+            parts, owner = shapely.get_parts(geoms[area], return_index=True)
+            tiny = np.zeros(len(area), dtype=bool)
+            tiny[owner[~(shapely.area(parts) > 0)]] = True
+            empty_multi = shapely.get_num_geometries(geoms[area]) == 0
+            ready[area[~tiny & ~empty_multi]] = True
+    if expected in ("point", "point_or_polygon"):
+        ready[types == _POINT_ID] = True
+    pos = np.flatnonzero(ready)
+    if len(pos):
+        coords, owner = shapely.get_coordinates(geoms[pos], return_index=True)
+        bad = owner[~np.isfinite(coords).all(axis=1)]
+        ready[pos[np.unique(bad)]] = False
+    return ready
 
 
 def _fix_one(

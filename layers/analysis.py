@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import itertools
 import json
 import time
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,9 +24,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo import flags as flag_engine
-from geo.overlay import AnalysisResult, analyse
+from geo.overlay import AnalysisResult
 from geo.rule_files import RULE_COUNTRIES
 from layers import analysis_state, communities, concessions, consultations, raster_analysis, water
+from layers.analysis_backend import partition_results
 from layers.analysis_state import TRACKED_GEOMETRY, RunSummary
 from layers.base import read_rows
 from layers.config import Settings
@@ -42,14 +44,23 @@ class Inputs:
     consultations: gpd.GeoDataFrame
 
 
-def load_inputs(conn: Connection, as_of: dt.date | dt.datetime | None = None) -> Inputs:
-    """Read the four input layers (current or as of a date) for analysis or notebooks."""
+#: The only columns of concessions and water the overlays, rules and raster statistics read
+#: (a national run need not hold holders' names and the like in memory).
+LEAN_COLUMNS = {"concessions": ["code", "state"], "water": ["id", "kind"]}
+
+
+def load_inputs(conn: Connection, as_of: dt.date | dt.datetime | None = None, *,
+                lean: bool = False) -> Inputs:
+    """Read the four input layers (current or as of a date) for analysis or notebooks
+    (``lean``: concessions and water with :data:`LEAN_COLUMNS` only)."""
     return Inputs(
         communities=read_rows(conn, communities.SPEC, as_of=as_of,
                               geometry_sql=communities.geometry_expression(),
                               with_lifespan=False),
-        concessions=read_rows(conn, concessions.SPEC, as_of=as_of, with_lifespan=False),
-        water=read_rows(conn, water.SPEC, as_of=as_of, with_lifespan=False),
+        concessions=read_rows(conn, concessions.SPEC, as_of=as_of, with_lifespan=False,
+                              columns=LEAN_COLUMNS["concessions"] if lean else None),
+        water=read_rows(conn, water.SPEC, as_of=as_of, with_lifespan=False,
+                        columns=LEAN_COLUMNS["water"] if lean else None),
         consultations=read_rows(conn, consultations.SPEC, as_of=as_of, with_lifespan=False),
     )
 
@@ -91,10 +102,10 @@ def load_selected_inputs(conn: Connection, community_ids: set[str], radius_m: fl
                               with_lifespan=False),
         concessions=read_rows(conn, concessions.SPEC,
                               where=[near(concessions.concession, "geom", reach)],
-                              with_lifespan=False),
+                              with_lifespan=False, columns=LEAN_COLUMNS["concessions"]),
         water=read_rows(conn, water.SPEC,
                         where=[near(water.water_source, "geom", sel.c.territory)],
-                        with_lifespan=False),
+                        with_lifespan=False, columns=LEAN_COLUMNS["water"]),
         consultations=read_rows(conn, consultations.SPEC, with_lifespan=False),
     )
 
@@ -281,21 +292,38 @@ def _copy_payload(conn: Connection, table: sa.Table, data: tuple[list[str], str,
 
 
 Rows = tuple[list[str], list[tuple[Any, ...]]]
+FLAG_COLUMNS = ["run_id", "community_id", "rule_id", "severity", "message_es", "message_en",
+                "action_es", "action_en", "legal_ref", "evidence", "due_date", "rank"]
+RankedLine = tuple[tuple[Any, ...], str]
 
 
-def _flag_rows(found: list[flag_engine.Flag], run_id: int) -> Rows:
-    """Flag rows as COPY-ready tuples; ``rank`` is the position within this run's flags.
+def _flag_lines(found: list[flag_engine.Flag], run_id: int) -> list[RankedLine]:
+    """Flags as COPY text lines without their rank (the last column), with their rank key.
 
-    A global ranking over all current flags is a read-time ordering (severity, due date,
-    share under concessions, community, rule: what :func:`geo.flags.rank_flags` does), not a
-    stored fact: renumbering unchanged rows after an incremental run would rewrite history.
+    ``rank`` is the position within this run's flags, known only when every partition is
+    done; the text lines (not the Flag objects) wait for it. A global ranking over all
+    current flags is a read-time ordering (:func:`geo.flags.rank_flags`), not a stored
+    fact: renumbering unchanged rows after an incremental run would rewrite history.
     """
-    columns = ["run_id", "community_id", "rule_id", "severity", "rank", "message_es",
-               "message_en", "action_es", "action_en", "legal_ref", "evidence", "due_date"]
-    rows = [(run_id, f.community_id, f.rule_id, f.severity, rank, f.message_es, f.message_en,
-             f.action_es, f.action_en, f.legal_ref, _json_text(f.evidence), f.due_date)
-            for rank, f in enumerate(found, start=1)]
-    return columns, rows
+    return [(flag_engine.rank_key(f), "\t".join(map(_copy_field, (
+        run_id, f.community_id, f.rule_id, f.severity, f.message_es, f.message_en,
+        f.action_es, f.action_en, f.legal_ref, _json_text(f.evidence), f.due_date))))
+        for f in found]
+
+
+def _copy_ranked(conn: Connection, lines: list[RankedLine], chunk: int = 5_000) -> int:
+    """COPY flag lines in rank order, numbering them from 1, a chunk at a time."""
+    if not lines:
+        return 0
+    lines.sort(key=lambda kl: kl[0])
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cols = ", ".join(f'"{c}"' for c in FLAG_COLUMNS)
+    with raw.cursor() as cur, cur.copy(f'COPY "{flag.name}" ({cols}) FROM STDIN') as copy:
+        for lo in range(0, len(lines), chunk):
+            copy.write("".join(f"{text}\t{rank}\n" for rank, (_, text) in enumerate(
+                lines[lo:lo + chunk], start=lo + 1)))
+    return len(lines)
 
 
 def _copy_field(value: Any) -> str:
@@ -332,6 +360,22 @@ def _pressure_rows(result: AnalysisResult, run_id: int) -> list[dict[str, Any]]:
         rows.append({"run_id": run_id, "community_id": cid, "kind": "pressure",
                      "stats": stats})
     return rows
+
+
+def _stat_payload(result: AnalysisResult, raster_rows: list[dict[str, Any]],
+                  run_id: int) -> tuple[list[str], str, int]:
+    """The pressure statistics of ``result``'s communities and their raster statistics
+    (``raster_rows``) as one COPY payload."""
+    rows = _pressure_rows(result, run_id) + raster_rows
+    return _tuples_payload((["run_id", "community_id", "kind", "stats"], [
+        (r["run_id"], r["community_id"], r["kind"], _json_text(r["stats"])) for r in rows]))
+
+
+def _copy_payloads(conn: Connection,
+                   payloads: list[tuple[sa.Table, tuple[list[str], str, int]]]) -> int:
+    """COPY several payloads in turn; returns the row count of the first (the overlaps)."""
+    counts = [_copy_payload(conn, table, data) for table, data in payloads]
+    return counts[0]
 
 
 def _close_current(conn: Connection, ids: set[str] | None) -> None:
@@ -398,42 +442,48 @@ def _run_analysis(conn: Connection, settings: Settings, background: ThreadPoolEx
                                         settings.point_radius_m)
     # before reading: a commit made while this run reads is seen by the next run
     versions = analysis_state.input_versions(query)
-    inputs = (load_inputs(conn) if selected is None
+    inputs = (load_inputs(conn, lean=True) if selected is None
               else load_selected_inputs(conn, selected, settings.point_radius_m))
     run_id = int(conn.execute(sa.insert(analysis_run).values(
         mode="incremental" if incremental else "full", recorded_by=recorded_by,
         input_versions=versions, settings=fingerprint).returning(analysis_run.c.id)).scalar_one())
     n_overlaps = n_flags = 0
     if selected is None or selected:
-        # the previous rows are closed by PostgreSQL while the overlays run here (the
-        # waiting thread holds no GIL; nothing else uses the connection until it is done)
+        # the previous rows are closed by PostgreSQL while the first partition is computed
+        # (the waiting thread holds no GIL; nothing else uses the connection until done)
         closing = background.submit(_close_current, conn, selected)
-        result = analyse(inputs.communities, inputs.concessions, inputs.water,
-                         inputs.consultations, radius_m=settings.point_radius_m,
-                         neighbour_min_ha=settings.neighbour_overlap_min_ha,
-                         community_ids=selected)
+        results = partition_results(inputs, settings, selected)
+        first = next(results, None)
         closing.result()
         rasters = raster_analysis.compute_raster_stats(conn, inputs.communities,
                                                        inputs.concessions, selected)
-        payload = _overlap_payload(result, run_id)
-        with ThreadPoolExecutor(1) as pool:
-            # PostgreSQL ingests the overlaps (on another core; the sending thread waits
-            # without the GIL) while the rules run here; nothing else touches the
-            # connection until the copy is done
-            copying = pool.submit(_copy_payload, conn, overlap, payload)
-            found = evaluate_flags(inputs, result, today=today,
-                                   lead_days=settings.statute_lead_days,
-                                   community_ids=selected, extra_facts=rasters.facts,
-                                   rulesets=rules_ahead.result())
-            # the other payloads too, while the overlaps are still being ingested
-            flag_payload = _tuples_payload(_flag_rows(found, run_id))
-            stat_rows = _pressure_rows(result, run_id) + rasters.stat_rows(run_id)
-            stat_payload = _tuples_payload((["run_id", "community_id", "kind", "stats"], [
-                (r["run_id"], r["community_id"], r["kind"], _json_text(r["stats"]))
-                for r in stat_rows]))
-            n_overlaps = copying.result()
-        n_flags = _copy_payload(conn, flag, flag_payload)
-        _copy_payload(conn, community_stat, stat_payload)
+        rulesets = rules_ahead.result()
+        raster_rows: dict[str, list[dict[str, Any]]] = {}
+        for row in rasters.stat_rows(run_id):
+            raster_rows.setdefault(str(row["community_id"]), []).append(row)
+        flag_lines: list[RankedLine] = []
+        with ThreadPoolExecutor(1, thread_name_prefix="allpa-copy") as pool:
+            copying: Future[int] | None = None
+            for result in itertools.chain([first] if first else [], results):
+                # PostgreSQL ingests partition k (on another core; the sending thread waits
+                # without the GIL) while partition k+1 is computed and k's rules run here
+                part_ids = set(result.communities["community_id"].astype(str))
+                payload = _overlap_payload(result, run_id)
+                stats = _stat_payload(result, [r for c in sorted(part_ids)
+                                               for r in raster_rows.get(c, [])], run_id)
+                flag_lines += _flag_lines(evaluate_flags(
+                    inputs, result, today=today, lead_days=settings.statute_lead_days,
+                    community_ids=part_ids, extra_facts=rasters.facts, rulesets=rulesets),
+                    run_id)
+                if copying is not None:
+                    n_overlaps += copying.result()
+                copying = pool.submit(_copy_payloads, conn, [(overlap, payload),
+                                                             (community_stat, stats)])
+                del result, payload, stats
+            if copying is not None:
+                n_overlaps += copying.result()
+        # ranks are positions within the whole run, so the flags go in once, at the end
+        n_flags = _copy_ranked(conn, flag_lines)
     seconds = time.perf_counter() - started
     n_comms = len(inputs.communities) if selected is None else len(selected)
     conn.execute(sa.update(analysis_run).where(analysis_run.c.id == run_id).values(

@@ -74,11 +74,13 @@ def read_rows(
     limit: int | None = None,
     offset: int = 0,
     with_lifespan: bool = True,
+    columns: Sequence[str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Current (or as-of) rows of a layer as a GeoDataFrame in EPSG:4326."""
+    """Current (or as-of) rows of a layer as a GeoDataFrame in EPSG:4326 (all its content
+    columns, or only ``columns``)."""
     t = spec.table
     geoms = geometry_columns(t)
-    plain = [t.c[c] for c in spec.content_columns if c not in geoms]
+    plain = [t.c[c] for c in (columns or spec.content_columns) if c not in geoms]
     if with_lifespan:
         plain += [t.c.vid, t.c.valid_from, t.c.valid_to, t.c.recorded_by,
                   t.c.import_batch_id, t.c.source]

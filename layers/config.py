@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,6 +32,13 @@ class Settings(BaseSettings):
     #: Browser origins allowed to read the API from other sites (CORS): ``*`` (public reads
     #: open to every site), a comma-separated list, or ``none``.
     cors_origins: str = "*"
+    #: where the overlays of ``allpa analyze`` run: ``local`` (this process, partitions
+    #: pipelined over both cores) or ``dask`` (a dask.distributed cluster); same results
+    analysis_backend: Literal["local", "dask"] = "local"
+    #: scheduler of the Dask cluster (``tcp://host:8786``); empty: a LocalCluster here
+    dask_scheduler: str | None = None
+    #: communities per spatial partition (bounds the memory of one partition's results)
+    analysis_partition_size: int = 2_000
 
     @property
     def var(self) -> Path:
