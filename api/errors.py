@@ -171,6 +171,11 @@ def _safe_details(details: dict[str, Any]) -> dict[str, Any]:
     return safe
 
 
+#: Both ways to present a token (QGIS and GDAL answer a Basic challenge with the token as the
+#: password, see :mod:`api.credentials`); scripts use Bearer.
+AUTH_CHALLENGE = 'Bearer realm="allpa", Basic realm="allpa", charset="UTF-8"'
+
+
 async def allpa_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AllpaError)
     status = status_for(exc)
@@ -179,7 +184,7 @@ async def allpa_error_handler(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled domain error", exc_info=exc)
         return problem(500, "internal_error",
                        "Error interno del servidor / internal server error", lang=lang)
-    headers = {"WWW-Authenticate": 'Bearer realm="allpa"'} if status == 401 else None
+    headers = {"WWW-Authenticate": AUTH_CHALLENGE} if status == 401 else None
     if status == 429:
         headers = {"Retry-After": str(exc.details.get("retry_after_s", RETRY_AFTER_S))}
     extra: dict[str, Any] = {}

@@ -52,5 +52,29 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
         except AllpaError as exc:
             typer.secho(f"Error [{exc.code}]: {exc.message}", fg=typer.colors.RED, err=True)
             sys.exit(2)
+        except Exception as exc:
+            if not _database_unreachable(exc):
+                raise
+            typer.secho(f"Error [database_unavailable]: {DATABASE_UNAVAILABLE} "
+                        f"({str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r})",
+                        fg=typer.colors.RED, err=True)
+            sys.exit(2)
 
     return wrapper
+
+
+DATABASE_UNAVAILABLE = (
+    "No se pudo conectar con la base de datos; ¿está en marcha? (allpa db status, "
+    "allpa db up, o ALLPA_DATABASE_URL) / cannot reach the database; is it running? "
+    "(allpa db status, allpa db up, or ALLPA_DATABASE_URL)")
+
+
+def _database_unreachable(exc: BaseException) -> bool:
+    """A connection refused or lost (SQLAlchemy's or psycopg's OperationalError), checked
+    without importing either library when the command did not."""
+    for module, name in (("sqlalchemy.exc", "OperationalError"),
+                         ("psycopg", "OperationalError")):
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(exc, getattr(loaded, name)):
+            return True
+    return False

@@ -205,7 +205,7 @@ _CSS = """
 .allpa-foot{position:fixed;bottom:0;left:0;right:0;z-index:1000;background:rgba(255,255,255,.9);
  font:11px sans-serif;padding:2px 8px}
 .leaflet-bottom{bottom:36px}
-@media (max-width:600px){.allpa-title{font-size:12px;max-width:calc(100vw - 70px)}
+@media (max-width:600px){.allpa-title{font-size:12px;max-width:calc(100vw - 120px)}
  .allpa-title h1{font-size:14px}.allpa-legend{max-height:28vh;font-size:10px}
  .allpa-foot{font-size:9px}.leaflet-control-layers{font-size:11px}}
 .allpa-nolabels .allpa-label{display:none}
@@ -239,6 +239,24 @@ class _LabelToggle(MacroElement):
         })({{ this._parent.get_name() }});
         {% endmacro %}
     """)
+
+
+class _CollapseOnPhones(MacroElement):
+    """On a phone the open layer list would cover the map: fold it into its button there
+    (a tap opens it); desktops keep it open. A child of the map added after the control, so
+    the control exists when this runs."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        if (window.matchMedia('(max-width: 600px)').matches) {
+          {{ this.control.get_name() }}.collapse();
+        }
+        {% endmacro %}
+    """)
+
+    def __init__(self, control: folium.LayerControl) -> None:
+        super().__init__()
+        self.control = control
 
 
 def _add_landcover(m: folium.Map, inp: AdvocacyInput, comms: gpd.GeoDataFrame,
@@ -334,7 +352,9 @@ def render_advocacy_map(inp: AdvocacyInput, assets: Assets, *, lang: str = "es",
     for g in (g_bnd, g_cons, g_conc, g_comm, g_water):
         g.add_to(m)
     _add_landcover(m, inp, comms, lang)
-    folium.LayerControl(collapsed=False).add_to(m)
+    layers_control = folium.LayerControl(collapsed=False)
+    layers_control.add_to(m)
+    _CollapseOnPhones(layers_control).add_to(m)
 
     date = inp.generated_at.astimezone(dt.UTC).strftime("%Y-%m-%d")
     subtitle = f"<div>{_ESC(inp.subtitle)}</div>" if inp.subtitle else ""

@@ -30,3 +30,15 @@ def test_help_lists_every_command_group() -> None:
     for command in ("import", "analyze", "flags", "map", "report", "serve", "users", "db",
                     "export", "rasters"):
         assert command in out
+
+
+def test_database_down_is_a_clear_error_not_a_traceback() -> None:
+    """With the database unreachable a command says so in both languages and exits 2."""
+    import os
+
+    env = {**os.environ, "ALLPA_DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:9/none"}
+    proc = subprocess.run([sys.executable, "-c", "from api.cli import main; main()", "flags"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 2
+    assert "database_unavailable" in proc.stderr and "base de datos" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -60,6 +60,7 @@ def test_edit_permissions_and_validation(client: TestClient, api_world: ApiWorld
     anon = client.patch("/api/communities/HF-004", json=body)
     assert anon.status_code == 401 and anon.json()["code"] == "auth_required"
     assert "Bearer" in anon.headers["www-authenticate"]
+    assert "Basic" in anon.headers["www-authenticate"]  # QGIS prompts for the token
     member = client.patch("/api/communities/HF-004", json=body,
                           headers=auth(api_world, "network"))
     assert member.status_code == 403 and member.json()["code"] == "permission_denied"

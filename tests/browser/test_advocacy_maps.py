@@ -147,3 +147,33 @@ def test_served_documents_work_under_their_csp(path: str, server: LiveServer,
     assert not violations, violations
     assert not errors, errors
     assert all(u.startswith((server.base_url, "data:", "blob:")) for u in requests), requests
+
+
+def test_advocacy_map_on_a_phone(map_files: dict[str, Path], browser: Any,
+                                 output_dir: Path) -> None:
+    """At 390×844 the layer list is folded into its button (the map stays visible) and opens
+    with a tap; the features are drawn and the legend and title stay on the screen."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        pg.goto(map_files["network-public"].as_uri(), wait_until="load")
+        pg.wait_for_function(
+            "document.querySelectorAll('.leaflet-overlay-pane path').length > 0", timeout=15000)
+        control = pg.locator(".leaflet-control-layers")
+        assert "leaflet-control-layers-expanded" not in (control.get_attribute("class") or "")
+        box = control.bounding_box()
+        assert box is not None and box["width"] < 60 and box["height"] < 60, box
+        pg.screenshot(path=str(output_dir / "advocacy-phone.png"))
+        pg.locator(".leaflet-control-layers-toggle").tap()
+        pg.wait_for_selector(".leaflet-control-layers-expanded", timeout=5000)
+        assert "Comunidades" in pg.locator(".leaflet-control-layers-overlays").inner_text()
+        for selector in (".allpa-title", ".allpa-legend"):
+            b = pg.locator(selector).bounding_box()
+            assert b is not None and b["x"] >= 0 and b["x"] + b["width"] <= 391, (selector, b)
+        pg.screenshot(path=str(output_dir / "advocacy-phone-layers.png"))
+        assert not errors, errors
+    finally:
+        context.close()
