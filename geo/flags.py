@@ -38,6 +38,7 @@ from typing import Any
 import pandas as pd
 
 from geo.errors import InputError
+from geo.flag_rank import SEVERITIES, rank_flags, rank_key, severity_rank
 from geo.overlay import PRESSURE_STATES, AnalysisResult
 from geo.rule_files import RULES_DIR, country_rule_file
 
@@ -60,10 +61,9 @@ __all__ = [
     "load_rules",
     "parse_rules",
     "rank_flags",
+    "rank_key",
 ]
 
-SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
-_SEV_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
 # ------------------------------------------------------------------------ fact catalogue
@@ -630,7 +630,7 @@ class Rule:
         for step in self.escalate:
             if (
                 days_to_consultation <= step.within_days
-                and _SEV_RANK[step.severity] > _SEV_RANK[sev]
+                and severity_rank(step.severity) > severity_rank(sev)
             ):
                 sev = step.severity
         return sev
@@ -756,7 +756,7 @@ def _parse_rule(raw: Any, source: str, n: int) -> Rule:
         if key in raw and not isinstance(raw[key], str):
             raise fail(f"{key!r} must be a string")
     severity = raw["severity"]
-    if severity not in _SEV_RANK:
+    if severity not in SEVERITIES:
         raise fail(f"bad severity {severity!r} (one of {', '.join(SEVERITIES)})")
     try:
         parser = _Parser(raw["condition"], FACTS)
@@ -794,9 +794,9 @@ def _parse_rule(raw: Any, source: str, n: int) -> Rule:
         days, sev = step["within_days"], step["severity"]
         if not isinstance(days, int) or isinstance(days, bool) or days < 0:
             raise fail("escalate.within_days must be a non-negative integer")
-        if sev not in _SEV_RANK:
+        if sev not in SEVERITIES:
             raise fail(f"bad escalate severity {sev!r} (one of {', '.join(SEVERITIES)})")
-        if _SEV_RANK[sev] < _SEV_RANK[severity]:
+        if severity_rank(sev) < severity_rank(severity):
             raise fail(f"escalation to {sev!r} would lower the severity {severity!r}")
         steps.append(Escalation(days, sev))
     fn = node.fn
@@ -1221,18 +1221,6 @@ def evaluate_all(
                      lead_days=lead_days, extra_facts=extra_facts)
         )
     return rank_flags(out)
-
-
-def rank_key(fl: Flag) -> tuple[int, date, float, str, str]:
-    """Sort key of :func:`rank_flags` (kept apart so flags can be ranked after storing)."""
-    share = fl.evidence.get("share_union")
-    s = float(share) if isinstance(share, int | float) else 0.0
-    return (-_SEV_RANK[fl.severity], fl.due_date or date.max, -s, fl.community_id, fl.rule_id)
-
-
-def rank_flags(flags: Iterable[Flag]) -> list[Flag]:
-    """Most urgent first: severity, then earliest due date, then largest share affected."""
-    return sorted(flags, key=rank_key)
 
 
 def flags_frame(flags: Iterable[Flag]) -> pd.DataFrame:

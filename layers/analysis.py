@@ -200,6 +200,16 @@ def evaluate_flags(inputs: Inputs, result: AnalysisResult, *, today: dt.date,
     return flag_engine.rank_flags(found)
 
 
+def flags_for(conn: Connection, inputs: Inputs, result: AnalysisResult, settings: Settings,
+              *, today: dt.date) -> list[flag_engine.Flag]:
+    """The flags a full run stores for ``inputs`` analysed as ``result``, ranked: the same
+    rules and the same raster facts (DEM, land cover) as :func:`run_analysis`, for
+    notebooks and checks that compute outside a run."""
+    rasters = raster_analysis.compute_raster_stats(conn, inputs.communities, inputs.concessions)
+    return evaluate_flags(inputs, result, today=today, lead_days=settings.statute_lead_days,
+                          extra_facts=rasters.facts)
+
+
 def _nan_to_none(value: Any) -> Any:
     if isinstance(value, float) and value != value:
         return None

@@ -12,10 +12,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo import flags as flag_templates
+from geo.flag_rank import SEVERITIES, severities_at_least
 from geo.flags import Rule, load_rules
+from layers.boundaries import boundary
+from layers.communities import community
+from layers.derived_tables import flag
+from layers.flag_order import flag_order_by
+from layers.networks import network
 from layers.visibility import REDACTED, scrub
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 SEVERITY_ES = {"critical": "crítica", "high": "alta", "medium": "media", "low": "baja",
                "info": "informativa"}
 
@@ -29,48 +34,42 @@ class FlagFilter:
     visible_sensitivities: tuple[str, ...] = ("public", "network", "restricted")
 
 
-def severity_order() -> str:
-    cases = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(SEVERITIES))
-    return f"CASE f.severity {cases} ELSE 9 END"
-
-
 def current_flags(conn: Connection, filters: FlagFilter = FlagFilter()) -> list[dict[str, Any]]:
-    """Current flags ranked by severity, then due date, then community name."""
-    where = ["f.valid_to IS NULL", "c.sensitivity = ANY(:sens)"]
-    params: dict[str, Any] = {"sens": list(filters.visible_sensitivities)}
+    """Current flags in the one ranking (:mod:`geo.flag_rank`), numbered from 1, with the
+    community and district they concern."""
+    f, c, b, n = flag, community, boundary, network
+    where: list[sa.ColumnElement[bool]] = [
+        f.c.valid_to.is_(None), c.c.sensitivity.in_(filters.visible_sensitivities)]
     if filters.network:
-        where.append("c.id = ANY(SELECT unnest(members) FROM network n "
-                     "WHERE n.valid_to IS NULL AND (n.id = :net OR n.name = :net))")
-        params["net"] = filters.network
+        where.append(c.c.id.in_(sa.select(sa.func.unnest(n.c.members)).where(
+            n.c.valid_to.is_(None),
+            sa.or_(n.c.id == filters.network, n.c.name == filters.network))))
     if filters.district:
-        where.append("(c.admin_code = :dist OR lower(b.name) = lower(:dist))")
-        params["dist"] = filters.district
+        where.append(sa.or_(c.c.admin_code == filters.district,
+                            sa.func.lower(b.c.name) == sa.func.lower(filters.district)))
     if filters.min_severity:
         if filters.min_severity not in SEVERITIES:
             from geo.errors import InputError
 
             raise InputError(f"Severidad desconocida '{filters.min_severity}'; use "
-                             f"{', '.join(SEVERITIES)} / unknown severity")
-        where.append(f"{severity_order()} <= :sev")
-        params["sev"] = SEVERITIES.index(filters.min_severity)
+                             f"{', '.join(reversed(SEVERITIES))} / unknown severity")
+        where.append(f.c.severity.in_(severities_at_least(filters.min_severity)))
     if filters.community_id:
-        where.append("f.community_id = :cid")
-        params["cid"] = filters.community_id
-    sql = f"""
-        SELECT row_number() OVER (ORDER BY {severity_order()}, f.due_date NULLS LAST,
-                                  c.name, f.rule_id) AS rank,
-               f.community_id, c.name AS community, c.admin_code, b.name AS district,
-               f.rule_id, f.severity, f.message_es, f.message_en, f.action_es, f.action_en,
-               f.legal_ref, f.evidence, f.due_date, f.computed_at,
-               ST_X(c.location) AS lon, ST_Y(c.location) AS lat
-        FROM flag f
-        JOIN community c ON c.id = f.community_id AND c.valid_to IS NULL
-        LEFT JOIN boundary b ON b.valid_to IS NULL AND b.code = c.admin_code
-             AND b.level IN ('district', 'municipality')
-        WHERE {' AND '.join(where)}
-        ORDER BY rank
-    """
-    return [dict(r) for r in conn.execute(sa.text(sql), params).mappings()]
+        where.append(f.c.community_id == filters.community_id)
+    order = flag_order_by(f)
+    query = (sa.select(
+        sa.func.row_number().over(order_by=order).label("rank"),
+        f.c.community_id, c.c.name.label("community"), c.c.admin_code,
+        b.c.name.label("district"), f.c.rule_id, f.c.severity, f.c.message_es, f.c.message_en,
+        f.c.action_es, f.c.action_en, f.c.legal_ref, f.c.evidence, f.c.due_date,
+        f.c.computed_at, sa.func.ST_X(c.c.location).label("lon"),
+        sa.func.ST_Y(c.c.location).label("lat"))
+        .select_from(f.join(c, sa.and_(c.c.id == f.c.community_id, c.c.valid_to.is_(None)))
+                     .outerjoin(b, sa.and_(b.c.valid_to.is_(None), b.c.code == c.c.admin_code,
+                                           b.c.level.in_(("district", "municipality")))))
+        .where(*where)
+        .order_by(*order))
+    return [dict(r) for r in conn.execute(query).mappings()]
 
 
 # --- flags as one viewer may read them ------------------------------------------------------

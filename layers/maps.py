@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.errors import NotFoundError
+from geo.flag_rank import most_severe
 from geo.maps import labels as L
 from layers import (
     base,
@@ -51,7 +52,6 @@ from layers.visibility import scrub
 
 #: The source note every batch of the bundled sample starts with (see layers.sample).
 SAMPLE_SOURCE_PREFIX = "Muestra FICTICIA"
-SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 #: Margin (degrees, ~9 km) around the communities for the other layers of a map: covers a
 #: point-only community's search radius and the page's wider-than-tall frame.
 MAP_MARGIN_DEG = 0.08
@@ -108,9 +108,7 @@ def resolve_network(conn: Connection, viewer: Viewer, name_or_id: str) -> dict[s
 
 
 def _severity_of(items: list[dict[str, Any]]) -> str:
-    if not items:
-        return "none"
-    return min((f["severity"] for f in items), key=lambda s: SEVERITY_RANK.get(s, 9))
+    return most_severe(str(f["severity"]) for f in items) or "none"
 
 
 def _pressure(conn: Connection, ids: list[str]) -> dict[str, dict[str, Any]]:

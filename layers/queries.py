@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
 from geo.errors import InputError, NotFoundError
+from geo.flag_rank import most_severe
 from layers import (
     batches,
     boundaries,
@@ -34,6 +35,7 @@ from layers import (
 )
 from layers.base import LayerSpec
 from layers.db import SRID, as_of_clause
+from layers.flag_order import flag_order_by
 from layers.flag_queries import flag_for_viewer
 from layers.users import Principal
 from layers.visibility import (
@@ -578,8 +580,7 @@ def flags(conn: Connection, viewer: Viewer, *, lang: str = "es", community_id: s
                        message.label("message"), action.label("action"), f.c.legal_ref,
                        f.c.evidence, f.c.due_date, f.c.computed_at, f.c.run_id)
              .where(*conds)
-             .order_by(_severity_rank(f.c.severity), f.c.due_date.asc().nulls_last(),
-                       f.c.community_id, f.c.rule_id, f.c.id))
+             .order_by(*flag_order_by(f), f.c.id))
     hidden = redaction(conn, viewer) if hidden is None else hidden
     if hidden is None:
         items = [jsonable(dict(r)) for r in
@@ -603,25 +604,14 @@ def flags(conn: Connection, viewer: Viewer, *, lang: str = "es", community_id: s
                 offset=offset)
 
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
-
-
 def flag_severities(conn: Connection, viewer: Viewer, *, as_of: AsOf = None) -> dict[str, str]:
     """Highest severity per visible community among the flags *this viewer* may read (a flag
     that exists only because of hidden records does not colour a map for them)."""
     shown = flags(conn, viewer, as_of=as_of, limit=2**31 - 1).features
-    best: dict[str, str] = {}
+    by_community: dict[str, list[str]] = {}
     for item in shown:
-        cid, sev = str(item["community_id"]), str(item["severity"])
-        rank = SEVERITIES.index(sev) if sev in SEVERITIES else len(SEVERITIES)
-        current = best.get(cid)
-        if current is None or rank < SEVERITIES.index(current):
-            best[cid] = sev if sev in SEVERITIES else "info"
-    return best
-
-
-def _severity_rank(column: sa.ColumnElement[Any]) -> sa.ColumnElement[int]:
-    return sa.case({s: i for i, s in enumerate(SEVERITIES)}, value=column, else_=9)
+        by_community.setdefault(str(item["community_id"]), []).append(str(item["severity"]))
+    return {cid: sev for cid, sevs in by_community.items() if (sev := most_severe(sevs))}
 
 
 # --- communities ---------------------------------------------------------------------------

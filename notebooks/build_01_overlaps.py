@@ -3,7 +3,8 @@
     .venv/bin/python notebooks/build_01_overlaps.py
 
 The notebook loads the layers with ``layers`` and computes with ``geo.overlay.analyse`` and
-``geo.flags``: the same functions the service runs, no copied logic.
+``layers.analysis.flags_for`` (the rules and raster facts of ``allpa analyze``, flags in the
+one ranking of ``geo.flag_rank``): the same functions the service runs, no copied logic.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from IPython.display import Image, display
 from geo import flags
 from geo.overlay import PRESSURE_STATES, analyse
 from layers import cluster, migrate
-from layers.analysis import load_inputs
+from layers.analysis import flags_for, load_inputs
 from layers.config import load_settings
 from layers.db import make_engine
 from layers.sample import load_sample
@@ -92,15 +93,19 @@ pares.sort_values("intersection_ha", ascending=False).head(10).round(3)"""),
 ## Alertas
 
 Reglas de `geo/rules/peru.toml` y `geo/rules/bolivia.toml` (editables por el equipo legal),
-evaluadas con `geo.flags.evaluate_all`: cada alerta trae su mensaje, la acción recomendada,
-la referencia legal, la evidencia y, si hay consulta, la fecha límite."""),
+evaluadas con `layers.analysis.flags_for`, la misma evaluación que `allpa analyze` (con los
+datos de los rásteres: elevación, bofedales, glaciares), ordenadas como en la API y en
+`allpa flags` (severidad, fecha límite, parte del territorio bajo concesiones): cada alerta
+trae su mensaje, la acción recomendada, la referencia legal, la evidencia y, si hay
+consulta, la fecha límite."""),
     new_code_cell("""\
 hoy = dt.date.today()
-encontradas = flags.evaluate_all(comunidades, resultado, inputs.consultations, today=hoy,
-                                 lead_days=settings.statute_lead_days)
+with engine.connect() as conn:
+    encontradas = flags_for(conn, inputs, resultado, settings, today=hoy)
 alertas = flags.flags_frame(encontradas)
 alertas.insert(1, "comunidad", alertas["community_id"].map(nombres))
-print(f"{len(alertas)} alertas en {alertas['community_id'].nunique()} comunidades")
+print(f"{len(alertas)} alertas en {alertas['community_id'].nunique()} comunidades "
+      f"al {hoy.isoformat()}")
 print(alertas["severity"].value_counts().to_string())
 assert len(alertas) > 0, "la muestra debe producir alertas"
 alertas[["comunidad", "rule_id", "severity", "message_es", "action_es", "due_date"]].head(20)""",

@@ -523,3 +523,39 @@ def test_cli_flags_filters(flags_db: str) -> None:
                         env={"ALLPA_DATABASE_URL": flags_db})
     assert bad.exit_code == 2
     assert "Severidad desconocida" in bad.output
+
+
+def test_cli_and_api_list_flags_in_the_one_ranking(flags_db: str) -> None:
+    """``allpa flags`` and ``GET /api/flags`` (an editor sees every flag the CLI lists) give
+    the same flags in the same order, and that order is geo.flag_rank.rank_flags'."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from geo.flag_rank import rank_flags
+    from geo.flags import Flag
+    from layers import users
+    from layers.config import load_settings
+
+    cli = [(r["community_id"], r["rule_id"]) for r in json.loads(_flags(flags_db, "--format",
+                                                                        "json"))]
+    engine = sa.create_engine(flags_db)
+    try:
+        with engine.begin() as conn:
+            users.create_user(conn, "abogada-orden", "editor")
+            token = users.issue_token(conn, "abogada-orden")
+            stored = [Flag(**{k: r[k] for k in Flag.__dataclass_fields__})
+                      for r in conn.execute(sa.text(
+                          "SELECT * FROM flag WHERE valid_to IS NULL ORDER BY id")).mappings()]
+    finally:
+        engine.dispose()
+    with TestClient(create_app(load_settings(database_url=flags_db))) as client:
+        resp = client.get("/api/flags", params={"limit": 1000},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["total"] == len(stored) < 1000
+    api = [(r["community_id"], r["rule_id"]) for r in resp.json()["items"]]
+    ranked = [(f.community_id, f.rule_id) for f in rank_flags(stored)]
+    # ties below severity and due date are common, so the order is a real test of them
+    assert len({(f.severity, f.due_date) for f in stored}) < len(stored) > 100
+    assert cli == ranked
+    assert api == ranked
