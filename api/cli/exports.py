@@ -135,12 +135,17 @@ class LayerExportGroup(TyperGroup):
         return super().get_command(ctx, cmd_name)
 
 
-def register(app: typer.Typer) -> None:
-    """The ``export`` group (shared with ``export raster``), with a command per layer."""
+def export_group(app: typer.Typer) -> typer.Typer:
+    """The ``export`` group of ``app`` (created once; ``export raster`` joins it too)."""
     for info in app.registered_groups:
         if info.name == "export" and info.typer_instance is not None:
-            info.typer_instance.info.cls = LayerExportGroup
-            return
+            return info.typer_instance
     group = typer.Typer(cls=LayerExportGroup, help="Exporta capas / export layers.",
                         no_args_is_help=True)
     app.add_typer(group, name="export")
+    return group
+
+
+def register(app: typer.Typer) -> None:
+    """The ``export`` group, with a command per layer (added when the group is used)."""
+    export_group(app)

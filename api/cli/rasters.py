@@ -62,14 +62,8 @@ def rasters_cmd() -> None:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``export raster`` (to an existing ``export`` group if one is registered) and
-    ``rasters``."""
-    group: typer.Typer | None = None
-    for info in app.registered_groups:
-        if info.name == "export" and info.typer_instance is not None:
-            group = info.typer_instance
-    if group is None:
-        group = typer.Typer(help="Exporta capas / export layers.", no_args_is_help=True)
-        app.add_typer(group, name="export")
-    group.command("raster")(export_raster_cmd)
+    """Add ``export raster`` to the shared ``export`` group and ``rasters``."""
+    from api.cli.exports import export_group
+
+    export_group(app).command("raster")(export_raster_cmd)
     app.command("rasters")(rasters_cmd)

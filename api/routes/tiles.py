@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from psycopg_pool import AsyncConnectionPool
+from sqlalchemy.engine import Engine
 
 from api.dependencies import ConnDep, EngineDep, TileDep, ViewerDep
 from api.responses import MVT, MVTResponse
@@ -70,9 +71,7 @@ async def map_tile(tile_index: TileDep, request: Request, engine: EngineDep,
     colls = _map_layers(layers)
     tag = level_tag(viewer.principal)
     versions: VersionCache = request.app.state.versions
-    parts = []
-    for coll in colls:
-        parts.append(versions.peek(coll) or await run_in_threadpool(versions.get, engine, coll))
+    parts = [await _data_version(versions, engine, coll) for coll in colls]
     etag = _etag("map", *(c.name for c in colls), *parts, tag, viewer.grid_deg,
                  tile_index.z, tile_index.x, tile_index.y)
     headers = _cache_headers(tag, etag)
@@ -84,6 +83,12 @@ async def map_tile(tile_index: TileDep, request: Request, engine: EngineDep,
     return MVTResponse(content=data, headers=headers)
 
 
+async def _data_version(versions: VersionCache, engine: Engine, coll: queries.Collection
+                        ) -> Any:
+    """The layer's data version (tile ETags), from the cache or, once, from the database."""
+    return versions.peek(coll) or await run_in_threadpool(versions.get, engine, coll)
+
+
 @router.get("/{layer}/{z}/{x}/{y}.pbf", response_class=MVTResponse,
             responses={200: {"content": {MVT: {}}}, 304: {"description": "sin cambios"}},
             summary="Tesela vectorial / vector tile")
@@ -92,7 +97,7 @@ async def tile(layer: str, tile_index: TileDep, request: Request, engine: Engine
     coll = _tile_layer(layer)
     tag = level_tag(viewer.principal)
     versions: VersionCache = request.app.state.versions
-    version = versions.peek(coll) or await run_in_threadpool(versions.get, engine, coll)
+    version = await _data_version(versions, engine, coll)
     etag = _etag(coll.name, version, tag, viewer.grid_deg, tile_index.z, tile_index.x,
                  tile_index.y)
     headers = _cache_headers(tag, etag)

@@ -50,10 +50,9 @@ def t(lang: str | None, key: str) -> str:
         catalogs.catalog(catalogs.FALLBACK).get(key, key)
 
 
-def due_status(due: object, today: dt.date | None = None, lang: str | None = "es"
-               ) -> str | None:
-    """How a deadline stands today: "vencido hace N días", "vence hoy", "faltan N días"
-    (None without a date). One wording for the popup, panel, dossier, CLI and API."""
+def _days_until(due: object, today: dt.date | None) -> int | None:
+    """Days from ``today`` to the deadline ``due`` (a date or ISO text; negative when past),
+    None without a readable date."""
     if due in (None, ""):
         return None
     try:
@@ -62,7 +61,16 @@ def due_status(due: object, today: dt.date | None = None, lang: str | None = "es
         return None
     if isinstance(day, dt.datetime):
         day = day.date()
-    days = (day - (today or dt.date.today())).days
+    return (day - (today or dt.date.today())).days
+
+
+def due_status(due: object, today: dt.date | None = None, lang: str | None = "es"
+               ) -> str | None:
+    """How a deadline stands today: "vencido hace N días", "vence hoy", "faltan N días"
+    (None without a date). One wording for the popup, panel, dossier, CLI and API."""
+    days = _days_until(due, today)
+    if days is None:
+        return None
     if days < 0:
         return t(lang, "overdue_one") if days == -1 else \
             t(lang, "overdue_days").format(n=-days)
@@ -73,14 +81,8 @@ def due_status(due: object, today: dt.date | None = None, lang: str | None = "es
 
 def overdue_days(due: object, today: dt.date | None = None) -> int | None:
     """Days a deadline has passed (0 or more), None when it has not passed or is missing."""
-    try:
-        day = due if isinstance(due, dt.date) else dt.date.fromisoformat(str(due)[:10])
-    except ValueError:
-        return None
-    if isinstance(day, dt.datetime):
-        day = day.date()
-    days = ((today or dt.date.today()) - day).days
-    return days if days > 0 else None
+    days = _days_until(due, today)
+    return -days if days is not None and days < 0 else None
 
 
 def with_due_status(flag: dict[str, Any], lang: str | None = "es",
