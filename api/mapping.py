@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from api.routes.web import STATIC_DIR, templates
 from geo.errors import InputError
 from geo.maps import labels
-from geo.maps.advocacy import AdvocacyInput, Assets, render_advocacy_map
+from geo.maps.advocacy import Assets, render_advocacy_map
 from layers import maps
 from layers.queries import Viewer
 
@@ -35,23 +35,6 @@ def leaflet_assets() -> Assets:
     return Assets.from_dir(LEAFLET_DIR)
 
 
-def _subtitle(data: maps.MapData, lang: str) -> str:
-    if data.kind != "network":
-        return labels.t(lang, "community_map_title")
-    n = len(data.communities)
-    members = labels.t(lang, "members" if n != 1 else "member")
-    return f"{labels.t(lang, 'network_map_title')} · {n} {members}"
-
-
-def advocacy_input(data: maps.MapData, lang: str) -> AdvocacyInput:
-    return AdvocacyInput(
-        title=data.title, subtitle=_subtitle(data, lang), communities=data.communities,
-        concessions=data.concessions, water=data.water, consultations=data.consultations,
-        boundaries=data.boundaries, flags=data.flags, pressure=data.pressure,
-        sources=data.sources, generated_at=data.generated_at, public=data.public,
-        landcover_path=data.landcover_path, fictional=data.fictional)
-
-
 @dataclass(frozen=True)
 class Rendered:
     content: bytes
@@ -63,7 +46,7 @@ def advocacy_map(conn: Connection, viewer: Viewer, *, network: str | None = None
                  community: str | None = None, lang: str = "es") -> Rendered:
     started = time.perf_counter()
     data = maps.map_data(conn, viewer, network=network, community=community, lang=lang)
-    page = render_advocacy_map(advocacy_input(data, lang), leaflet_assets(), lang=lang)
+    page = render_advocacy_map(data, leaflet_assets(), lang=lang)
     return Rendered(page.encode("utf-8"), "text/html; charset=utf-8",
                     time.perf_counter() - started)
 
@@ -71,7 +54,7 @@ def advocacy_map(conn: Connection, viewer: Viewer, *, network: str | None = None
 def print_map(conn: Connection, viewer: Viewer, *, network: str | None = None,
               community: str | None = None, lang: str = "es", fmt: str = "pdf",
               paper: str = "A4") -> Rendered:
-    from geo.maps.printmap import PrintInput, render_print_map
+    from geo.maps.printmap import render_print_map
 
     fmt, paper = fmt.lower(), paper.upper()
     if fmt not in PRINT_FORMATS or paper not in PAPERS:
@@ -79,14 +62,7 @@ def print_map(conn: Connection, viewer: Viewer, *, network: str | None = None,
                          f"invalid format or paper; use png|pdf and A4|A3", code="bad_format")
     started = time.perf_counter()
     data = maps.map_data(conn, viewer, network=network, community=community, lang=lang)
-    inp = PrintInput(title=data.title, subtitle=_subtitle(data, lang),
-                     communities=data.communities, concessions=data.concessions,
-                     water=data.water, consultations=data.consultations,
-                     boundaries=data.boundaries, sources=data.sources,
-                     generated_at=data.generated_at, dem_path=data.dem_path,
-                     focus=data.key if data.kind == "community" else None,
-                     overlaps=data.overlaps, locator=data.locator, fictional=data.fictional)
-    content = render_print_map(inp, fmt=fmt, paper=paper, lang=lang)
+    content = render_print_map(data, fmt=fmt, paper=paper, lang=lang)
     media = "application/pdf" if fmt == "pdf" else "image/png"
     return Rendered(content, media, time.perf_counter() - started)
 
@@ -103,9 +79,7 @@ def dossier_html(conn: Connection, viewer: Viewer, community_id: str, *, lang: s
     started = time.perf_counter()
     d = dossier_data(conn, viewer, community_id, lang)
     data = maps.map_data(conn, viewer, community=community_id, lang=lang)
-    img = map_png_data_uri(data.communities, data.concessions, data.water,
-                           data.consultations, focus=community_id, lang=lang,
-                           overlaps=data.overlaps)
+    img = map_png_data_uri(data, lang=lang)
     page = templates().get_template("dossier.html").render(
         d=d, t=labels.bundle(lang), lang=lang, map_img=img, due=labels.due_text)
     return Rendered(page.encode("utf-8"), "text/html; charset=utf-8",
@@ -119,8 +93,7 @@ def dossier_pdf(conn: Connection, viewer: Viewer, community_id: str, *, lang: st
     started = time.perf_counter()
     d = dossier_data(conn, viewer, community_id, lang)
     data = maps.map_data(conn, viewer, community=community_id, lang=lang)
-    content = render_dossier_pdf(d, data.communities, data.concessions, data.water,
-                                 data.consultations, lang=lang, overlaps=data.overlaps)
+    content = render_dossier_pdf(d, data, lang=lang)
     return Rendered(content, "application/pdf", time.perf_counter() - started)
 
 

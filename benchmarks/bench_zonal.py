@@ -1,4 +1,4 @@
-"""Benchmark geo.raster.zonal_stats: 10,000 communities on a 10,000 × 10,000 px 30 m DEM.
+"""Benchmark geo.zonal.zonal_stats: 10,000 communities on a 10,000 × 10,000 px 30 m DEM.
 
 Not a test; run manually:  ``.venv/bin/python benchmarks/bench_zonal.py [--polygons N]``
 
@@ -170,7 +170,7 @@ def compare_peer(ref: Any, rows: list[tuple[float, float, float, float]]) -> dic
 def phase_zonal(work: Path) -> dict[str, Any]:
     import geopandas as gpd
 
-    from geo.raster import zonal_stats
+    from geo.zonal import zonal_stats
 
     gdf: gpd.GeoDataFrame = pickle.loads((work / "polys.pkl").read_bytes())
     rss_before = _rss_mb()

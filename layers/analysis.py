@@ -24,8 +24,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo import flags as flag_engine
+from geo.flag_rank import rank_flags, rank_key
 from geo.overlay import AnalysisResult
-from geo.rule_files import RULE_COUNTRIES
+from geo.rule_files import RULE_COUNTRIES, RuleSet, load_rules
 from layers import analysis_state, communities, concessions, consultations, raster_analysis, water
 from layers.analysis_backend import partition_results
 from layers.analysis_state import TRACKED_GEOMETRY, RunSummary
@@ -159,13 +160,13 @@ def affected_communities(conn: Connection, since_versions: dict[str, int],
     return {str(r[0]) for r in conn.execute(sa.text(sql), params)}
 
 
-def _load_rulesets() -> dict[str, flag_engine.RuleSet | None]:
+def _load_rulesets() -> dict[str, RuleSet | None]:
     """Every country's rules, parsed ahead (in a thread while the run waits on PostgreSQL);
     a file that fails to load is None here and fails again, as before, where it is used."""
-    out: dict[str, flag_engine.RuleSet | None] = {}
+    out: dict[str, RuleSet | None] = {}
     for code in RULE_COUNTRIES:
         try:
-            out[code] = flag_engine.load_rules(code)
+            out[code] = load_rules(code)
         except Exception:  # reported again by evaluate_flags where it is used
             out[code] = None
     return out
@@ -180,7 +181,7 @@ def _countries(inputs: Inputs) -> list[str]:
 def evaluate_flags(inputs: Inputs, result: AnalysisResult, *, today: dt.date,
                    lead_days: int, community_ids: set[str] | None = None,
                    extra_facts: dict[str, dict[str, Any]] | None = None,
-                   rulesets: Mapping[str, flag_engine.RuleSet | None] | None = None
+                   rulesets: Mapping[str, RuleSet | None] | None = None
                    ) -> list[flag_engine.Flag]:
     """Run each country's rule file over its communities (``rulesets``: already loaded
     rule files by country code; missing or None ones are loaded here)."""
@@ -193,11 +194,11 @@ def evaluate_flags(inputs: Inputs, result: AnalysisResult, *, today: dt.date,
         subset = comms[country == code]
         if subset.empty:
             continue
-        rules = (rulesets or {}).get(code) or flag_engine.load_rules(code)
+        rules = (rulesets or {}).get(code) or load_rules(code)
         found.extend(flag_engine.evaluate(rules, subset, result, inputs.consultations,
                                           today=today, lead_days=lead_days,
                                           extra_facts=extra_facts))
-    return flag_engine.rank_flags(found)
+    return rank_flags(found)
 
 
 def flags_for(conn: Connection, inputs: Inputs, result: AnalysisResult, settings: Settings,
@@ -312,10 +313,10 @@ def _flag_lines(found: list[flag_engine.Flag], run_id: int) -> list[RankedLine]:
 
     ``rank`` is the position within this run's flags, known only when every partition is
     done; the text lines (not the Flag objects) wait for it. A global ranking over all
-    current flags is a read-time ordering (:func:`geo.flags.rank_flags`), not a stored
+    current flags is a read-time ordering (:func:`geo.flag_rank.rank_flags`), not a stored
     fact: renumbering unchanged rows after an incremental run would rewrite history.
     """
-    return [(flag_engine.rank_key(f), "\t".join(map(_copy_field, (
+    return [(rank_key(f), "\t".join(map(_copy_field, (
         run_id, f.community_id, f.rule_id, f.severity, f.message_es, f.message_en,
         f.action_es, f.action_en, f.legal_ref, _json_text(f.evidence), f.due_date))))
         for f in found]

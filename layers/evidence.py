@@ -20,9 +20,8 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from geo import flags as flag_engine
+from geo.rule_files import RULE_COUNTRIES, rules_path
 from layers import batches, communities, concessions, rasters
-from layers.analysis import RULE_COUNTRIES
 from layers.queries import jsonable
 
 BATCH_FIELDS = ("id", "layer", "file_name", "sha256", "source_note", "crs_declared",
@@ -54,7 +53,7 @@ def rule_files() -> list[dict[str, Any]]:
     """Each country's rule file: name, SHA-256 and the version it declares."""
     out = []
     for country in RULE_COUNTRIES:
-        path = flag_engine.rules_path(country)
+        path = rules_path(country)
         data = path.read_bytes()
         try:
             meta = tomllib.loads(data.decode("utf-8")).get("meta") or {}

@@ -11,9 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from geo import flags as flag_templates
 from geo.flag_rank import SEVERITIES, severities_at_least
-from geo.flags import Rule, load_rules
+from geo.rule_files import Rule, load_rules
+from geo.rule_text import render_template
 from layers.boundaries import boundary
 from layers.communities import community
 from layers.derived_tables import flag
@@ -120,7 +120,7 @@ def _filter_value(value: Any, hidden: set[str], pattern: re.Pattern[str]
 
 
 def _render_text(template: str, facts: dict[str, Any], lang: str) -> str:
-    return flag_templates.render_template(template, facts, lang)
+    return render_template(template, facts, lang)
 
 
 def flag_for_viewer(item: dict[str, Any], *, hidden: set[str],

@@ -12,7 +12,6 @@ import datetime as dt
 import importlib.metadata
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -23,6 +22,7 @@ from sqlalchemy.engine import Connection
 from geo.errors import NotFoundError
 from geo.flag_rank import most_severe
 from geo.maps import labels as L
+from geo.maps.map_input import MapInput, MapKind
 from layers import (
     base,
     batches,
@@ -59,31 +59,6 @@ MAP_MARGIN_DEG = 0.08
 
 class NetworkNotFoundError(NotFoundError):
     code = "network_not_found"
-
-
-@dataclass
-class MapData:
-    """Everything one map draws (GeoDataFrames in EPSG:4326, already visibility-filtered)."""
-
-    kind: str  # "network" | "community"
-    key: str
-    title: str
-    communities: gpd.GeoDataFrame
-    concessions: gpd.GeoDataFrame
-    water: gpd.GeoDataFrame
-    consultations: gpd.GeoDataFrame
-    boundaries: gpd.GeoDataFrame
-    flags: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    overlaps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    pressure: dict[str, dict[str, Any]] = field(default_factory=dict)
-    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    sources: list[str] = field(default_factory=list)
-    dem_path: str | None = None
-    landcover_path: str | None = None
-    public: bool = True
-    fictional: bool = False
-    #: every visible administrative unit (simplified), for the print map's locator inset
-    locator: gpd.GeoDataFrame | None = None
 
 
 def software_version() -> str:
@@ -187,11 +162,20 @@ def _raster_path(conn: Connection, kind: str = "dem") -> str | None:
     return str(row["file_path"]) if row else None
 
 
+def _subtitle(kind: MapKind, n_communities: int, lang: str) -> str:
+    if kind != "network":
+        return L.t(lang, "community_map_title")
+    members = L.t(lang, "members" if n_communities != 1 else "member")
+    return f"{L.t(lang, 'network_map_title')} · {n_communities} {members}"
+
+
 def map_data(conn: Connection, viewer: Viewer, *, network: str | None = None,
-             community: str | None = None, lang: str = "es") -> MapData:
-    """The data of a network map (``network``: id or name) or a community map."""
+             community: str | None = None, lang: str = "es") -> MapInput:
+    """What a network map (``network``: id or name) or a community map draws, for every
+    map generator of :mod:`geo.maps`."""
     if (network is None) == (community is None):
         raise ValueError("give exactly one of network / community")
+    kind: MapKind
     if network is not None:
         net = resolve_network(conn, viewer, network)
         comms = frame(conn, COLLECTIONS["communities"], viewer, Filters(network=net["id"]))
@@ -226,13 +210,13 @@ def map_data(conn: Connection, viewer: Viewer, *, network: str | None = None,
     locator = frame(conn, COLLECTIONS["boundaries"], viewer, Filters())
     if not locator.empty:
         locator = locator.set_geometry(locator.geometry.simplify(0.002))
-    return MapData(kind=kind, key=key, title=title, communities=comms, concessions=conc,
-                   water=wat, consultations=cons, boundaries=bnd, flags=dict(flags_by),
-                   overlaps=overlaps_by, pressure=_pressure(conn, ids),
-                   sources=sources, fictional=fictional, locator=locator,
-                   dem_path=_raster_path(conn, "dem"),
-                   landcover_path=_raster_path(conn, "landcover"),
-                   public=not viewer.principal.sees_network)
+    return MapInput(kind=kind, key=key, title=title, subtitle=_subtitle(kind, len(comms), lang),
+                    communities=comms, concessions=conc, water=wat, consultations=cons,
+                    boundaries=bnd, flags=dict(flags_by), overlaps=overlaps_by,
+                    pressure=_pressure(conn, ids), sources=sources, fictional=fictional,
+                    locator=locator, dem_path=_raster_path(conn, "dem"),
+                    landcover_path=_raster_path(conn, "landcover"),
+                    public=not viewer.principal.sees_network)
 
 
 # --- the community panel of the browser map and the dossier ---------------------------------

@@ -2,7 +2,7 @@
 
 For the communities of a run (all, or the incremental selection) and the current DEM and
 land-cover rasters (``layers.rasters.current_raster``) this computes, with
-:mod:`geo.raster` (geodesic pixel areas, pixel-centre rule):
+:mod:`geo.zonal` (geodesic pixel areas, pixel-centre rule):
 
 * ``dem``: elevation min / mean / max of the territory, and of the part of the territory
   under the union of non-extinguished concessions (``in_concessions``);
@@ -12,7 +12,7 @@ land-cover rasters (``layers.rasters.current_raster``) this computes, with
 
 Each becomes a ``community_stat`` row (kind ``dem`` / ``landcover`` /
 ``landcover_in_concessions``) carrying the raster's key, version and SHA-256, and the
-per-community raster facts of :data:`geo.flags.RASTER_FACTS` for the rule engine. Point-only
+per-community raster facts of :data:`geo.rule_facts.RASTER_FACTS` for the rule engine. Point-only
 communities and territories outside the rasters get no rows; their facts stay unknown.
 """
 
@@ -32,13 +32,8 @@ import shapely
 from sqlalchemy.engine import Connection
 
 from geo.overlay import PRESSURE_STATES
-from geo.raster import (
-    LAND_COVER_CLASSES,
-    RasterError,
-    concession_pieces,
-    landcover_in_pieces,
-    zonal_stats,
-)
+from geo.raster import LAND_COVER_CLASSES, RasterError
+from geo.zonal import concession_pieces, landcover_in_pieces, zonal_stats
 from layers.rasters import current_raster
 
 __all__ = ["STAT_KINDS", "RasterStats", "compute_raster_stats"]

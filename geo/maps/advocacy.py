@@ -24,6 +24,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo.maps import labels as L
+from geo.maps.map_input import MapInput
 from geo.maps.simplify import DEFAULT_TOLERANCE_DEG, simplify_coverage, simplify_plain
 
 _ESC = html.escape
@@ -50,26 +51,6 @@ class Assets:
 
         css = re.sub(r"url\((images/[^)]+\.png)\)", data_uri, css)
         return cls(leaflet_js=(d / "leaflet.js").read_text(encoding="utf-8"), leaflet_css=css)
-
-
-@dataclass
-class AdvocacyInput:
-    """What one advocacy map shows (all frames EPSG:4326, already filtered for the viewer)."""
-
-    title: str
-    communities: gpd.GeoDataFrame
-    concessions: gpd.GeoDataFrame
-    water: gpd.GeoDataFrame
-    consultations: gpd.GeoDataFrame
-    boundaries: gpd.GeoDataFrame
-    flags: Mapping[str, Sequence[Mapping[str, Any]]]
-    pressure: Mapping[str, Mapping[str, Any]]
-    sources: Sequence[str]
-    generated_at: dt.datetime
-    public: bool = True
-    subtitle: str | None = None
-    landcover_path: str | None = None
-    fictional: bool = False
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
@@ -164,7 +145,7 @@ def _add_layer(group: folium.FeatureGroup, data: dict[str, Any], *, points: bool
                    embed=True, **kwargs).add_to(group)
 
 
-def _legend_html(lang: str, inp: AdvocacyInput) -> str:
+def _legend_html(lang: str, inp: MapInput) -> str:
     t = lambda k: _ESC(L.t(lang, k))  # noqa: E731
 
     def row(color: str, text: str, shape: str = "box") -> str:
@@ -259,7 +240,7 @@ class _CollapseOnPhones(MacroElement):
         self.control = control
 
 
-def _add_landcover(m: folium.Map, inp: AdvocacyInput, comms: gpd.GeoDataFrame,
+def _add_landcover(m: folium.Map, inp: MapInput, comms: gpd.GeoDataFrame,
                    lang: str) -> None:
     """Optional land-cover overlay (off by default), embedded as a PNG: still offline."""
     if not inp.landcover_path or comms.empty:
@@ -280,7 +261,7 @@ def _add_landcover(m: folium.Map, inp: AdvocacyInput, comms: gpd.GeoDataFrame,
     ).add_to(m)
 
 
-def render_advocacy_map(inp: AdvocacyInput, assets: Assets, *, lang: str = "es",
+def render_advocacy_map(inp: MapInput, assets: Assets, *, lang: str = "es",
                         tolerance: float = DEFAULT_TOLERANCE_DEG) -> str:
     """The standalone HTML of one network / community map."""
     lang = L.lang_of(lang)

@@ -11,7 +11,6 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import geopandas as gpd
 import matplotlib
 
 matplotlib.use("Agg")
@@ -22,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findfont, get_font
 
 from geo.maps import labels as L
+from geo.maps.map_input import MapInput
 from geo.maps.printmap import map_png
 
 A4_PORTRAIT = (8.27, 11.69)
@@ -174,11 +174,9 @@ def _n(v: Any, digits: int = 2) -> str:
     return "–" if v is None else f"{float(v):.{digits}f}"
 
 
-def render_dossier_pdf(d: Mapping[str, Any], communities: gpd.GeoDataFrame,
-                       concessions: gpd.GeoDataFrame, water: gpd.GeoDataFrame,
-                       consultations: gpd.GeoDataFrame, *, lang: str = "es",
-                       overlaps: Mapping[str, Sequence[Mapping[str, Any]]] | None = None
-                       ) -> bytes:
+def render_dossier_pdf(d: Mapping[str, Any], inp: MapInput, *, lang: str = "es") -> bytes:
+    """The lawyer's dossier of community ``d`` (:func:`layers.maps.dossier`) as PDF, with
+    the community map drawn from ``inp`` (its community map, :func:`layers.maps.map_data`)."""
     lang = L.lang_of(lang)
 
     def t(k: str) -> str:
@@ -264,8 +262,7 @@ def render_dossier_pdf(d: Mapping[str, Any], communities: gpd.GeoDataFrame,
                      color="#444444")
             doc.gap(0.006)
         doc.heading(t("map"), keep=0.05 + MAP_HEIGHT)
-        doc.image(map_png(communities, concessions, water, consultations,
-                          focus=str(d["id"]), lang=lang, dpi=130, overlaps=overlaps),
+        doc.image(map_png(inp, lang=lang, dpi=130),
                   height=MAP_HEIGHT)
         doc.heading(t("evidence"))
         doc.table([t("layer"), t("file"), t("sha256"), t("imported_at"), t("crs_declared"),

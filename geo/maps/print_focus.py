@@ -24,9 +24,9 @@ from pyproj import Geod
 from shapely.geometry import Polygon
 
 from geo.maps import labels as L
+from geo.maps.map_input import Overlaps
 
 Bounds = tuple[float, float, float, float]
-Overlaps = Mapping[str, Sequence[Mapping[str, Any]]]
 _GEOD = Geod(ellps="WGS84")
 STATE_HATCH = {"titled": "////", "in_process": "\\\\\\\\", "extinguished": "..",
                "other": "xx", "unknown": "++"}

@@ -12,8 +12,8 @@ import base64
 import datetime as dt
 import io
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import geopandas as gpd
@@ -29,6 +29,7 @@ from pyproj import Geod
 
 from geo.maps import labels as L
 from geo.maps import print_focus as F
+from geo.maps.map_input import MapInput
 
 PAPER_INCHES = {"A4": (11.69, 8.27), "A3": (16.54, 11.69)}  # landscape
 PNG_DPI = 150
@@ -39,25 +40,6 @@ STATE_LINESTYLE: dict[str, Any] = {"titled": "-", "in_process": "--", "extinguis
 WATER_MARKER = {"spring": "o", "well": "s"}
 WATER_HATCH = {"wetland": "----", "lake": "", "glacier": "++"}
 _GEOD = Geod(ellps="WGS84")
-
-
-@dataclass
-class PrintInput:
-    title: str
-    communities: gpd.GeoDataFrame
-    concessions: gpd.GeoDataFrame
-    water: gpd.GeoDataFrame
-    consultations: gpd.GeoDataFrame
-    boundaries: gpd.GeoDataFrame
-    sources: Sequence[str]
-    generated_at: dt.datetime
-    subtitle: str | None = None
-    dem_path: str | None = None
-    #: the community of a community map (outlined, its overlaps labelled); None for networks
-    focus: str | None = None
-    overlaps: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
-    locator: gpd.GeoDataFrame | None = None
-    fictional: bool = False
 
 
 def km_per_degree(lon: float, lat: float) -> tuple[float, float]:
@@ -260,7 +242,7 @@ def _frame_axes(ax: Axes, bounds: tuple[float, float, float, float], lang: str =
     F.degree_axes(ax, bounds, lang)
 
 
-def _focus_layers(ax: Axes, inp: PrintInput, lang: str, *, label: bool) -> list[Any]:
+def _focus_layers(ax: Axes, inp: MapInput, lang: str, *, label: bool) -> list[Any]:
     """Overlaps filled by state (labelled on community maps), water at risk, and for a
     point-only community the search radius with the concessions found in it."""
     handles: list[Any] = []
@@ -281,7 +263,7 @@ def _focus_layers(ax: Axes, inp: PrintInput, lang: str, *, label: bool) -> list[
 MAP_BOX = (0.065, 0.075, 0.635, 0.835)  # left, bottom, width, height (figure fraction)
 
 
-def map_figure(inp: PrintInput, paper: str, lang: str) -> Figure:
+def map_figure(inp: MapInput, paper: str, lang: str) -> Figure:
     w, h = PAPER_INCHES[paper]
     fig = plt.figure(figsize=(w, h))
     ax = fig.add_axes(MAP_BOX)
@@ -319,7 +301,7 @@ def map_figure(inp: PrintInput, paper: str, lang: str) -> Figure:
     return fig
 
 
-def render_print_map(inp: PrintInput, *, fmt: str = "pdf", paper: str = "A4",
+def render_print_map(inp: MapInput, *, fmt: str = "pdf", paper: str = "A4",
                      lang: str = "es") -> bytes:
     """PNG (150 dpi) or PDF bytes of the print map on A4/A3 landscape."""
     lang = L.lang_of(lang)
@@ -335,27 +317,21 @@ def render_print_map(inp: PrintInput, *, fmt: str = "pdf", paper: str = "A4",
     return buf.getvalue()
 
 
-def map_png(communities: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
-            water: gpd.GeoDataFrame, consultations: gpd.GeoDataFrame, *, focus: str | None,
-            lang: str = "es", size: tuple[float, float] = (7.0, 6.4), dpi: int = 110,
-            overlaps: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> bytes:
+def map_png(inp: MapInput, *, lang: str = "es", size: tuple[float, float] = (7.0, 6.4),
+            dpi: int = 110) -> bytes:
     """A small map (no boundaries) for a dossier: the community outlined with its overlaps
     labelled, or a point-only community's search radius."""
     lang = L.lang_of(lang)
-    ovs = overlaps or {}
+    communities, focus, ovs = inp.communities, inp.focus, inp.overlaps
     fig = plt.figure(figsize=size)
     box = (0.1, 0.3, 0.85, 0.67)  # the legend goes underneath, in two columns
     ax = fig.add_axes(box)
     bounds = F.focus_bounds(communities, focus, ovs, pad=0.25) or _bounds([communities])
     bounds = F.fit_aspect(bounds, box[2] * size[0], box[3] * size[1])
     only = communities[communities["id"].astype(str) == focus] if focus else communities
-    handles = draw_layers(ax, only, concessions, water, consultations, None, lang,
+    handles = draw_layers(ax, only, inp.concessions, inp.water, inp.consultations, None, lang,
                           focus=focus, outline=focus is not None, label=focus is None)
-    inp = PrintInput(title="", communities=only, concessions=concessions, water=water,
-                     consultations=consultations, boundaries=communities.iloc[0:0],
-                     sources=[], generated_at=dt.datetime.now(dt.UTC), focus=focus,
-                     overlaps=ovs)
-    handles += _focus_layers(ax, inp, lang, label=True)
+    handles += _focus_layers(ax, replace(inp, communities=only), lang, label=True)
     _frame_axes(ax, bounds, lang)
     scale_bar(ax, bounds, lang)
     north_arrow(ax, lang)
@@ -370,10 +346,7 @@ def map_png(communities: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
     return buf.getvalue()
 
 
-def map_png_data_uri(communities: gpd.GeoDataFrame, concessions: gpd.GeoDataFrame,
-                     water: gpd.GeoDataFrame, consultations: gpd.GeoDataFrame, *,
-                     focus: str | None, lang: str = "es",
-                     overlaps: Mapping[str, Sequence[Mapping[str, Any]]] | None = None) -> str:
-    data = map_png(communities, concessions, water, consultations, focus=focus, lang=lang,
-                   overlaps=overlaps)
+def map_png_data_uri(inp: MapInput, *, lang: str = "es") -> str:
+    """:func:`map_png` as a ``data:`` URI, for the HTML dossier (opens offline)."""
+    data = map_png(inp, lang=lang)
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")

@@ -12,19 +12,13 @@ import pytest
 import shapely
 from shapely.geometry import Point, box
 
-from geo.flags import (
-    FACTS,
-    Flag,
-    RuleFileError,
-    RuleSet,
-    community_facts,
-    compile_condition,
-    evaluate,
-    flags_frame,
-    load_rules,
-    rank_flags,
-)
+from geo.community_facts import community_facts
+from geo.flag_rank import rank_flags
+from geo.flags import Flag, evaluate, flags_frame
 from geo.overlay import AnalysisResult, analyse
+from geo.rule_expr import compile_condition
+from geo.rule_facts import FACTS
+from geo.rule_files import RuleFileError, RuleSet, load_rules
 
 TODAY = date(2025, 3, 1)
 
@@ -479,7 +473,7 @@ def test_validation_escalation_and_duplicates(tmp_path: Path) -> None:
 
 
 def test_raster_facts_unknown_without_rasters(clean_facts: dict[str, Any]) -> None:
-    from geo.flags import RASTER_FACTS
+    from geo.rule_facts import RASTER_FACTS
 
     assert set(RASTER_FACTS) <= set(FACTS)
     assert all(clean_facts[name] is None for name in RASTER_FACTS)

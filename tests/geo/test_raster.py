@@ -15,18 +15,11 @@ import shapely
 from affine import Affine
 from rasterio.transform import from_origin
 
-from geo.raster import (
-    LAND_COVER_CLASSES,
-    RasterError,
-    clip_raster,
-    geodesic_row_areas,
-    inspect_raster,
-    landcover_in_pieces,
-    zonal_stats,
-    zonal_stats_in_overlap,
-)
+from geo.pixel_area import geodesic_row_areas
+from geo.raster import LAND_COVER_CLASSES, RasterError, clip_raster, inspect_raster
 from geo.rastersample import LAKE_LEVEL_M, write_sample_rasters
 from geo.terrain import hillshade, hillshade_image, landcover_rgba
+from geo.zonal import landcover_in_pieces, zonal_stats, zonal_stats_in_overlap
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "data" / "sample"

@@ -45,7 +45,7 @@ from layers.versioning import close_versions, write_snapshot
 from tests.dbutil import fresh_database
 
 TODAY = dt.date(2026, 11, 23)
-#: Global rank of current flags as geo.flags.rank_flags orders them (severity, due date,
+#: Global rank of current flags as geo.flag_rank.rank_flags orders them (severity, due date,
 #: share under concessions, community, rule), computed at read time.
 READ_RANK = """row_number() OVER (ORDER BY
     CASE severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2
@@ -87,7 +87,7 @@ def test_flags_are_believable(analysed: Connection) -> None:
     rules = {r["rule_id"] for r in rows}
     assert len(rules) >= 6, rules
     assert {"PE-PJ-01", "PE-EST-TERR", "PE-EST-AGUA"} <= rules
-    # a full run stores geo.flags.rank_flags' order, which the read-time order reproduces
+    # a full run stores geo.flag_rank.rank_flags' order, which the read-time order reproduces
     assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
     assert [r["read_rank"] for r in rows] == [r["rank"] for r in rows]
     severities = {r["severity"] for r in rows}
