@@ -48,6 +48,14 @@ def _document_bodies(operation: dict[str, Any]) -> None:
             spec["schema"] = {"type": "string"} if media.startswith("text/") else BINARY
 
 
+def _own_operation_id(operation: dict[str, Any], method: str) -> None:
+    """A route serving GET and HEAD gets one generated id for both: end it in its method
+    (operation ids must be unique in a document)."""
+    op_id = operation.get("operationId")
+    if isinstance(op_id, str) and op_id.endswith(("_get", "_head")):
+        operation["operationId"] = f"{op_id.rsplit('_', 1)[0]}_{method}"
+
+
 def install(app: FastAPI) -> None:
     """Wrap ``app.openapi`` so every operation lists the problem answers."""
 
@@ -62,10 +70,11 @@ def install(app: FastAPI) -> None:
         schemas.update({k: v for k, v in _schemas(missing).items() if k not in schemas})
         content = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for path_item in doc.get("paths", {}).values():
-            for operation in path_item.values():
+            for method, operation in path_item.items():
                 if not isinstance(operation, dict) or "responses" not in operation:
                     continue
                 _document_bodies(operation)
+                _own_operation_id(operation, method)
                 for status, text in ERROR_STATUSES.items():
                     operation["responses"][status] = {"description": text, "content": content}
         for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422, replaced

@@ -63,6 +63,8 @@ def test_every_operation_documents_its_answers(client: TestClient) -> None:
             assert answer["content"] == {"application/problem+json": {
                 "schema": {"$ref": "#/components/schemas/Problem"}}}, (method, path, status)
     assert empty == SCHEMA_ELSEWHERE
+    ids = [op["operationId"] for _, _, op in operations]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     for ref in _refs(doc):  # nothing dangles
         _resolve(doc, ref)
     problem = doc["components"]["schemas"]["Problem"]
