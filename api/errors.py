@@ -141,8 +141,9 @@ def split_bilingual(message: str, user_values: Iterable[str] = ()) -> tuple[str,
     """
     masked, originals = message, list[str]()
     for value in sorted({v for v in user_values if " / " in v}, key=len, reverse=True):
-        if value in masked:
-            masked = masked.replace(value, _MASK.format(len(originals)))
+        candidate = masked.replace(value, _MASK.format(len(originals)))
+        if candidate != masked and " / " in candidate:  # never mask the separator itself
+            masked = candidate
             originals.append(value)
     parts = masked.split(" / ")
     if len(parts) == 1:

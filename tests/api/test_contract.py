@@ -169,6 +169,11 @@ def test_headers_and_body_keys_with_slashes(client: TestClient, api_world: ApiWo
     assert body["message_en"] == f"invalid parameters: body.{HOSTILE}"
 
 
+def test_a_value_that_is_only_the_separator_cannot_hide_it() -> None:
+    assert split_bilingual("Fijo 'x' / fixed 'x'", [" / ", "x / fixed"]) == ("Fijo 'x'",
+                                                                            "fixed 'x'")
+
+
 @pytest.mark.parametrize("message", [
     "sin barra", "Fijo / fixed", f"No existe '{HOSTILE}' / '{HOSTILE}' not found",
     f"'{HOSTILE}' no admitido / unsupported"])
