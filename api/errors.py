@@ -11,8 +11,9 @@ When the database cannot be reached (or a statement runs out of time) the answer
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 import psycopg_pool
@@ -31,6 +32,7 @@ from geo.errors import (
     PermissionDeniedError,
     TooLargeError,
     UnsafeArchiveError,
+    bilingual,
 )
 from layers.queries import PagingError
 from layers.tiles import TileOutOfRangeError
@@ -125,30 +127,75 @@ def request_lang(request: Request) -> str:
     return "es"
 
 
-def split_bilingual(message: str) -> tuple[str, str]:
-    """Allpa messages are ``"español / English"``: the two halves.
+#: Replaces a user-supplied value while a message is split (it holds no " / ").
+_MASK = "\x00{}\x00"
 
-    A value the user typed may itself contain `` / `` and appears in both halves, so the
-    separator is the middle occurrence, not the first.
+
+def split_bilingual(message: str, user_values: Iterable[str] = ()) -> tuple[str, str]:
+    """The two halves of a ``"español / English"`` message that has no separate fields.
+
+    Values the user typed (``user_values``: the query, the path, form fields) may contain
+    `` / `` themselves; they are masked before the split, so only the message's own
+    separator is left. Without that knowledge the separator is the middle occurrence (a value
+    quoted in both halves adds as many on each side).
     """
-    parts = message.split(" / ")
+    masked, originals = message, list[str]()
+    for value in sorted({v for v in user_values if " / " in v}, key=len, reverse=True):
+        candidate = masked.replace(value, _MASK.format(len(originals)))
+        if candidate != masked and " / " in candidate:  # never mask the separator itself
+            masked = candidate
+            originals.append(value)
+    parts = masked.split(" / ")
     if len(parts) == 1:
-        return message, message
-    middle = len(parts) // 2
-    return " / ".join(parts[:middle]), " / ".join(parts[middle:])
+        es = en = masked
+    else:
+        middle = len(parts) // 2
+        es, en = " / ".join(parts[:middle]), " / ".join(parts[middle:])
+    for i, value in enumerate(originals):
+        es, en = es.replace(_MASK.format(i), value), en.replace(_MASK.format(i), value)
+    return es, en
+
+
+E = TypeVar("E", bound=AllpaError)
+
+
+def error(cls: type[E], es: str, en: str, *, code: str | None = None, **details: Any) -> E:
+    """An error whose two languages stay separate fields up to the answer's ``message_es``
+    and ``message_en`` (``str(exc)`` is still ``"es / en"`` for logs and the CLI)."""
+    exc = cls(bilingual(es, en), code=code, **details)
+    exc.message_es, exc.message_en = es, en  # type: ignore[attr-defined]
+    return exc
+
+
+def messages(exc: AllpaError, user_values: Iterable[str] = ()) -> tuple[str, str]:
+    """``(message_es, message_en)`` of a domain error: its own fields when it has them (see
+    :func:`error`), else its message split around the user's values."""
+    es, en = getattr(exc, "message_es", None), getattr(exc, "message_en", None)
+    if isinstance(es, str) and isinstance(en, str):
+        return es, en
+    return split_bilingual(exc.message, user_values)
+
+
+def user_values(request: Request) -> list[str]:
+    """What this request's sender typed that a message may quote: query and path values,
+    and form fields an upload route noted in ``request.state.user_values``."""
+    noted = getattr(request.state, "user_values", None) or []
+    return [*request.query_params.values(), *(str(v) for v in request.path_params.values()),
+            *(str(v) for v in noted)]
 
 
 def localise(message: str, lang: str) -> str:
-    """The requested half of a bilingual message."""
+    """The requested half of a bilingual message written in the code (no user input)."""
     es, en = split_bilingual(message)
     return en if lang == "en" else es
 
 
-def problem(status: int, code: str, message: str, *, lang: str = "es",
+def problem(status: int, code: str, message: str | tuple[str, str], *, lang: str = "es",
             headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
-    """An RFC 9457 problem; ``message`` is bilingual (``"español / English"``)."""
+    """An RFC 9457 problem. ``message``: ``(es, en)``, or a ``"español / English"`` literal
+    written in the code (never one that quotes user input: pass the pair)."""
     title_es, title_en = TITLES.get(status, (HTTPStatus(status).phrase, HTTPStatus(status).phrase))
-    es, en = split_bilingual(message)
+    es, en = message if isinstance(message, tuple) else split_bilingual(message)
     body: dict[str, Any] = {
         "type": f"urn:allpa:problem:{code}",
         "title": title_en if lang == "en" else title_es,
@@ -190,7 +237,8 @@ async def allpa_error_handler(request: Request, exc: Exception) -> JSONResponse:
     extra: dict[str, Any] = {}
     if exc.details:
         extra["details"] = _safe_details(exc.details)
-    return problem(status, exc.code, exc.message, lang=lang, headers=headers, **extra)
+    return problem(status, exc.code, messages(exc, user_values(request)), lang=lang,
+                   headers=headers, **extra)
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -201,8 +249,8 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     status, code = (422, "invalid_input") if in_body else (400, "invalid_parameter")
     lang = request_lang(request)
     where = ", ".join(".".join(str(p) for p in err["loc"]) for err in errors)
-    return problem(status, code, f"Parámetros no válidos: {where} / invalid parameters: {where}",
-                   lang=lang, errors=errors)
+    return problem(status, code, (f"Parámetros no válidos: {where}",
+                                  f"invalid parameters: {where}"), lang=lang, errors=errors)
 
 
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -210,9 +258,14 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     lang = request_lang(request)
     status = exc.status_code
     title_es, title_en = TITLES.get(status, (HTTPStatus(status).phrase,) * 2)
-    custom = isinstance(exc.detail, str) and exc.detail != HTTPStatus(status).phrase
-    message = str(exc.detail) if custom and " / " in str(exc.detail) \
-        else f"{title_es} / {title_en}"
+    # detail: a pair (es, en), a "español / English" literal, else the framework's own
+    # English-only text: the titles instead
+    detail: Any = exc.detail
+    message: str | tuple[str, str] = (title_es, title_en)
+    if isinstance(detail, tuple) and len(detail) == 2:
+        message = (str(detail[0]), str(detail[1]))
+    elif isinstance(detail, str) and " / " in detail:
+        message = detail
     return problem(status, HTTP_CODES.get(status, "http_error"), message, lang=lang,
                    headers=dict(exc.headers) if exc.headers else None)
 

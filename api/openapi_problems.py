@@ -12,18 +12,9 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
 
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["type", "title", "status", "code", "detail", "message_es", "message_en"],
-    "properties": {
-        "type": {"type": "string"}, "title": {"type": "string"},
-        "status": {"type": "integer"}, "code": {"type": "string"},
-        "detail": {"type": "string"}, "message_es": {"type": "string"},
-        "message_en": {"type": "string"},
-    },
-    "additionalProperties": True,
-}
+from api.models import ALTERNATIVES, BINARY, PROBLEM, Problem
 
 ERROR_STATUSES = {
     "400": "Parámetro no válido / invalid parameter",
@@ -40,6 +31,31 @@ ERROR_STATUSES = {
 }
 
 
+def _schemas(models: dict[str, type[BaseModel]]) -> dict[str, Any]:
+    """Components for ``models`` (and the models they use)."""
+    out: dict[str, Any] = {}
+    for name, model in models.items():
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        out.update(schema.pop("$defs", {}))
+        out[name] = schema
+    return out
+
+
+def _document_bodies(operation: dict[str, Any]) -> None:
+    """A 200 media type without a schema is a file or a page: say so (binary / string)."""
+    for media, spec in operation["responses"].get("200", {}).get("content", {}).items():
+        if not spec.get("schema") and "json" not in media:
+            spec["schema"] = {"type": "string"} if media.startswith("text/") else BINARY
+
+
+def _own_operation_id(operation: dict[str, Any], method: str) -> None:
+    """A route serving GET and HEAD gets one generated id for both: end it in its method
+    (operation ids must be unique in a document)."""
+    op_id = operation.get("operationId")
+    if isinstance(op_id, str) and op_id.endswith(("_get", "_head")):
+        operation["operationId"] = f"{op_id.rsplit('_', 1)[0]}_{method}"
+
+
 def install(app: FastAPI) -> None:
     """Wrap ``app.openapi`` so every operation lists the problem answers."""
 
@@ -48,15 +64,21 @@ def install(app: FastAPI) -> None:
             return app.openapi_schema
         doc = get_openapi(title=app.title, version=app.version, description=app.description,
                           routes=app.routes)
-        doc.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
-        content = {"application/problem+json": {
-            "schema": {"$ref": "#/components/schemas/Problem"}}}
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        wanted: dict[str, type[BaseModel]] = {**ALTERNATIVES, "Problem": Problem}
+        missing = {n: m for n, m in wanted.items() if n not in schemas}
+        schemas.update({k: v for k, v in _schemas(missing).items() if k not in schemas})
+        content = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for path_item in doc.get("paths", {}).values():
-            for operation in path_item.values():
+            for method, operation in path_item.items():
                 if not isinstance(operation, dict) or "responses" not in operation:
                     continue
+                _document_bodies(operation)
+                _own_operation_id(operation, method)
                 for status, text in ERROR_STATUSES.items():
                     operation["responses"][status] = {"description": text, "content": content}
+        for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422, replaced
+            doc["components"]["schemas"].pop(unused, None)
         app.openapi_schema = doc
         return doc
 

@@ -17,6 +17,12 @@ class GeoJSONResponse(JSONResponse):
     media_type = GEOJSON
 
 
+class OpenAPIResponse(JSONResponse):
+    """An OpenAPI 3.0 document (the OGC API's own description)."""
+
+    media_type = "application/vnd.oai.openapi+json;version=3.0"
+
+
 class MVTResponse(Response):
     media_type = MVT
 

@@ -16,18 +16,29 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ALLPA_", extra="ignore")
 
+    #: the project directory (``var/`` lives under it unless ``var_dir`` says otherwise)
     home: Path = PROJECT_ROOT
+    #: cluster data, rasters, logs (default ``<home>/var``)
     var_dir: Path | None = None
+    #: an external PostGIS instead of the private cluster
     database_url: str | None = None
+    #: port of the private cluster (default: derived from the data directory)
     db_port: int | None = None
+    #: database name in the private cluster
     db_name: str = "allpa"
+    #: ``recorded_by`` of CLI writes
     user: str = "allpa-cli"
+    #: days a statute change needs before a consultation (a rule file may set its own)
     statute_lead_days: int = 120
+    #: smaller overlaps between neighbouring communities are slivers, not conflicts
     neighbour_overlap_min_ha: float = 1.0
+    #: search radius around communities known only by a point
     point_radius_m: float = 5000.0
+    #: upload size cap of ``POST /api/layers/{layer}/imports``
     max_upload_mb: int = 200
+    #: XYZ URL of a basemap for the browser map, or ``none`` (fully offline)
     basemap: str = "none"
-    default_lang: str = "es"
+    #: grid (degrees) that sensitive points are snapped to for the public
     public_grid_deg: float = 0.01
     #: Browser origins allowed to read the API from other sites (CORS): ``*`` (public reads
     #: open to every site), a comma-separated list, or ``none``.

@@ -128,10 +128,14 @@ def openapi_document(server_url: str, max_items: int, default_items: int) -> dic
                                      "CRS of filter geometries"),
             },
             "schemas": {
-                "problem": {"type": "object", "properties": {
-                    "type": {"type": "string"}, "title": {"type": "string"},
-                    "status": {"type": "integer"}, "detail": {"type": "string"},
-                    "code": {"type": "string"}}},
+                "problem": {"type": "object",
+                            "required": ["type", "title", "status", "code", "detail",
+                                         "message_es", "message_en"],
+                            "properties": {
+                                "type": {"type": "string"}, "title": {"type": "string"},
+                                "status": {"type": "integer"}, "detail": {"type": "string"},
+                                "code": {"type": "string"}, "message_es": {"type": "string"},
+                                "message_en": {"type": "string"}}},
                 "fc": {"type": "object", "required": ["type", "features"], "properties": {
                     "type": {"type": "string", "enum": ["FeatureCollection"]},
                     "features": {"type": "array", "items": {"type": "object"}},

@@ -9,7 +9,7 @@ from typing import Literal
 from fastapi import Request
 
 from api.dependencies import parse_as_of
-from api.errors import ParameterError
+from api.errors import ParameterError, error
 
 AsOf = dt.date | dt.datetime | None
 OgcFormat = Literal["json", "html"]
@@ -27,8 +27,8 @@ def negotiate(request: Request, f: str | None) -> OgcFormat:
             return "json"
         if f in ("html", "text/html"):
             return "html"
-        raise ParameterError(f"Formato '{f}' no disponible; use json o html / format '{f}' "
-                             f"not available; use json or html", code="unsupported_format")
+        raise error(ParameterError, f"Formato '{f}' no disponible; use json o html",
+                    f"format '{f}' not available; use json or html", code="unsupported_format")
     accept = request.headers.get("accept", "")
     if "text/html" in accept and "json" not in accept:
         return "html"
@@ -51,10 +51,12 @@ def _instant(text: str, original: str) -> dt.date | dt.datetime:
 
 
 def _invalid(value: str) -> ParameterError:
-    return ParameterError(
+    return error(
+        ParameterError,
         f"datetime no válido '{value}': use una fecha o fecha-hora RFC 3339 o un intervalo "
-        f"'inicio/fin' ('..' = abierto) / invalid datetime '{value}': use an RFC 3339 date or "
-        f"date-time or an interval 'start/end' ('..' = open)", code="invalid_datetime")
+        f"'inicio/fin' ('..' = abierto)",
+        f"invalid datetime '{value}': use an RFC 3339 date or date-time or an interval "
+        f"'start/end' ('..' = open)", code="invalid_datetime")
 
 
 def _end(value: dt.date | dt.datetime) -> dt.datetime:

@@ -21,7 +21,17 @@ from api.dependencies import (
     PagingDep,
     ViewerDep,
 )
-from api.errors import ParameterError, PreconditionRequiredError
+from api.errors import ParameterError, PreconditionRequiredError, error
+from api.models import (
+    GEOJSON,
+    CommunityDetail,
+    CommunityHistory,
+    EditResult,
+    Feature,
+    FeatureCollection,
+    layer_page,
+    ok,
+)
 from api.responses import GeoJSONResponse, geojson_feature, page_response
 from layers import edits, queries
 from layers.queries import COLLECTIONS, Filters
@@ -30,7 +40,8 @@ router = APIRouter(prefix="/api/communities", tags=["comunidades / communities"]
 COLL = COLLECTIONS["communities"]
 
 
-@router.get("", summary="Comunidades / communities")
+@router.get("", summary="Comunidades / communities", response_model=None,
+            responses=ok(layer_page("communities"), alternatives={GEOJSON: FeatureCollection}))
 def list_communities(
     request: Request, conn: ConnDep, viewer: ViewerDep, bbox: BBoxDep, paging: PagingDep,
     as_of: AsOfDep, fmt: FormatDep, lang: LangDep,
@@ -57,7 +68,8 @@ def list_communities(
     return page_response(request, COLL, page, fmt)
 
 
-@router.get("/{community_id}", summary="Ficha de una comunidad / community detail")
+@router.get("/{community_id}", summary="Ficha de una comunidad / community detail",
+            response_model=None, responses=ok(CommunityDetail, alternatives={GEOJSON: Feature}))
 def community_detail(
     community_id: str, conn: ConnDep, viewer: ViewerDep, as_of: AsOfDep, lang: LangDep,
     fmt: FormatDep,
@@ -75,7 +87,8 @@ def community_detail(
     return JSONResponse(body, headers=headers)
 
 
-@router.get("/{community_id}/history", summary="Versiones / every version")
+@router.get("/{community_id}/history", summary="Versiones / every version",
+            response_model=None, responses=ok(CommunityHistory))
 def community_history(community_id: str, conn: ConnDep, viewer: ViewerDep) -> dict[str, Any]:
     versions = queries.community_history(conn, viewer, community_id)
     if not versions:
@@ -121,11 +134,13 @@ def _parse_if_match(value: str | None) -> int | None:
     try:
         return int(tag)
     except ValueError:
-        raise ParameterError(f"If-Match no válido '{value}'; use la ETag de la ficha / "
-                             f"invalid If-Match '{value}'", code="invalid_if_match") from None
+        raise error(ParameterError, f"If-Match no válido '{value}'; use la ETag de la ficha",
+                    f"invalid If-Match '{value}'; use the detail's ETag",
+                    code="invalid_if_match") from None
 
 
-@router.patch("/{community_id}", summary="Editar la ficha legal / edit the legal file")
+@router.patch("/{community_id}", summary="Editar la ficha legal / edit the legal file",
+              response_model=None, responses=ok(EditResult))
 def edit_community(
     community_id: str,
     edit: Annotated[CommunityEdit, Body()],

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 
 from api.dependencies import MAX_INT32, AsOfDep, ConnDep, LangDep, PagingDep, ViewerDep
+from api.models import Batch, BatchPage, FlagPage, ok
 from api.responses import json_page
 from geo.errors import NotFoundError
 from geo.maps.labels import with_due_status
@@ -15,7 +16,8 @@ from layers import queries
 router = APIRouter(prefix="/api")
 
 
-@router.get("/flags", tags=["alertas / flags"], summary="Alertas / flags")
+@router.get("/flags", tags=["alertas / flags"], summary="Alertas / flags",
+            response_model=None, responses=ok(FlagPage))
 def list_flags(
     request: Request, conn: ConnDep, viewer: ViewerDep, paging: PagingDep, as_of: AsOfDep,
     lang: LangDep,
@@ -29,7 +31,8 @@ def list_flags(
     return json_page(request, page, [with_due_status(f, lang) for f in page.features])
 
 
-@router.get("/batches", tags=["lotes / batches"], summary="Lotes de importación / batches")
+@router.get("/batches", tags=["lotes / batches"], summary="Lotes de importación / batches",
+            response_model=None, responses=ok(BatchPage))
 def list_batches(
     request: Request, conn: ConnDep, viewer: ViewerDep, paging: PagingDep,
     layer: Annotated[str | None, Query()] = None,
@@ -39,7 +42,8 @@ def list_batches(
     return json_page(request, page, page.features)
 
 
-@router.get("/batches/{batch_id}", tags=["lotes / batches"], summary="Un lote / one batch")
+@router.get("/batches/{batch_id}", tags=["lotes / batches"], summary="Un lote / one batch",
+            response_model=None, responses=ok(Batch))
 def get_batch(batch_id: Annotated[int, Path(ge=1, le=MAX_INT32)], conn: ConnDep,
               viewer: ViewerDep) -> dict[str, Any]:
     page = queries.batch_list(conn, viewer, batch_id=batch_id, limit=1)

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from starlette.background import BackgroundTask
 
 from api.dependencies import AsOfDep, BBoxDep, EngineDep, ViewerDep
+from api.models import binary
 from layers import exports
 from layers.queries import Filters, Viewer, get_collection
 
@@ -33,8 +34,8 @@ def _write(engine: Engine, layer: str, viewer: Viewer, filters: Filters, fmt_nam
 
 @router.get("/{layer}/export", summary="Exportar una capa / export a layer",
             response_class=FileResponse,
-            responses={200: {"content": {f.media_type.split(";")[0]: {}
-                                         for f in exports.FORMATS.values()}}})
+            responses=binary(*{f.media_type.split(";")[0]: None
+                               for f in exports.FORMATS.values()}))
 async def export(
     layer: str,
     engine: EngineDep, viewer: ViewerDep, bbox: BBoxDep, as_of: AsOfDep,

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.dependencies import AsOfDep, BBoxDep, ConnDep, FormatDep, PagingDep, ViewerDep
+from api.models import GEOJSON, LAYER_ITEMS, Feature, FeatureCollection, layer_page, ok
 from api.responses import feature_response, page_response
 from layers import queries
 from layers.queries import COLLECTIONS, Filters
@@ -90,9 +91,13 @@ def _register(name: str, tag: str, filter_dep: Callable[..., Equals],
     list_items.__name__ = f"list_{name}"
     get_item.__name__ = f"get_{name}_item"
     router.add_api_route(f"/{name}", list_items, methods=["GET"], tags=[tag],
+                         response_model=None, responses=ok(
+                             layer_page(name), alternatives={GEOJSON: FeatureCollection}),
                          summary=f"{coll.title('es')} / {coll.title('en')}",
                          description=f"{coll.description('es')} / {coll.description('en')}")
     router.add_api_route(f"/{name}/{{key}}", get_item, methods=["GET"], tags=[tag],
+                         response_model=None, responses=ok(
+                             LAYER_ITEMS[name], alternatives={GEOJSON: Feature}),
                          summary=f"Un elemento / one item: {coll.title('en')}")
 
 

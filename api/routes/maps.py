@@ -13,10 +13,13 @@ from sqlalchemy.engine import Connection
 from api import csp, mapping
 from api.dependencies import ConnDep, LangDep, ViewerDep
 from api.mapping import Rendered
+from api.models import HTML, binary
 from layers.queries import Viewer
 
 router = APIRouter(tags=["mapas y expedientes / maps and dossiers"])
 
+PDF = "application/pdf"
+MAP_FILES = binary(HTML, "image/png", PDF)
 PaperDep = Annotated[Literal["A4", "A3"], Query(description="A4 | A3")]
 
 
@@ -45,14 +48,16 @@ def _map(conn: Connection, viewer: Viewer, ext: str, lang: str, paper: str, file
     return _response(out, f"{filename}.{ext}")
 
 
-@router.get("/maps/network/{network_id}.{ext}", summary="Mapa de una red / network map")
+@router.get("/maps/network/{network_id}.{ext}", summary="Mapa de una red / network map",
+            response_class=Response, responses=MAP_FILES)
 def network_map(network_id: str, ext: Literal["html", "png", "pdf"], conn: ConnDep,
                 viewer: ViewerDep, lang: LangDep, paper: PaperDep = "A4") -> Response:
     return _map(conn, viewer, ext, lang, paper, f"red-{_safe(network_id)}",
                 network=network_id)
 
 
-@router.get("/maps/community/{community_id}.{ext}", summary="Mapa de una comunidad")
+@router.get("/maps/community/{community_id}.{ext}", summary="Mapa de una comunidad",
+            response_class=Response, responses=MAP_FILES)
 def community_map(community_id: str, ext: Literal["html", "png", "pdf"], conn: ConnDep,
                   viewer: ViewerDep, lang: LangDep, paper: PaperDep = "A4") -> Response:
     return _map(conn, viewer, ext, lang, paper, f"comunidad-{_safe(community_id)}",
@@ -60,7 +65,8 @@ def community_map(community_id: str, ext: Literal["html", "png", "pdf"], conn: C
 
 
 @router.get("/reports/community/{community_id}.{ext}",
-            summary="Expediente legal / lawyer's dossier")
+            summary="Expediente legal / lawyer's dossier", response_class=Response,
+            responses=binary(HTML, PDF))
 def community_report(community_id: str, ext: Literal["html", "pdf"], conn: ConnDep,
                      viewer: ViewerDep, lang: LangDep) -> Response:
     render = mapping.dossier_html if ext == "html" else mapping.dossier_pdf

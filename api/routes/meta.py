@@ -13,11 +13,13 @@ from sqlalchemy.engine import Engine
 
 from api.dependencies import EngineDep, LangDep
 from api.errors import is_db_unavailable, unavailable
+from api.models import Health, Ready, ServiceIndex, ok
 
 router = APIRouter(tags=["servicio / service"])
 
 
-@router.get("/", summary="Índice del servicio / service index")
+@router.get("/", summary="Índice del servicio / service index", response_model=None,
+            responses=ok(ServiceIndex))
 def index(request: Request, lang: LangDep) -> dict[str, Any]:
     base = str(request.base_url).rstrip("/")
     return {
@@ -38,7 +40,8 @@ def index(request: Request, lang: LangDep) -> dict[str, Any]:
     }
 
 
-@router.get("/healthz", summary="Vivo / liveness")
+@router.get("/healthz", summary="Vivo / liveness", response_model=None,
+            responses=ok(Health))
 def healthz() -> dict[str, str]:
     """The process answers (it does not look at the database: see ``/readyz``)."""
     return {"status": "ok"}
@@ -49,8 +52,8 @@ def _ping(engine: Engine) -> None:
         conn.execute(sa.text("SELECT 1"))
 
 
-@router.get("/readyz", summary="Listo / readiness",
-            responses={503: {"description": "Base de datos no disponible / database down"}})
+@router.get("/readyz", summary="Listo / readiness", response_model=None,
+            responses=ok(Ready))
 async def readyz(request: Request, engine: EngineDep) -> JSONResponse:
     """Ready when the database answers (within the connect timeout); 503 otherwise."""
     try:

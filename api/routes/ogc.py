@@ -17,7 +17,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.dependencies import AsOfDep, BBoxDep, ConnDep, LangDep, ViewerDep
-from api.errors import ParameterError
+from api.errors import ParameterError, error
+from api.models import (
+    Conformance,
+    Feature,
+    OgcCollections,
+    OgcFeatureCollection,
+    OgcLanding,
+    OpenAPIDocument,
+    Queryables,
+    ok,
+)
+from api.models import OgcCollection as OgcCollectionDoc
 from api.ogc import html
 from api.ogc.openapi import OPENAPI_MEDIA, openapi_document
 from api.ogc.params import (
@@ -28,7 +39,7 @@ from api.ogc.params import (
     datetime_as_of,
     negotiate,
 )
-from api.responses import GEOJSON, MVT, GeoJSONResponse, geojson_feature
+from api.responses import GEOJSON, MVT, GeoJSONResponse, OpenAPIResponse, geojson_feature
 from layers import cql, queries
 from layers.ogc_collections import OGC_COLLECTIONS, OgcCollection, get_ogc_collection
 from layers.queries import Filters
@@ -76,7 +87,8 @@ def _answer(request: Request, fmt: OgcFormat, kind: str, doc: dict[str, Any], la
     return JSONResponse(doc, media_type=media_type)
 
 
-@router.api_route("", methods=GET_HEAD, summary="Página de inicio / landing page")
+@router.api_route("", methods=GET_HEAD, summary="Página de inicio / landing page",
+                  response_model=None, responses=ok(OgcLanding, html=True))
 @router.api_route("/", methods=GET_HEAD, include_in_schema=False, name="landing_slash")
 def landing(request: Request, lang: LangDep, f: FParam = None) -> Response:
     fmt = negotiate(request, f)
@@ -104,7 +116,9 @@ def landing(request: Request, lang: LangDep, f: FParam = None) -> Response:
     return _answer(request, fmt, "landing", doc, lang)
 
 
-@router.api_route("/api", methods=GET_HEAD, summary="OpenAPI 3.0 de la API OGC / of the OGC API")
+@router.api_route("/api", methods=GET_HEAD, summary="OpenAPI 3.0 de la API OGC / of the OGC API",
+                  response_model=None, response_class=OpenAPIResponse,
+                  responses=ok(OpenAPIDocument))
 def ogc_openapi(request: Request) -> JSONResponse:
     server = _url(request, "landing")
     return JSONResponse(openapi_document(server, MAX_ITEMS, DEFAULT_ITEMS),
@@ -112,7 +126,8 @@ def ogc_openapi(request: Request) -> JSONResponse:
 
 
 @router.api_route("/conformance", methods=GET_HEAD,
-                  summary="Clases de conformidad / conformance")
+                  summary="Clases de conformidad / conformance", response_model=None,
+                  responses=ok(Conformance, html=True))
 def conformance(request: Request, lang: LangDep, f: FParam = None) -> Response:
     fmt = negotiate(request, f)
     doc = {"title": "Conformance", "conformsTo": CONFORMANCE,
@@ -167,7 +182,8 @@ def _collection_doc(request: Request, conn: Any, coll: OgcCollection, viewer: qu
     return doc
 
 
-@router.api_route("/collections", methods=GET_HEAD, summary="Colecciones / collections")
+@router.api_route("/collections", methods=GET_HEAD, summary="Colecciones / collections",
+                  response_model=None, responses=ok(OgcCollections, html=True))
 def collections(request: Request, conn: ConnDep, viewer: ViewerDep, lang: LangDep,
                 f: FParam = None) -> Response:
     fmt = negotiate(request, f)
@@ -182,7 +198,8 @@ def collections(request: Request, conn: ConnDep, viewer: ViewerDep, lang: LangDe
 
 
 @router.api_route("/collections/{collection_id}", methods=GET_HEAD,
-                  summary="Una colección / one collection")
+                  summary="Una colección / one collection", response_model=None,
+                  responses=ok(OgcCollectionDoc, html=True))
 def collection(collection_id: str, request: Request, conn: ConnDep, viewer: ViewerDep,
                lang: LangDep, f: FParam = None) -> Response:
     fmt = negotiate(request, f)
@@ -191,7 +208,9 @@ def collection(collection_id: str, request: Request, conn: ConnDep, viewer: View
 
 
 @router.api_route("/collections/{collection_id}/queryables", methods=GET_HEAD,
-                  summary="Propiedades filtrables / queryables")
+                  summary="Propiedades filtrables / queryables", response_model=None,
+                  responses=ok(Queryables, html=True,
+                               alternatives={"application/schema+json": Queryables}))
 def queryables(collection_id: str, request: Request, lang: LangDep, viewer: ViewerDep,
                f: FParam = None) -> Response:
     fmt = negotiate(request, f)
@@ -210,8 +229,9 @@ def _filters(coll: OgcCollection, viewer: queries.Viewer, *, bbox: queries.BBox 
              as_of: queries.AsOf, filter_text: str | None, filter_lang: str | None,
              filter_crs: str | None, params: Mapping[str, str] | None = None) -> Filters:
     if filter_crs not in (None, "", CRS84):
-        raise ParameterError(f"filter-crs '{filter_crs}' no admitido; use {CRS84} / "
-                             f"unsupported filter-crs; use {CRS84}", code="invalid_filter")
+        raise error(ParameterError, f"filter-crs '{filter_crs}' no admitido; use {CRS84}",
+                    f"unsupported filter-crs '{filter_crs}'; use {CRS84}",
+                    code="invalid_filter")
     try:
         extra = cql.filter_clause(filter_text, coll.base, viewer, filter_lang)
         extra += cql.equality_clauses(coll.base, params or {}, viewer)
@@ -221,7 +241,8 @@ def _filters(coll: OgcCollection, viewer: queries.Viewer, *, bbox: queries.BBox 
 
 
 @router.api_route("/collections/{collection_id}/items", methods=GET_HEAD,
-                  response_class=GeoJSONResponse, summary="Entidades / features")
+                  response_class=GeoJSONResponse, summary="Entidades / features",
+                  response_model=None, responses=ok(OgcFeatureCollection, html=True))
 def items(
     collection_id: str, request: Request, conn: ConnDep, viewer: ViewerDep, bbox: BBoxDep,
     as_of: AsOfDep, lang: LangDep,
@@ -274,7 +295,8 @@ def items(
 
 
 @router.api_route("/collections/{collection_id}/items/{feature_id}", methods=GET_HEAD,
-                  response_class=GeoJSONResponse, summary="Una entidad / one feature")
+                  response_class=GeoJSONResponse, summary="Una entidad / one feature",
+                  response_model=None, responses=ok(Feature, html=True))
 def item(collection_id: str, feature_id: str, request: Request, conn: ConnDep,
          viewer: ViewerDep, as_of: AsOfDep, lang: LangDep, datetime: DatetimeParam = None,
          f: FParam = None) -> Response:
@@ -289,9 +311,8 @@ def item(collection_id: str, feature_id: str, request: Request, conn: ConnDep,
                             Filters(as_of=when, extra=(*coll.predicates(), key == feature_id)),
                             limit=1, offset=0)
         if not page.features:
-            raise queries.FeatureNotFoundError(
-                f"No existe '{feature_id}' en {coll.id} / '{feature_id}' not found in "
-                f"{coll.id}")
+            raise error(queries.FeatureNotFoundError, f"No existe '{feature_id}' en {coll.id}",
+                        f"'{feature_id}' not found in {coll.id}")
         found = page.features[0]
     feat = geojson_feature(coll.base, found)
     feat["links"] = [

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from api.dependencies import EditorDep, EngineDep, SettingsDep
 from api.errors import ParameterError
+from api.models import ImportReportModel, ok
 from api.uploads import receive_upload
 from layers.importer import import_file
 from layers.registry import get_layer
@@ -74,7 +75,10 @@ def _import(engine: Engine, layer: str, path: Path, fields: dict[str, str],
 
 
 @router.post("/{layer}/imports", status_code=201, openapi_extra=UPLOAD_SCHEMA,
-             summary="Importar un archivo / import a file")
+             summary="Importar un archivo / import a file", response_model=None,
+             responses={**ok(ImportReportModel, description="Guardado / stored", status=201),
+                        **ok(ImportReportModel, description="Sin cambios o simulación / "
+                                                            "unchanged or dry run")})
 async def upload(layer: str, request: Request, principal: EditorDep, engine: EngineDep,
                  settings: SettingsDep) -> JSONResponse:
     """Mismo informe que ``allpa import --json``; atómico: si falla, no se guarda nada."""
@@ -82,6 +86,8 @@ async def upload(layer: str, request: Request, principal: EditorDep, engine: Eng
     cap = int(settings.max_upload_mb * 1024 * 1024)
     with tempfile.TemporaryDirectory(prefix="allpa-upload-") as tmp:
         received = await receive_upload(request, Path(tmp), cap)
+        # an import error may quote these: the problem keeps them out of its es/en split
+        request.state.user_values = [*received.fields.values(), received.path.name]
         report = await run_in_threadpool(_import, engine, spec.name, received.path,
                                          received.fields, principal)
     request.app.state.versions.invalidate()

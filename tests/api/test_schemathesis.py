@@ -1,5 +1,6 @@
 """Schemathesis against ``/openapi.json`` of a live server on the API test database:
-bounded generated requests to every operation, none answered with a 5xx."""
+bounded generated requests to every operation, none answered with a 5xx, and every answer
+as documented (status code, media type, body schema: the contract of ``api.models``)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,19 @@ import pytest
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.core.failures import FailureGroup
 
 from api.app import create_app
 from tests.api.conftest import ApiWorld
 from tests.maps_world import free_port
 
-COUNTS = {"requests": 0, "5xx": 0}
+COUNTS = {"requests": 0, "5xx": 0, "off-contract": 0}
+CONTRACT = [status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +44,8 @@ def api_schema(api_world: ApiWorld) -> Iterator[Any]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        print(f"\nschemathesis: {COUNTS['requests']} requests, {COUNTS['5xx']} answers >= 500")
+        print(f"\nschemathesis: {COUNTS['requests']} requests, {COUNTS['5xx']} answers >= 500, "
+              f"{COUNTS['off-contract']} off-contract")
 
 
 def test_no_server_errors(api_schema: Any) -> None:
@@ -57,6 +66,13 @@ def test_no_server_errors(api_schema: Any) -> None:
                 COUNTS["5xx"] += 1
                 failures.append(f"{case.method} {case.formatted_path} {case.query} -> "
                                 f"{response.status_code} {response.text[:200]}")
+                return
+            try:
+                case.validate_response(response, checks=CONTRACT)
+            except FailureGroup as exc:  # the answer is not what /openapi.json says
+                COUNTS["off-contract"] += 1
+                failures.append(f"{case.method} {case.formatted_path} {case.query} -> "
+                                f"{response.status_code}: {str(exc)[:600]}")
 
         exercise()
     assert failures == []
