@@ -13,6 +13,7 @@ from typing import Any
 
 __all__ = [
     "AllpaError",
+    "Bilingual",
     "CRSError",
     "ConflictError",
     "InputError",
@@ -28,9 +29,25 @@ __all__ = [
 ]
 
 
+class Bilingual(str):
+    """A ``"español / English"`` message that still knows its two halves, so a value quoted
+    inside one (a column name, a file's text) can never move the split between them."""
+
+    es: str
+    en: str
+
+    def __new__(cls, es: str, en: str) -> Bilingual:
+        joined = super().__new__(cls, f"{es} / {en}")
+        joined.es, joined.en = es, en
+        return joined
+
+    def __reduce__(self) -> tuple[type[Bilingual], tuple[str, str]]:
+        return (Bilingual, (self.es, self.en))
+
+
 def bilingual(es: str, en: str) -> str:
     """Join the Spanish and English versions of a message the way every Allpa message is."""
-    return f"{es} / {en}"
+    return Bilingual(es, en)
 
 
 class AllpaError(Exception):
@@ -41,6 +58,8 @@ class AllpaError(Exception):
     def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
         super().__init__(message)
         self.message = message
+        if isinstance(message, Bilingual):
+            self.message_es, self.message_en = message.es, message.en
         if code is not None:
             self.code = code
         self.details: dict[str, Any] = details
