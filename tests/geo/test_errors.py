@@ -8,8 +8,8 @@ from geo.errors import InputError, bilingual
 def test_quoted_separator_does_not_move_the_split() -> None:
     column = "norte / sur"
     exc = InputError(bilingual(f"columna desconocida «{column}»", f"unknown column «{column}»"))
-    assert exc.message_es == "columna desconocida «norte / sur»"  # type: ignore[attr-defined]
-    assert exc.message_en == "unknown column «norte / sur»"  # type: ignore[attr-defined]
+    assert exc.message_es == "columna desconocida «norte / sur»"
+    assert exc.message_en == "unknown column «norte / sur»"
     assert str(exc) == "columna desconocida «norte / sur» / unknown column «norte / sur»"
 
 
@@ -22,4 +22,4 @@ def test_bilingual_message_survives_pickling() -> None:
     import pickle
 
     message = pickle.loads(pickle.dumps(bilingual("a / b", "c")))
-    assert (message.es, message.en) == ("a / b", "c")  # type: ignore[attr-defined]
+    assert (message.es, message.en) == ("a / b", "c")
