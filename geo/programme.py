@@ -200,6 +200,15 @@ def progress_share(value: float, target: float | None) -> float | None:
     return value / target
 
 
+def bar_color(value: float, target: float | None) -> str:
+    """Green when the target is met, amber on the way, slate without a target (a full bar
+    then means nothing but the scale)."""
+    share = progress_share(value, target)
+    if share is None:
+        return "#6b7f99"
+    return "#2f7d4f" if share >= 1 else "#c9772b"
+
+
 def fmt_number(value: float | None) -> str:
     if value is None:
         return "–"
@@ -219,8 +228,7 @@ def progress_svg(value: float, target: float | None, *, label: str, width: int =
              f'preserveAspectRatio="none" aria-label="{escape(label)}">',
              f'<rect class="track" x="0" y="4" width="{width}" height="{height - 8}" '
              'fill="#e6e1d8"/>']
-    share = progress_share(value, target)
-    color = "#2f7d4f" if share is not None and share >= 1 else "#c9772b"
+    color = bar_color(value, target)
     if bar_w > 0:
         parts.append(f'<rect class="value" x="0" y="4" width="{bar_w}" '
                      f'height="{height - 8}" fill="{color}"/>')

@@ -10,7 +10,7 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-from geo.programme import fmt_number
+from geo.programme import bar_color, fmt_number
 
 _T = {
     "es": {"title": "Informe al financiador", "as_of": "Fecha de corte",
@@ -22,7 +22,8 @@ _T = {
            "community": "Comunidad", "district": "Distrito", "version": "Versión (vid)",
            "detail": "Detalle", "query": "Consulta SQL", "none": "ninguno",
            "fictional": "Datos de muestra FICTICIOS", "items": "Registros",
-           "target_record": "Registro de la meta", "no_programme": "sin programa"},
+           "target_record": "Registro de la meta", "no_programme": "sin programa",
+           "no_target": "sin meta"},
     "en": {"title": "Donor report", "as_of": "Cut-off date", "generated": "Generated",
            "programme": "Programme", "donor": "Donor", "scope": "Scope",
            "all": "whole programme", "visibility": "Visibility", "indicator": "Indicator",
@@ -32,7 +33,7 @@ _T = {
            "district": "District", "version": "Version (vid)", "detail": "Detail",
            "query": "SQL query", "none": "none", "fictional": "FICTIONAL sample data",
            "items": "Records", "target_record": "Target record",
-           "no_programme": "no programme"},
+           "no_programme": "no programme", "no_target": "no target"},
 }
 
 
@@ -170,20 +171,20 @@ def report_pdf(report: Mapping[str, Any], lang: str = "es", *, fictional: bool =
             for line in lines:
                 fig.text(0.07, y, line, fontsize=8.5, family="DejaVu Sans")
                 y -= 0.016
-        ax = fig.add_axes((0.45, 0.06, 0.48, y - 0.09))
+        ax = fig.add_axes((0.45, 0.06, 0.38, y - 0.09))
         names = [wrap_to_width(_name(i, lang), 0.36 * A4_PORTRAIT[0] * 72, 7)[:2]
                  for i in inds]
         rows = range(len(inds))
         scale = [max(float(i["value"]), float(i["target"] or 0), 1.0) for i in inds]
         ax.barh(rows, [1.0] * len(inds), color="#e6e1d8", height=0.6)
         ax.barh(rows, [float(i["value"]) / s for i, s in zip(inds, scale, strict=True)],
-                color=["#2f7d4f" if (i["progress"] or 0) >= 1 else "#c9772b" for i in inds],
+                color=[bar_color(i["value"], i["target"]) for i in inds],
                 height=0.6)
         for r, (i, s) in enumerate(zip(inds, scale, strict=True)):
             if i["target"]:
                 ax.plot([i["target"] / s] * 2, [r - 0.38, r + 0.38], color="#222", lw=1.5)
             label = f"{fmt_number(i['value'])} / {fmt_number(i['target'])}" \
-                if i["target"] is not None else fmt_number(i["value"])
+                if i["target"] is not None else f"{fmt_number(i['value'])} ({t['no_target']})"
             ax.text(1.02, r, label, va="center", fontsize=7, family="DejaVu Sans")
         ax.set_yticks(list(rows), ["\n".join(n) for n in names], fontsize=7,
                       family="DejaVu Sans")
@@ -192,9 +193,7 @@ def report_pdf(report: Mapping[str, Any], lang: str = "es", *, fictional: bool =
         ax.set_xticks([])
         for side in ("top", "right", "bottom"):
             ax.spines[side].set_visible(False)
-        ax.set_title(f"{t['value']} / {t['target']} ({t['period']} "
-                     f"{inds[0]['period']['start'] if inds else ''} – …)", fontsize=8,
-                     loc="left")
+        ax.set_title(f"{t['value']} / {t['target']}", fontsize=8, loc="left")
         pdf.savefig(fig)
         plt.close(fig)
         _evidence_pages(pdf, report, lang)
