@@ -200,13 +200,14 @@ def progress_share(value: float, target: float | None) -> float | None:
     return value / target
 
 
-def bar_color(value: float, target: float | None) -> str:
-    """Green when the target is met, amber on the way, slate without a target (a full bar
-    then means nothing but the scale)."""
+def bar_color(value: float, target: float | None, *, lower_is_better: bool = False) -> str:
+    """Green when the target is met (for a ceiling such as open flags: not exceeded), amber
+    otherwise, slate without a target (a full bar then means nothing but the scale)."""
     share = progress_share(value, target)
     if share is None:
         return "#6b7f99"
-    return "#2f7d4f" if share >= 1 else "#c9772b"
+    met = share <= 1 if lower_is_better else share >= 1
+    return "#2f7d4f" if met else "#c9772b"
 
 
 def fmt_number(value: float | None) -> str:
@@ -217,7 +218,7 @@ def fmt_number(value: float | None) -> str:
 
 
 def progress_svg(value: float, target: float | None, *, label: str, width: int = 320,
-                 height: int = 28) -> str:
+                 height: int = 28, lower_is_better: bool = False) -> str:
     """A bar of ``value`` against ``target`` as standalone SVG (presentation attributes
     only, no ``style``: it renders under a strict CSP). The bar is scaled to the larger of
     value and target; a dark tick marks the target."""
@@ -228,7 +229,7 @@ def progress_svg(value: float, target: float | None, *, label: str, width: int =
              f'preserveAspectRatio="none" aria-label="{escape(label)}">',
              f'<rect class="track" x="0" y="4" width="{width}" height="{height - 8}" '
              'fill="#e6e1d8"/>']
-    color = bar_color(value, target)
+    color = bar_color(value, target, lower_is_better=lower_is_better)
     if bar_w > 0:
         parts.append(f'<rect class="value" x="0" y="4" width="{bar_w}" '
                      f'height="{height - 8}" fill="{color}"/>')

@@ -123,6 +123,8 @@ class Indicator:
     items: ItemsQuery = field(repr=False)
     #: "event": things that happened in the period; "state": how things stand at as_of.
     kind: str = "event"
+    #: "higher": the target is a goal; "lower": the target is a ceiling (open flags).
+    better: str = "higher"
 
     def name(self, lang: str) -> str:
         return self.name_es if lang == "es" else self.name_en
@@ -269,7 +271,7 @@ INDICATORS: tuple[Indicator, ...] = (
               _flags_resolved),
     Indicator("flags_open", "Alertas vigentes", "Open flags", "alertas", "flags",
               "Alertas vigentes en la fecha de corte.", "Flags open at the cut-off date.",
-              _flags_open, kind="state"),
+              _flags_open, kind="state", better="lower"),
     Indicator("consultation_communities", "Comunidades ante una consulta próxima",
               "Communities facing an upcoming consultation", *_COMMUNITIES,
               "Comunidades dentro del área de una consulta previa que aún no empieza.",

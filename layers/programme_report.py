@@ -38,8 +38,7 @@ def compute(conn: Connection, principal: Principal, *, as_of: ind.AsOf = None,
             scope: ind.Scope | None = None, programme_id: str | None = None,
             since: dt.date | None = None) -> dict[str, Any]:
     """Every indicator of :data:`layers.indicators.INDICATORS` for ``programme_id`` (the
-    first programme when None) as of ``as_of``. Without a target, the period runs from
-    ``since`` (or 1 January of the as-of year) to the as-of day."""
+    first programme when None) as of ``as_of``. ``since`` overrides the period start."""
     scope = scope or ind.Scope()
     day = ind.as_of_day(as_of)
     progs = prog.programmes(conn, as_of=as_of)
@@ -53,14 +52,19 @@ def compute(conn: Connection, principal: Principal, *, as_of: ind.AsOf = None,
     elif progs:
         chosen = progs[0]
     targets = prog.targets(conn, chosen["id"], as_of=as_of) if chosen else []
-    default_start = since or dt.date(day.year, 1, 1)
+    # an indicator without a target is counted over the programme's period (the targets'
+    # periods that hold the day), else over the calendar year
+    spans = [(t["period_start"], t["period_end"]) for t in targets
+             if t["period_start"] <= day <= t["period_end"]]
+    default_start = min((a for a, _ in spans), default=dt.date(day.year, 1, 1))
+    default_end = max((b for _, b in spans), default=day)
     # free text of visible records may name hidden ones ("deslinde con HF-033")
     hidden = queries.redaction(conn, queries.Viewer(principal=principal))
     out = []
     for indicator in ind.INDICATORS:
         target = prog.pick_target(targets, indicator.id, scope.kind_value, day)
         start = since or (target["period_start"] if target else default_start)
-        end = target["period_end"] if target else day
+        end = target["period_end"] if target else default_end
         ctx = ind.make_context(principal, as_of, start, end, scope)
         rows = ind.items(conn, indicator, ctx)
         if hidden is not None:
@@ -70,6 +74,7 @@ def compute(conn: Connection, principal: Principal, *, as_of: ind.AsOf = None,
         out.append({
             "id": indicator.id, "name_es": indicator.name_es, "name_en": indicator.name_en,
             "unit_es": indicator.unit_es, "unit_en": indicator.unit_en, "kind": indicator.kind,
+            "better": indicator.better,
             "definition_es": indicator.definition_es,
             "definition_en": indicator.definition_en,
             "value": value, "target": goal, "progress": progress_share(value, goal),

@@ -175,7 +175,8 @@ def programme_page(
                                     programme_id=programme_id, since=since)
     for ind in data["indicators"]:
         name = ind["name_en" if lang == "en" else "name_es"]
-        ind["svg"] = progress_svg(ind["value"], ind["target"], label=name)
+        ind["svg"] = progress_svg(ind["value"], ind["target"], label=name,
+                                  lower_is_better=ind["better"] == "lower")
         ind["value_text"] = fmt_number(ind["value"])
         ind["target_text"] = fmt_number(ind["target"])
         ind["community_list"] = _communities(ind)
@@ -197,12 +198,13 @@ PAGE = {
            "download": "Informe al financiador", "communities_behind": "Comunidades",
            "no_items": "Ninguna comunidad detrás de este número.",
            "map": "Mapa", "other_lang": "English", "of": "de",
-           "no_target": "sin meta"},
+           "no_target": "sin meta", "ceiling": "máx."},
     "en": {"page_title": "Programme progress", "date": "Cut-off date",
            "district": "District (admin code)", "network": "Network", "show": "Show",
            "download": "Donor report", "communities_behind": "Communities",
            "no_items": "No community behind this number.", "map": "Map",
-           "other_lang": "Español", "of": "of", "no_target": "no target"},
+           "other_lang": "Español", "of": "of", "no_target": "no target",
+           "ceiling": "max."},
 }
 
 

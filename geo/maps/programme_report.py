@@ -178,7 +178,8 @@ def report_pdf(report: Mapping[str, Any], lang: str = "es", *, fictional: bool =
         scale = [max(float(i["value"]), float(i["target"] or 0), 1.0) for i in inds]
         ax.barh(rows, [1.0] * len(inds), color="#e6e1d8", height=0.6)
         ax.barh(rows, [float(i["value"]) / s for i, s in zip(inds, scale, strict=True)],
-                color=[bar_color(i["value"], i["target"]) for i in inds],
+                color=[bar_color(i["value"], i["target"],
+                                 lower_is_better=i.get("better") == "lower") for i in inds],
                 height=0.6)
         for r, (i, s) in enumerate(zip(inds, scale, strict=True)):
             if i["target"]:

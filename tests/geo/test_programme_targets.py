@@ -44,7 +44,7 @@ def test_every_bad_row_is_reported_bilingually_and_nothing_is_accepted() -> None
 
 
 def test_missing_columns_are_named() -> None:
-    with pytest.raises(TargetFileError, match="meta|target"):
+    with pytest.raises(TargetFileError, match=r"meta, desde.*missing columns: target"):
         read_targets_csv("programa,indicador\nP1,flags_open\n", INDICATOR_IDS)
 
 
@@ -60,7 +60,7 @@ def test_committed_sample_programme_is_the_generator_output() -> None:
     committed = PROJECT_ROOT / "data" / "sample" / "programa_metas.csv"
     assert committed.read_text(encoding="utf-8") == sample_programme.programme_csv()
     targets = read_targets_csv(committed.read_text(encoding="utf-8"), INDICATOR_IDS)
-    assert {t.indicator for t in targets} == set(INDICATOR_IDS)
+    assert {t.indicator for t in targets} == set(INDICATOR_IDS) - {"flags_raised"}
 
 
 def test_progress_bar_is_drawn_to_scale_without_style_attributes() -> None:

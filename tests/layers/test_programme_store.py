@@ -23,7 +23,7 @@ def test_sample_has_the_fictional_programme(sample_conn: Connection) -> None:
     progs = programme.programmes(sample_conn)
     assert [p["id"] for p in progs] == ["PROG-DEMO"]
     assert "FICTICIO" in progs[0]["name"]
-    assert len(programme.targets(sample_conn, "PROG-DEMO")) == 17
+    assert len(programme.targets(sample_conn, "PROG-DEMO")) == 16
 
 
 def test_import_then_change_keeps_history(conn: Connection) -> None:
