@@ -3,6 +3,7 @@ report (PDF rendered to PNG, XLSX read back with openpyxl) carrying the JSON's f
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -156,3 +157,38 @@ def test_cli_indicators_and_targets_import(client: TestClient, api_world: ApiWor
     out = tmp_path / "informe.xlsx"
     assert runner.invoke(app, ["indicators", "-o", str(out)]).exit_code == 0
     assert load_workbook(out)["Resumen"]["A1"].value == "Informe al financiador"
+
+
+def test_free_text_naming_a_hidden_community_is_redacted(api_world: ApiWorld) -> None:
+    """A visible community's procedure that names a restricted one ("deslinde con …"):
+    the public drill-down, evidence and breakdown say "[reservado]" instead."""
+    import json
+
+    from layers import communities, programme_report
+    from layers.users import ANONYMOUS, Principal
+    from layers.versioning import write_snapshot
+
+    secret = ("ZZ-SECRETO-1", "Comunidad Secretisima Qhapaq (prueba)")
+    with api_world.engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            c = communities.community
+            row = dict(conn.execute(sa.select(c).where(c.c.id == "HF-001",
+                                                       c.c.valid_to.is_(None))).mappings().one())
+            keep = {k: row[k] for k in communities.ATTRIBUTES}
+            from geoalchemy2.shape import to_shape
+
+            keep["location"] = to_shape(row["location"])
+            keep["territory"] = to_shape(row["territory"]) if row["territory"] else None
+            keep.update(procedure_what=f"Deslinde con {secret[0]} {secret[1]}",
+                        procedure_since=dt.date(2025, 3, 1), procedure_stage="inicio")
+            write_snapshot(conn, c, "id", [keep], recorded_by="pytest", batch_id=None,
+                           source="pytest", close_missing=False)
+            public = json.dumps(programme_report.compute(conn, ANONYMOUS), default=str)
+            editor = json.dumps(programme_report.compute(
+                conn, Principal(name="e", role="editor")), default=str)
+        finally:
+            trans.rollback()
+    assert secret[0] in editor and secret[1] in editor
+    assert secret[0] not in public and secret[1] not in public
+    assert "Deslinde con [reservado]" in public
