@@ -26,6 +26,7 @@ from api.routes import (
     maps,
     meta,
     ogc,
+    programme,
     tiles,
     uploads,
     web,
@@ -96,4 +97,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ogc.router)
     app.include_router(tiles.router)
     app.include_router(maps.router)
+    app.include_router(programme.router)
     return app

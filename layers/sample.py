@@ -59,4 +59,15 @@ def load_sample(conn: Connection, *, recorded_by: str, root: Path = PROJECT_ROOT
                       source=f"Muestra FICTICIA de Allpa (geo.rastersample) · {path.name}")
         for kind, path in sample_rasters(root)
     ]
+    load_sample_programme(conn, recorded_by=recorded_by, root=root)
     return reports
+
+
+def load_sample_programme(conn: Connection, *, recorded_by: str, root: Path = PROJECT_ROOT
+                          ) -> None:
+    """The fictional programme and its targets (``geo.sample_programme``)."""
+    from layers.programme import import_targets_csv
+
+    path = root / "data" / "sample" / "programa_metas.csv"
+    import_targets_csv(conn, path.read_text(encoding="utf-8"), recorded_by=recorded_by,
+                       source=f"{SOURCE} · {path.name}")

@@ -225,6 +225,14 @@ def _pdf_text(data: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
 
 
+def _xlsx_text(data: bytes) -> str:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data), read_only=True)
+    return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+                     for v in row if v is not None)
+
+
 def _paths(w: LeakWorld) -> list[str]:
     before = w.before.replace("+", "%2B")
     paths = [
@@ -250,6 +258,12 @@ def _paths(w: LeakWorld) -> list[str]:
         "/maps/network/RED-01.html", "/maps/network/RED-02.html",
         f"/maps/community/{w.neighbour}.html", f"/reports/community/{w.neighbour}.html",
         f"/reports/community/{w.neighbour}.pdf",
+        "/api/programme/indicators?detail=true",
+        f"/api/programme/indicators?detail=true&as_of={before}",
+        "/api/programme/indicators/cases_opened/communities",
+        "/api/programme/indicators/flags_open/communities?network=RED-01",
+        "/programa", "/programa?lang=en&network=RED-01", "/programa/informe.csv",
+        "/programa/informe.pdf", "/programa/informe.xlsx?lang=en",
     ]
     return paths
 
@@ -269,6 +283,8 @@ def _scan(w: LeakWorld, role: str, tmp: Any) -> tuple[list[str], int]:
             continue  # a 404 echoes only the caller's own request
         if path.endswith(".pdf"):
             text = _pdf_text(r.content)
+        elif ".xlsx" in path:
+            text = _xlsx_text(r.content)
         elif "export?format=gpkg" in path:
             continue
         else:

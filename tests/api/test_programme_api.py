@@ -1,0 +1,194 @@
+"""The programme over HTTP: indicators per role, admin-only targets, the page and the donor
+report (PDF rendered to PNG, XLSX read back with openpyxl) carrying the JSON's figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from api.cli.main import app
+from layers.indicators import INDICATOR_IDS
+from tests.api.conftest import ApiWorld, auth
+from tests.maps.pdfcheck import look, off_page
+
+OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
+
+
+def _values(client: TestClient, world: ApiWorld, role: str, query: str = "") -> dict[str, int]:
+    r = client.get(f"/api/programme/indicators{query}", headers=auth(world, role))
+    assert r.status_code == 200, r.text
+    return {i["id"]: i["value"] for i in r.json()["indicators"]}
+
+
+def test_indicators_answer_with_names_targets_and_periods(client: TestClient,
+                                                          api_world: ApiWorld) -> None:
+    body = client.get("/api/programme/indicators?as_of=2026-11-28").json()
+    assert body["programme"]["id"] == "PROG-DEMO"
+    assert [i["id"] for i in body["indicators"]] == list(INDICATOR_IDS)
+    first = body["indicators"][0]
+    assert {"id", "name_es", "name_en", "value", "target", "period"} <= set(first)
+    assert first["target"] == 6 and first["period"] == {
+        "start": "2022-01-01", "end": "2026-12-31", "counted_until": "2026-11-28"}
+    assert "versions" not in first["evidence"] and "sql" in first["evidence"]
+    bad = client.get("/api/programme/indicators?as_of=ayer")
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_as_of"
+
+
+def test_public_totals_leave_hidden_communities_out(client: TestClient,
+                                                    api_world: ApiWorld) -> None:
+    """The fixture's restricted community carries an open flag: editors count it, the
+    public does not, and the public total equals what it can list."""
+    public = _values(client, api_world, "public")
+    editor = _values(client, api_world, "editor")
+    assert editor["flags_open"] == public["flags_open"] + 1
+    listed = client.get("/api/flags?limit=1000").json()
+    assert public["flags_open"] == listed["total"]
+    drill = client.get("/api/programme/indicators/flags_open/communities").json()
+    assert "ZZ-SECRETO-1" not in str(drill)
+    assert "ZZ-SECRETO-1" in str(client.get("/api/programme/indicators/flags_open/communities",
+                                            headers=auth(api_world, "editor")).json())
+
+
+def test_only_admins_change_targets(client: TestClient, api_world: ApiWorld) -> None:
+    target = [{"programme": "PROG-API", "programme_name": "Programa de prueba",
+               "indicator": "legal_personalities", "target": 75,
+               "period_start": "2024-01-01", "period_end": "2026-12-31"}]
+    assert client.put("/api/programme/targets", json=target).status_code == 401
+    denied = client.put("/api/programme/targets", json=target,
+                        headers=auth(api_world, "editor"))
+    assert denied.status_code == 403
+    ok = client.put("/api/programme/targets", json=target, headers=auth(api_world, "admin"))
+    assert ok.status_code == 200 and ok.json()["stored"]["inserted"] == 1
+    bad = client.put("/api/programme/targets", headers=auth(api_world, "admin"),
+                     json=[{**target[0], "target": 80}, {**target[0], "indicator": "nope"}])
+    assert bad.status_code == 422
+    problem = bad.json()
+    assert problem["code"] == "invalid_targets"
+    assert problem["details"]["errors"][0]["message_en"].startswith("line 3")
+    listed = client.get("/api/programme/targets?programme=PROG-API").json()["targets"]
+    assert [t["target"] for t in listed] == [75]  # the bad request stored nothing
+    mine = client.get("/api/programme/indicators?programme=PROG-API").json()
+    assert mine["indicators"][0]["target"] == 75
+    assert client.get("/api/programme/indicators?programme=NOPE").status_code == 404
+
+
+def test_page_is_spanish_by_default_and_english_on_request(client: TestClient) -> None:
+    es = client.get("/programa")
+    assert es.status_code == 200 and "Avance del programa" in es.text
+    assert "Personerías jurídicas inscritas" in es.text and "<svg" in es.text
+    assert "script-src 'self'" in es.headers["content-security-policy"]
+    assert "<script" not in es.text and "style=" not in es.text
+    en = client.get("/programa?lang=en")
+    assert "Programme progress" in en.text and "Legal personalities registered" in en.text
+    assert "legal_personalities<" not in en.text  # no raw code shown as a label
+
+
+def test_donor_report_has_the_same_figures(client: TestClient, api_world: ApiWorld) -> None:
+    OUTPUT.mkdir(exist_ok=True)
+    query = "?as_of=2026-11-28&programme=PROG-DEMO"
+    headers = auth(api_world, "editor")
+    figures = client.get(f"/api/programme/indicators{query}", headers=headers).json()
+    values = {i["id"]: i["value"] for i in figures["indicators"]}
+    xlsx = client.get(f"/programa/informe.xlsx{query}", headers=headers)
+    assert xlsx.status_code == 200
+    book = load_workbook(io.BytesIO(xlsx.content))
+    rows = list(book["Resumen"].iter_rows(values_only=True))
+    assert ("Fecha de corte", "2026-11-28") in [r[:2] for r in rows]
+    read = {r[0]: r[2] for r in rows if r and r[0] in values}
+    assert read == values
+    evidence = list(book["Evidencia"].iter_rows(values_only=True))[1:]
+    assert len(evidence) == sum(values.values())
+    assert all(isinstance(r[3], int) for r in evidence)  # the record version of each item
+    queries = {r[0]: r[3] for r in book["Consultas"].iter_rows(values_only=True)}
+    assert "community" in queries["legal_personalities"]
+    pdf = client.get(f"/programa/informe.pdf{query}", headers=headers)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    (OUTPUT / "programme_report.pdf").write_bytes(pdf.content)
+    doc = pdfium.PdfDocument(pdf.content)
+    assert len(doc) >= 2
+    for n in range(2):
+        image = doc[n].render(scale=1.5).to_pil()
+        image.save(OUTPUT / f"programme_report_p{n + 1}.png")
+        assert image.convert("L").getextrema()[0] < 100  # something dark is drawn
+    seen = look(pdf.content)
+    assert "Informe al financiador" in seen.text and "2026-11-28" in seen.text
+    assert "Personerías jurídicas inscritas" in seen.text
+    assert off_page(seen) == []
+    csv_text = client.get(f"/programa/informe.csv{query}", headers=headers).text
+    assert f"legal_personalities,Personerías jurídicas inscritas,{values['legal_personalities']}" \
+        in csv_text
+
+
+def test_cli_indicators_and_targets_import(client: TestClient, api_world: ApiWorld,
+                                           tmp_path: Path, monkeypatch: object) -> None:
+    import pytest
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    monkeypatch.setenv("ALLPA_DATABASE_URL", api_world.url)
+    runner = CliRunner()
+    run = runner.invoke(app, ["indicators", "--as-of", "2026-11-28", "--format", "csv"])
+    assert run.exit_code == 0, run.output
+    http = _values(client, api_world, "admin", "?as_of=2026-11-28")
+    lines = run.output.strip().splitlines()
+    assert lines[0].startswith("id,name_es,name_en,value,target")
+    assert {ln.split(",")[0]: int(ln.split(",")[3]) for ln in lines[1:]} == http
+    table = runner.invoke(app, ["indicators", "--as-of", "2026-11-28"])
+    assert "Personerías jurídicas inscritas" in table.output
+    bad = tmp_path / "metas.csv"
+    bad.write_text("programa,indicador,meta,desde,hasta\nPROG-CLI,flags_open,x,2024-01-01,"
+                   "2024-12-31\n", encoding="utf-8")
+    refused = runner.invoke(app, ["targets", "import", str(bad)])
+    assert refused.exit_code == 2 and "invalid_targets" in refused.output
+    assert "línea 2" in refused.output and "line 2" in refused.output
+    with api_world.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM programme_target WHERE "
+                                    "programme_id = 'PROG-CLI'")).scalar_one() == 0
+    bad.write_text("programa,indicador,meta,desde,hasta\nPROG-CLI,flags_open,4,2024-01-01,"
+                   "2024-12-31\n", encoding="utf-8")
+    done = runner.invoke(app, ["targets", "import", str(bad)])
+    assert done.exit_code == 0 and "1 nuevas" in done.output
+    out = tmp_path / "informe.xlsx"
+    assert runner.invoke(app, ["indicators", "-o", str(out)]).exit_code == 0
+    assert load_workbook(out)["Resumen"]["A1"].value == "Informe al financiador"
+
+
+def test_free_text_naming_a_hidden_community_is_redacted(api_world: ApiWorld) -> None:
+    """A visible community's procedure that names a restricted one ("deslinde con …"):
+    the public drill-down, evidence and breakdown say "[reservado]" instead."""
+    import json
+
+    from layers import communities, programme_report
+    from layers.users import ANONYMOUS, Principal
+    from layers.versioning import write_snapshot
+
+    secret = ("ZZ-SECRETO-1", "Comunidad Secretisima Qhapaq (prueba)")
+    with api_world.engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            c = communities.community
+            row = dict(conn.execute(sa.select(c).where(c.c.id == "HF-001",
+                                                       c.c.valid_to.is_(None))).mappings().one())
+            keep = {k: row[k] for k in communities.ATTRIBUTES}
+            from geoalchemy2.shape import to_shape
+
+            keep["location"] = to_shape(row["location"])
+            keep["territory"] = to_shape(row["territory"]) if row["territory"] else None
+            keep.update(procedure_what=f"Deslinde con {secret[0]} {secret[1]}",
+                        procedure_since=dt.date(2025, 3, 1), procedure_stage="inicio")
+            write_snapshot(conn, c, "id", [keep], recorded_by="pytest", batch_id=None,
+                           source="pytest", close_missing=False)
+            public = json.dumps(programme_report.compute(conn, ANONYMOUS), default=str)
+            editor = json.dumps(programme_report.compute(
+                conn, Principal(name="e", role="editor")), default=str)
+        finally:
+            trans.rollback()
+    assert secret[0] in editor and secret[1] in editor
+    assert secret[0] not in public and secret[1] not in public
+    assert "Deslinde con [reservado]" in public
