@@ -1,24 +1,18 @@
-"""The versioned data layers by name (what ``allpa import LAYER`` accepts)."""
+"""The versioned data layers by name (what ``allpa import LAYER`` accepts), in catalog order."""
 
 from __future__ import annotations
 
+from geo import catalog
 from layers import boundaries, communities, concessions, consultations, networks, water
 from layers.base import LayerSpec
 
-LAYERS: dict[str, LayerSpec] = {
-    spec.name: spec
-    for spec in (boundaries.SPEC, communities.SPEC, concessions.SPEC, water.SPEC,
-                 consultations.SPEC, networks.SPEC)
-}
+_SPECS = {spec.name: spec for spec in (boundaries.SPEC, communities.SPEC, concessions.SPEC,
+                                       water.SPEC, consultations.SPEC, networks.SPEC)}
+#: One spec per catalog layer (a layer without its module fails here, at import time).
+LAYERS: dict[str, LayerSpec] = {name: _SPECS[name] for name in catalog.CATALOG}
 
-ALIASES = {
-    "boundary": "boundaries", "limites": "boundaries", "districts": "boundaries",
-    "community": "communities", "comunidades": "communities",
-    "concession": "concessions", "concesiones": "concessions",
-    "water_sources": "water", "agua": "water", "fuentes_agua": "water",
-    "consultation": "consultations", "consultas": "consultations",
-    "network": "networks", "redes": "networks",
-}
+#: Other names users type for a layer (from the catalog).
+ALIASES = catalog.ALIASES
 
 
 def get_layer(name: str) -> LayerSpec:
