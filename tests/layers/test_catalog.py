@@ -47,7 +47,7 @@ def test_the_layer_registry_is_the_catalog() -> None:
 
 
 def test_import_profiles_read_the_catalog_fields() -> None:
-    assert PROFILE_LAYERS == tuple(CATALOG)
+    assert tuple(CATALOG) == PROFILE_LAYERS
     for name, layer in CATALOG.items():
         assert CANONICAL_COLUMNS[name] == tuple(f.name for f in layer.imported_fields)
         assert KEY_COLUMNS[name] == layer.source_key
@@ -125,8 +125,8 @@ def test_visibility_edits_and_analysis_follow_the_catalog() -> None:
             assert kind is not None and set(layer.sensitive_point_kinds) <= set(kind.codes)
     tracked = {layer.table for layer in CATALOG.values() if layer.tracked_by_analysis}
     assert set(TRACKED_GEOMETRY) == tracked
-    assert LEGAL_FIELDS == list(CATALOG["communities"].editable)
-    assert edits.EDITABLE == CATALOG["communities"].editable
+    assert list(CATALOG["communities"].editable) == LEGAL_FIELDS
+    assert CATALOG["communities"].editable == edits.EDITABLE
 
 
 def test_no_value_label_is_a_raw_code() -> None:
