@@ -95,6 +95,31 @@ class LayerSpec:
         return [c.name for c in self.table.columns if c.name not in LIFESPAN]
 
 
+def generic_spec(layer: Layer) -> LayerSpec:
+    """The spec of a layer that needs no code of its own: its table from the catalog, and
+    rows = its fields plus its one geometry column, blanks filled with the field defaults
+    (e.g. sensitivity ``public``). Layers with special rows (communities split territory and
+    location; boundaries derive their key) have a module in ``layers/``."""
+    table = table_for(layer)
+    geometry = [g.name for g in layer.geometry]
+    if len(geometry) > 1:
+        raise TypeError(f"{layer.name}: several geometry columns need their own to_rows")
+    columns = [*layer.field_names, *geometry]
+    defaults = {f.name: f.default for f in layer.fields if f.default is not None}
+
+    def to_rows(frame: gpd.GeoDataFrame) -> Rows:
+        if geometry:
+            frame = frame.assign(**{geometry[0]: frame.geometry})
+        rows = frame_rows(frame, columns)
+        for row in rows:
+            for name, value in defaults.items():
+                if row.get(name) is None:
+                    row[name] = value
+        return rows
+
+    return LayerSpec(layer, table, to_rows)
+
+
 def clean(value: object) -> object:
     """pandas missing values (NaN, NaT, pd.NA) become None for the database."""
     if value is None:

@@ -21,6 +21,7 @@ from layers.db import as_of_clause
 from layers.flag_order import flag_order_by
 from layers.flag_queries import flag_for_viewer
 from layers.layer_collections import AsOf, Collection, Page, Viewer, check_paging, jsonable
+from layers.registry import LAYERS
 from layers.visibility import hidden_pattern, scrub, visible
 
 
@@ -70,10 +71,14 @@ def hidden_names(conn: Connection, viewer: Viewer) -> set[str]:
         return set()
     out: set[str] = set()
     shown: set[str] = set()
-    for table in (communities.community, water.water_source):
+    for spec in LAYERS.values():  # every layer with a sensitivity may hide records
+        if not spec.layer.has_sensitivity:
+            continue
+        table = spec.table
+        name = table.c.name if "name" in table.c else table.c[spec.key]
         vis = visible(table, viewer.principal)
-        for key, name, ok in conn.execute(sa.select(table.c.id, table.c.name, vis)):
-            (shown if ok else out).update(v for v in (key, name) if v)
+        for key, label, ok in conn.execute(sa.select(table.c[spec.key], name, vis)):
+            (shown if ok else out).update(v for v in (key, label) if v)
     return out - shown
 
 

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from geo import catalog
 from layers import boundaries, communities, concessions, consultations, networks, water
-from layers.base import LayerSpec
+from layers.base import LayerSpec, generic_spec
 
+#: Layers whose rows need code of their own (a module in ``layers/``).
 _SPECS = {spec.name: spec for spec in (boundaries.SPEC, communities.SPEC, concessions.SPEC,
                                        water.SPEC, consultations.SPEC, networks.SPEC)}
-#: One spec per catalog layer (a layer without its module fails here, at import time).
-LAYERS: dict[str, LayerSpec] = {name: _SPECS[name] for name in catalog.CATALOG}
+#: One spec per catalog layer: its module's, else the generic one (table and rows from the
+#: catalog alone).
+LAYERS: dict[str, LayerSpec] = {
+    name: _SPECS.get(name) or generic_spec(layer) for name, layer in catalog.CATALOG.items()
+}
 
 #: Other names users type for a layer (from the catalog).
 ALIASES = catalog.ALIASES

@@ -69,3 +69,17 @@ def test_ranked_vocabularies_keep_their_order() -> None:
     assert V.SEVERITY.rank("critical") > V.SEVERITY.rank("high") > V.SEVERITY.rank("info")
     assert V.SEVERITY.rank("bogus") == -1
     assert V.SENSITIVITY.codes == ("public", "network", "restricted")
+
+
+def test_sql_ordering_is_the_vocabulary_rank() -> None:
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql
+
+    from geo.flag_rank import UNKNOWN_SEVERITY_RANK, severity_rank
+    from layers.vocabulary_sql import rank_case
+
+    sql = str(rank_case(sa.column("severity"), V.SEVERITY).compile(
+        dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    for code in V.SEVERITY.codes:
+        assert f"WHEN '{code}' THEN {severity_rank(code)}" in sql
+    assert f"ELSE {UNKNOWN_SEVERITY_RANK}" in sql
