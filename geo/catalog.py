@@ -124,6 +124,8 @@ class Layer:
     generalise_points: bool = False
     #: values of ``kind`` whose points are always generalised (springs)
     sensitive_point_kinds: tuple[str, ...] = ()
+    #: every point of the layer is sensitive (sacred sites), whatever its kind
+    all_points_sensitive: bool = False
     #: the column a district/admin-code prefix filter reads
     prefix_filter: str | None = None
     #: changes make communities' derived rows stale (``allpa analyze`` tracks them)

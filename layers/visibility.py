@@ -130,11 +130,13 @@ def _geometry_column(layer: Layer) -> str:
 
 def generalise_condition(table: sa.Table, geom: sa.ColumnElement[Any]
                          ) -> sa.ColumnElement[bool]:
-    """Which rows carry a sensitive point (the layer's sensitive kinds, e.g. springs, and
-    any non-public point)."""
+    """Which rows carry a sensitive point (every point of a layer whose points are all
+    sensitive; else the layer's sensitive kinds, e.g. springs, and any non-public point)."""
     layer = _layer(table)
     kinds = layer.sensitive_point_kinds if layer is not None else ()
     is_point = sa.func.ST_GeometryType(geom).in_(("ST_Point", "ST_MultiPoint"))
+    if layer is not None and layer.all_points_sensitive:
+        return is_point
     conditions: list[sa.ColumnElement[bool]] = []
     if kinds:
         conditions.append(table.c.kind.in_(kinds))

@@ -55,8 +55,17 @@ def _catalog(code: str) -> dict[str, str]:
     value labels of the vocabulary (a draft catalog has only what it translates itself)."""
     own = catalogs.catalog(code)
     if code in catalogs.COMPLETE:
-        return {**V.interface_labels(code), **own}
+        return {**_layer_titles(code), **V.interface_labels(code), **own}
     return own
+
+
+def _layer_titles(code: str) -> dict[str, str]:
+    """``layer_<name>``: each catalog layer's title (a catalog string may word it for the
+    map, e.g. "Áreas de consulta previa"), so a new layer has a title without a string."""
+    from geo.catalog import CATALOG
+
+    return {f"layer_{name}": layer.title_en if code == "en" else layer.title_es
+            for name, layer in CATALOG.items()}
 
 
 def t(lang: str | None, key: str) -> str:
