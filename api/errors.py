@@ -163,7 +163,7 @@ def error(cls: type[E], es: str, en: str, *, code: str | None = None, **details:
     """An error whose two languages stay separate fields up to the answer's ``message_es``
     and ``message_en`` (``str(exc)`` is still ``"es / en"`` for logs and the CLI)."""
     exc = cls(bilingual(es, en), code=code, **details)
-    exc.message_es, exc.message_en = es, en  # type: ignore[attr-defined]
+    exc.message_es, exc.message_en = es, en
     return exc
 
 

@@ -313,3 +313,56 @@ def binary(*media_types: str, description: str = "OK") -> dict[int | str, Any]:
     return {200: {"description": description,
                   "content": {m: {"schema": {"type": "string"} if m == HTML else BINARY}
                               for m in media_types}}}
+
+
+# --- Programme indicators ---------------------------------------------------------------
+
+
+class IndicatorPeriod(Open):
+    start: str
+    end: str
+    counted_until: str
+
+
+class Indicator(Open):
+    """One programme indicator as of a date, with its target (``null`` when none is set)."""
+
+    id: str
+    name_es: str
+    name_en: str
+    unit_es: str
+    unit_en: str
+    value: int = Field(description="Número de registros detrás / records behind the number")
+    target: float | None
+    progress: float | None
+    period: IndicatorPeriod
+    communities: int
+    evidence: dict[str, Any] | None = None
+    communities_list: list[dict[str, Any]] | None = None
+
+
+class IndicatorReport(Open):
+    as_of: str
+    as_of_day: str
+    generated_at: str
+    programme: dict[str, Any] | None
+    scope: dict[str, Any]
+    visibility: dict[str, str]
+    indicators: list[Indicator]
+
+
+class IndicatorCommunities(Open):
+    id: str
+    value: int
+    as_of: str
+    items: list[dict[str, Any]]
+    communities: list[dict[str, Any]]
+
+
+class ProgrammeTargets(Open):
+    programmes: list[dict[str, Any]]
+    targets: list[dict[str, Any]]
+
+
+class StoredTargets(Open):
+    stored: dict[str, Any]

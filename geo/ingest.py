@@ -10,7 +10,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geo.catalog import CATALOG
 from geo.crs import CRSDecision, decide_crs, to_wgs84
 from geo.errors import ProfileError, bilingual
 from geo.io import LAT_NAMES, LON_NAMES, RawRead, read_vector
@@ -28,12 +29,8 @@ __all__ = ["EXPECTED_GEOMETRY", "Prepared", "file_sha256", "prepare"]
 
 #: Geometry each layer accepts; ``None``: the layer has no geometry.
 EXPECTED_GEOMETRY: dict[str, Expected | None] = {
-    "boundaries": "polygon",
-    "communities": "point_or_polygon",
-    "concessions": "polygon",
-    "water": "any",
-    "consultations": "polygon",
-    "networks": None,
+    layer.name: cast("Expected | None", layer.expected_geometry)
+    for layer in CATALOG.values()
 }
 _SIDECAR_ORDER = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 

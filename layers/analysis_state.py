@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from geo.catalog import CATALOG
 from geo.rule_files import RULE_COUNTRIES, country_rule_file
 
 if TYPE_CHECKING:
@@ -30,11 +31,10 @@ if TYPE_CHECKING:
 Query = Callable[[str, Mapping[str, Any]], Sequence[Sequence[Any]]]
 
 #: Input tables whose changes make communities' derived rows stale (table → geometry SQL).
+#: From the catalog (``tracked_by_analysis``).
 TRACKED_GEOMETRY = {
-    "community": "coalesce(territory, location)",
-    "concession": "geom",
-    "water_source": "geom",
-    "consultation": "geom",
+    layer.table: layer.tracked_geometry_sql for layer in CATALOG.values()
+    if layer.tracked_by_analysis
 }
 
 

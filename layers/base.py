@@ -11,30 +11,113 @@ import geopandas as gpd
 import pandas as pd
 import sqlalchemy as sa
 from geoalchemy2 import Geometry
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
-from layers.db import SRID, as_of_clause
+from geo.catalog import Layer
+from layers.db import (
+    SRID,
+    as_of_clause,
+    closed_index,
+    current_key_index,
+    lifespan_columns,
+    metadata,
+)
 from layers.versioning import LIFESPAN
 
 Rows = list[dict[str, Any]]
 
 
+#: SQL type of each catalog field type (enums and codes are stored as text).
+_SQL_TYPES: dict[str, Any] = {
+    "text": sa.Text, "code": sa.Text, "concession_code": sa.Text, "enum": sa.Text,
+    "date": sa.Date, "bool": sa.Boolean, "float": sa.Float, "int": sa.Integer,
+    "list": ARRAY(sa.Text),
+}
+
+
+def table_for(layer: Layer) -> sa.Table:
+    """The versioned table of a catalog layer: lifespan columns, its fields in order, its
+    geometry columns (EPSG:4326, GiST-indexed) and its indexes (one current row per key;
+    closed versions; (id, vid) for the governing-sensitivity lookup)."""
+    columns: list[Any] = [
+        sa.Column(f.name, _SQL_TYPES[f.type], nullable=f.nullable,
+                  server_default=f.server_default)
+        for f in layer.fields
+    ]
+    columns += [sa.Column(g.name, Geometry(g.type, srid=SRID, spatial_index=True),
+                          nullable=g.nullable) for g in layer.geometry]
+    indexes: list[sa.Index] = [current_key_index(layer.table, layer.key)]
+    if layer.closed_index:
+        indexes.append(closed_index(layer.table))
+    if layer.id_vid_index:
+        indexes.append(sa.Index(f"ix_{layer.table}_id_vid", "id", "vid"))
+    return sa.Table(layer.table, metadata, *lifespan_columns(), *columns, *indexes)
+
+
 @dataclass(frozen=True)
 class LayerSpec:
-    """A data layer: its table, its key and how canonical frames become rows."""
+    """A data layer: its catalog definition, its table and how canonical frames become
+    rows."""
 
-    name: str
+    layer: Layer
     table: sa.Table
-    key: str
     to_rows: Callable[[gpd.GeoDataFrame], Rows]
-    geometry_column: str | None
-    closes_missing: bool
-    title_es: str
-    title_en: str
+
+    @property
+    def name(self) -> str:
+        return self.layer.name
+
+    @property
+    def key(self) -> str:
+        return self.layer.key
+
+    @property
+    def geometry_column(self) -> str | None:
+        """The one geometry column (None when there is none, or several: communities)."""
+        geoms = self.layer.geometry
+        return geoms[0].name if len(geoms) == 1 else None
+
+    @property
+    def closes_missing(self) -> bool:
+        return self.layer.closes_missing
+
+    @property
+    def title_es(self) -> str:
+        return self.layer.title_es
+
+    @property
+    def title_en(self) -> str:
+        return self.layer.title_en
 
     @property
     def content_columns(self) -> list[str]:
         return [c.name for c in self.table.columns if c.name not in LIFESPAN]
+
+
+def generic_spec(layer: Layer) -> LayerSpec:
+    """The spec of a layer that needs no code of its own: its table from the catalog, and
+    rows = its fields plus its one geometry column, blanks filled with the field defaults
+    (e.g. sensitivity ``public``). Layers with special rows (communities split territory and
+    location; boundaries derive their key) have a module in ``layers/``."""
+    table = table_for(layer)
+    geometry = [g.name for g in layer.geometry]
+    if len(geometry) > 1:
+        raise TypeError(f"{layer.name}: several geometry columns need their own to_rows")
+    columns = [*layer.field_names, *geometry]
+    defaults = {f.name: f.default for f in layer.fields if f.default is not None}
+
+    def to_rows(frame: gpd.GeoDataFrame) -> Rows:
+        if geometry:
+            frame = frame.assign(**{geometry[0]: frame.geometry})
+        rows = frame_rows(frame, columns)
+        for row in rows:
+            for name, value in defaults.items():
+                if row.get(name) is None:
+                    row[name] = value
+        return rows
+
+    return LayerSpec(layer, table, to_rows)
 
 
 def clean(value: object) -> object:

@@ -5,56 +5,15 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely
 import sqlalchemy as sa
-from geoalchemy2 import Geometry
 
-from layers.base import LayerSpec, Rows, frame_rows
-from layers.db import SRID, closed_index, current_key_index, lifespan_columns, metadata
+from geo import catalog
+from layers.base import LayerSpec, Rows, frame_rows, table_for
 
-community = sa.Table(
-    "community", metadata,
-    *lifespan_columns(),
-    sa.Column("id", sa.Text, nullable=False),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("kind", sa.Text),
-    sa.Column("country", sa.Text),
-    sa.Column("admin_code", sa.Text),
-    sa.Column("title_status", sa.Text),
-    sa.Column("title_date", sa.Date),
-    sa.Column("official_area_ha", sa.Float),
-    sa.Column("sensitivity", sa.Text, nullable=False, server_default="public"),
-    sa.Column("legal_status", sa.Text),
-    sa.Column("registry_office", sa.Text),
-    sa.Column("registry_entry", sa.Text),
-    sa.Column("registration_date", sa.Date),
-    sa.Column("statute_adopted", sa.Date),
-    sa.Column("statute_modified", sa.Date),
-    sa.Column("clause_territory", sa.Boolean),
-    sa.Column("clause_water", sa.Boolean),
-    sa.Column("clause_environment", sa.Boolean),
-    sa.Column("clause_consultation", sa.Boolean),
-    sa.Column("clause_women", sa.Boolean),
-    sa.Column("board_elected", sa.Date),
-    sa.Column("board_term_end", sa.Date),
-    sa.Column("board_registered", sa.Boolean),
-    sa.Column("procedure_what", sa.Text),
-    sa.Column("procedure_stage", sa.Text),
-    sa.Column("procedure_since", sa.Date),
-    sa.Column("territory", Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True)),
-    sa.Column("location", Geometry("POINT", srid=SRID, spatial_index=True), nullable=False),
-    current_key_index("community", "id"),
-    closed_index("community"),
-    sa.Index("ix_community_id_vid", "id", "vid"),
-)
+community = table_for(catalog.COMMUNITIES)
 
-ATTRIBUTES = [
-    "id", "name", "kind", "country", "admin_code", "title_status", "title_date",
-    "official_area_ha", "sensitivity", "legal_status", "registry_office", "registry_entry",
-    "registration_date", "statute_adopted", "statute_modified", "clause_territory",
-    "clause_water", "clause_environment", "clause_consultation", "clause_women",
-    "board_elected", "board_term_end", "board_registered", "procedure_what", "procedure_stage",
-    "procedure_since",
-]
-LEGAL_FIELDS = ATTRIBUTES[9:]
+ATTRIBUTES = list(catalog.COMMUNITIES.field_names)
+#: What editors may change by hand (legal personality, statute, board, procedure).
+LEGAL_FIELDS = list(catalog.COMMUNITIES.editable)
 
 
 def to_rows(frame: gpd.GeoDataFrame) -> Rows:
@@ -74,10 +33,7 @@ def to_rows(frame: gpd.GeoDataFrame) -> Rows:
     return rows
 
 
-SPEC = LayerSpec(
-    name="communities", table=community, key="id", to_rows=to_rows, geometry_column=None,
-    closes_missing=False, title_es="Comunidades", title_en="Communities",
-)
+SPEC = LayerSpec(catalog.COMMUNITIES, community, to_rows)
 
 
 def geometry_expression() -> sa.ColumnElement[object]:

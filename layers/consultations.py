@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import sqlalchemy as sa
-from geoalchemy2 import Geometry
-from sqlalchemy.dialects.postgresql import ARRAY
 
-from layers.base import LayerSpec, Rows, frame_rows
-from layers.db import SRID, closed_index, current_key_index, lifespan_columns, metadata
+from geo import catalog
+from layers.base import LayerSpec, Rows, frame_rows, table_for
 
-consultation = sa.Table(
-    "consultation", metadata,
-    *lifespan_columns(),
-    sa.Column("id", sa.Text, nullable=False),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("measure", sa.Text),
-    sa.Column("promoter", sa.Text),
-    sa.Column("concession_codes", ARRAY(sa.Text), nullable=False, server_default="{}"),
-    sa.Column("stage", sa.Text),
-    sa.Column("start_date", sa.Date),
-    sa.Column("dialogue_date", sa.Date),
-    sa.Column("end_date", sa.Date),
-    sa.Column("geom", Geometry("MULTIPOLYGON", srid=SRID, spatial_index=True), nullable=False),
-    current_key_index("consultation", "id"),
-    closed_index("consultation"),
-)
+consultation = table_for(catalog.CONSULTATIONS)
 
-COLUMNS = ["id", "name", "measure", "promoter", "concession_codes", "stage", "start_date",
-           "dialogue_date", "end_date", "geom"]
+COLUMNS = [*catalog.CONSULTATIONS.field_names, *(g.name for g in catalog.CONSULTATIONS.geometry)]
 
 
 def to_rows(frame: gpd.GeoDataFrame) -> Rows:
@@ -38,7 +19,4 @@ def to_rows(frame: gpd.GeoDataFrame) -> Rows:
     return rows
 
 
-SPEC = LayerSpec(
-    name="consultations", table=consultation, key="id", to_rows=to_rows, geometry_column="geom",
-    closes_missing=False, title_es="Consultas previas", title_en="Prior consultations",
-)
+SPEC = LayerSpec(catalog.CONSULTATIONS, consultation, to_rows)

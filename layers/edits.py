@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from shapely import wkb
 from sqlalchemy.engine import Connection
 
+from geo.catalog import COMMUNITIES
 from geo.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from layers import communities
 from layers.users import Principal
@@ -26,13 +27,12 @@ from layers.visibility import visible
 
 EDITABLE = tuple(communities.LEGAL_FIELDS)
 
+#: From the catalog's editable fields: their vocabularies and types.
+_EDITABLE_FIELDS = [COMMUNITIES.field(name) for name in EDITABLE]
 ENUMS: dict[str, tuple[str, ...]] = {
-    "legal_status": ("none", "in_process", "registered"),
-}
-DATES = ("registration_date", "statute_adopted", "statute_modified", "board_elected",
-         "board_term_end", "procedure_since")
-BOOLS = ("clause_territory", "clause_water", "clause_environment", "clause_consultation",
-         "clause_women", "board_registered")
+    f.name: f.vocabulary.codes for f in _EDITABLE_FIELDS if f.vocabulary is not None}
+DATES = tuple(f.name for f in _EDITABLE_FIELDS if f.type == "date")
+BOOLS = tuple(f.name for f in _EDITABLE_FIELDS if f.type == "bool")
 
 
 class StaleVersionError(ConflictError):

@@ -106,11 +106,10 @@ def export_filters(coll: Collection, *, bbox: BBox | None = None,
     """The list filters an export accepts (HTTP and CLI alike); filters that do not apply
     to ``coll`` are ignored, as the list endpoints do."""
     chosen = {k: v for k, v in (equals or {}).items() if v and k in coll.equals}
-    is_communities = coll.name == "communities"
     return Filters(bbox=bbox, as_of=as_of, q=q, equals=chosen,
                    prefix=district if coll.prefix_column else None,
-                   network=network if is_communities else None,
-                   flagged=flagged if is_communities else None)
+                   network=network if coll.layer.network_scope == "members" else None,
+                   flagged=flagged if coll.layer.flagged else None)
 
 
 def typed_frame(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters

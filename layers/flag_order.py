@@ -12,14 +12,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from geo.flag_rank import RANKING, SEVERITIES, UNKNOWN_SEVERITY_RANK, RankTerm, severity_rank
+from geo.flag_rank import RANKING, RankTerm
+from geo.vocabulary import SEVERITY
+from layers.vocabulary_sql import rank_case
 
 
 def _value(term: RankTerm, flag: sa.FromClause) -> sa.ColumnElement[Any]:
     column = flag.c["evidence" if term.evidence else term.name]
     if term.kind == "severity":
-        return sa.case({s: severity_rank(s) for s in SEVERITIES}, value=column,
-                       else_=UNKNOWN_SEVERITY_RANK)
+        return rank_case(column, SEVERITY)
     if term.kind == "number":
         if not term.evidence:
             return sa.func.coalesce(column, 0.0)

@@ -21,9 +21,6 @@ from layers.flag_order import flag_order_by
 from layers.networks import network
 from layers.visibility import REDACTED, scrub
 
-SEVERITY_ES = {"critical": "crítica", "high": "alta", "medium": "media", "low": "baja",
-               "info": "informativa"}
-
 
 @dataclass(frozen=True)
 class FlagFilter:

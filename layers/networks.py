@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 
-from layers.base import LayerSpec, Rows, frame_rows
-from layers.db import current_key_index, lifespan_columns, metadata
+from geo import catalog
+from layers.base import LayerSpec, Rows, frame_rows, table_for
 
-network = sa.Table(
-    "network", metadata,
-    *lifespan_columns(),
-    sa.Column("id", sa.Text, nullable=False),
-    sa.Column("name", sa.Text, nullable=False),
-    sa.Column("description", sa.Text),
-    sa.Column("members", ARRAY(sa.Text), nullable=False, server_default="{}"),
-    current_key_index("network", "id"),
-)
+network = table_for(catalog.NETWORKS)
 
-COLUMNS = ["id", "name", "description", "members"]
+COLUMNS = [*catalog.NETWORKS.field_names, *(g.name for g in catalog.NETWORKS.geometry)]
 
 
 def to_rows(frame: gpd.GeoDataFrame) -> Rows:
@@ -29,7 +19,4 @@ def to_rows(frame: gpd.GeoDataFrame) -> Rows:
     return rows
 
 
-SPEC = LayerSpec(
-    name="networks", table=network, key="id", to_rows=to_rows, geometry_column=None,
-    closes_missing=False, title_es="Redes de comunidades", title_en="Community networks",
-)
+SPEC = LayerSpec(catalog.NETWORKS, network, to_rows)

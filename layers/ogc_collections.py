@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from geo.catalog import CATALOG
 from geo.errors import NotFoundError
 from layers.queries import COLLECTIONS, Collection
 
@@ -32,13 +33,11 @@ KIND_GEOMETRY = {"points": "Point", "lines": "LineString", "polygons": "Polygon"
 _KIND_NAMES = {"points": ("puntos", "points"), "lines": ("líneas", "lines"),
                "polygons": ("polígonos", "polygons")}
 
-#: Layers published whole, and the geometry kinds each may mix.
+#: Layers published whole, and the one-kind views of those that mix geometry kinds (from
+#: the catalog: ``publish.ogc`` and ``kinds``).
 LAYERS: dict[str, tuple[str, ...]] = {
-    "communities": ("polygons", "points"),
-    "concessions": (),
-    "water": ("points", "lines", "polygons"),
-    "consultations": (),
-    "boundaries": (),
+    layer.name: layer.geometry_views for layer in CATALOG.values()
+    if layer.publish.ogc and layer.has_geometry
 }
 
 

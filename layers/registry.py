@@ -1,24 +1,22 @@
-"""The versioned data layers by name (what ``allpa import LAYER`` accepts)."""
+"""The versioned data layers by name (what ``allpa import LAYER`` accepts), in catalog order."""
 
 from __future__ import annotations
 
+from geo import catalog
 from layers import boundaries, communities, concessions, consultations, networks, water
-from layers.base import LayerSpec
+from layers.base import LayerSpec, generic_spec
 
+#: Layers whose rows need code of their own (a module in ``layers/``).
+_SPECS = {spec.name: spec for spec in (boundaries.SPEC, communities.SPEC, concessions.SPEC,
+                                       water.SPEC, consultations.SPEC, networks.SPEC)}
+#: One spec per catalog layer: its module's, else the generic one (table and rows from the
+#: catalog alone).
 LAYERS: dict[str, LayerSpec] = {
-    spec.name: spec
-    for spec in (boundaries.SPEC, communities.SPEC, concessions.SPEC, water.SPEC,
-                 consultations.SPEC, networks.SPEC)
+    name: _SPECS.get(name) or generic_spec(layer) for name, layer in catalog.CATALOG.items()
 }
 
-ALIASES = {
-    "boundary": "boundaries", "limites": "boundaries", "districts": "boundaries",
-    "community": "communities", "comunidades": "communities",
-    "concession": "concessions", "concesiones": "concessions",
-    "water_sources": "water", "agua": "water", "fuentes_agua": "water",
-    "consultation": "consultations", "consultas": "consultations",
-    "network": "networks", "redes": "networks",
-}
+#: Other names users type for a layer (from the catalog).
+ALIASES = catalog.ALIASES
 
 
 def get_layer(name: str) -> LayerSpec:

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.engine import Connection
 
+from geo.catalog import CATALOG
 from geo.errors import InputError
 from layers.queries import Collection, Filters, Viewer, where_clauses
 from layers.users import Principal
@@ -27,6 +28,13 @@ _DIALECT = pg_psycopg.dialect()
 #: One representative principal per visibility class: the tile SQL depends only on the class.
 _CLASS_PRINCIPALS = {"p": Principal("public", "public"), "n": Principal("network", "network"),
                      "r": Principal("editor", "editor")}
+
+#: Layers served as vector tiles, and their drawing order on the one-tile-per-cell map
+#: (from the catalog: ``publish.tiles``, ``publish.map_order``).
+TILE_LAYERS: tuple[str, ...] = tuple(
+    name for name, layer in CATALOG.items() if layer.publish.tiles and layer.has_geometry)
+MAP_LAYERS: tuple[str, ...] = tuple(
+    sorted(TILE_LAYERS, key=lambda name: CATALOG[name].publish.map_order))
 
 EXTENT = 4096
 BUFFER = 64

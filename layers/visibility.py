@@ -16,7 +16,10 @@ The rule (DESIGN.md §2), the same for every moment in time:
 * ``editor`` / ``admin``      see everything, ``restricted`` included.
 
 Layers without a sensitivity column (concessions, consultations, boundaries, networks) are
-public records. A value we do not recognise counts as ``restricted`` (fail closed).
+public records. A value we do not recognise counts as ``restricted`` (fail closed). Which
+layers carry a sensitivity, how network membership is judged for each (``network_scope``)
+and whose points are generalised (``generalise_points``, ``sensitive_point_kinds``) are
+fields of the layer's definition in :mod:`geo.catalog`, not branches here.
 
 Sensitive points are generalised for whoever does not see network data: springs (and any
 non-public point) are snapped to a deterministic grid of ``grid_deg`` degrees with
@@ -34,12 +37,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from geo import vocabulary
+from geo.catalog import BY_TABLE, Layer
 from layers.users import ANONYMOUS, Principal
 
-SENSITIVITY_LEVELS = ("public", "network", "restricted")
+SENSITIVITY_LEVELS = vocabulary.SENSITIVITY.codes
 
-#: Water-source kinds whose points are generalised on public views.
-SENSITIVE_POINT_KINDS = ("spring",)
+
+def _layer(table: sa.Table) -> Layer | None:
+    """The catalog layer stored in ``table`` (None for tables that are not layers)."""
+    return BY_TABLE.get(table.name)
 
 
 def allowed_levels(principal: Principal) -> tuple[str, ...]:
@@ -80,17 +87,19 @@ def in_own_networks(table: sa.Table, principal: Principal) -> sa.ColumnElement[b
     """Whether a row belongs to one of the principal's networks (fail closed otherwise)."""
     from layers import communities, networks
 
-    if not principal.networks:
+    layer = _layer(table)
+    scope = layer.network_scope if layer is not None else None
+    if not principal.networks or scope is None:
         return sa.false()
     n = networks.network
     mine = sa.and_(n.c.valid_to.is_(None), n.c.id.in_(list(principal.networks)))
-    if table.name == "community":
+    if scope == "members":
         return sa.exists().where(mine, table.c.id == sa.any_(n.c.members))
-    if table.name == "water_source":
+    if scope == "territory" and layer is not None:
         c = communities.community
         return sa.exists().where(
             c.c.valid_to.is_(None), c.c.territory.is_not(None),
-            sa.func.ST_Intersects(c.c.territory, table.c.geom),
+            sa.func.ST_Intersects(c.c.territory, table.c[_geometry_column(layer)]),
             sa.exists().where(mine, c.c.id == sa.any_(n.c.members)))
     return sa.false()
 
@@ -111,15 +120,29 @@ def generalises(table: sa.Table, principal: Principal) -> bool:
     """Whether geometries of ``table`` may be generalised for this principal: sensitive
     points for whoever does not see network data, end points of water lines for whoever
     does not see everything (a line may start at a spring hidden from them)."""
-    return table.name == "water_source" and not principal.sees_restricted
+    layer = _layer(table)
+    return layer is not None and layer.generalise_points and not principal.sees_restricted
+
+
+def _geometry_column(layer: Layer) -> str:
+    return layer.geometry[0].name
 
 
 def generalise_condition(table: sa.Table, geom: sa.ColumnElement[Any]
                          ) -> sa.ColumnElement[bool]:
-    """Which rows carry a sensitive point (springs and any non-public point)."""
+    """Which rows carry a sensitive point (every point of a layer whose points are all
+    sensitive; else the layer's sensitive kinds, e.g. springs, and any non-public point)."""
+    layer = _layer(table)
+    kinds = layer.sensitive_point_kinds if layer is not None else ()
     is_point = sa.func.ST_GeometryType(geom).in_(("ST_Point", "ST_MultiPoint"))
-    sensitive = sa.or_(table.c.kind.in_(SENSITIVE_POINT_KINDS), table.c.sensitivity != "public")
-    return sa.and_(is_point, sensitive)
+    if layer is not None and layer.all_points_sensitive:
+        return is_point
+    conditions: list[sa.ColumnElement[bool]] = []
+    if kinds:
+        conditions.append(table.c.kind.in_(kinds))
+    if has_sensitivity(table):
+        conditions.append(table.c.sensitivity != "public")
+    return sa.and_(is_point, sa.or_(*conditions)) if conditions else sa.false()
 
 
 def display_geometry(table: sa.Table, geom: sa.ColumnElement[Any], principal: Principal,

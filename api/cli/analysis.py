@@ -38,14 +38,14 @@ def analyze_cmd(
 
 def _table(rows: list[dict[str, Any]], lang: str) -> str:
     from geo.maps.labels import due_text
-    from layers.flag_queries import SEVERITY_ES
+    from geo.vocabulary import SEVERITY
 
     head = (["#", "Comunidad", "Distrito", "Severidad", "Regla", "Acción", "Plazo"]
             if lang == "es" else
             ["#", "Community", "District", "Severity", "Rule", "Action", "Due"])
     lines = []
     for r in rows:
-        sev = SEVERITY_ES.get(r["severity"], r["severity"]) if lang == "es" else r["severity"]
+        sev = SEVERITY.label(r["severity"], lang)
         action = r["action_es"] if lang == "es" else r["action_en"]
         lines.append([str(r["rank"]), r["community"], r["district"] or r["admin_code"] or "-",
                       sev, r["rule_id"], (action or "")[:70],

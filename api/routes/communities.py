@@ -4,7 +4,7 @@ history, and versioned edits with optimistic concurrency (If-Match / expected_vi
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -21,6 +21,7 @@ from api.dependencies import (
     PagingDep,
     ViewerDep,
 )
+from api.enums import enum_query
 from api.errors import ParameterError, PreconditionRequiredError, error
 from api.models import (
     GEOJSON,
@@ -33,11 +34,23 @@ from api.models import (
     ok,
 )
 from api.responses import GeoJSONResponse, geojson_feature, page_response
+from geo import vocabulary as V
 from layers import edits, queries
 from layers.queries import COLLECTIONS, Filters
 
 router = APIRouter(prefix="/api/communities", tags=["comunidades / communities"])
 COLL = COLLECTIONS["communities"]
+#: Coded filters: the allowed codes come from the vocabulary (OpenAPI ``enum``).
+if TYPE_CHECKING:
+    LegalStatusQ: TypeAlias = str | None
+    KindQ: TypeAlias = str | None
+    TitleStatusQ: TypeAlias = str | None
+    CountryQ: TypeAlias = str | None
+else:
+    LegalStatusQ = enum_query(V.LEGAL_STATUS)
+    KindQ = enum_query(V.KIND)
+    TitleStatusQ = enum_query(V.TITLE_STATUS)
+    CountryQ = enum_query(V.COUNTRY)
 
 
 @router.get("", summary="Comunidades / communities", response_model=None,
@@ -49,11 +62,10 @@ def list_communities(
         description="Prefijo de ubigeo / código municipal (departamento, provincia o "
                     "distrito) / admin code prefix")] = None,
     network: Annotated[str | None, Query(description="id de red / network id")] = None,
-    legal_status: Annotated[str | None, Query(
-        description="none | in_process | registered")] = None,
-    kind: Annotated[str | None, Query()] = None,
-    title_status: Annotated[str | None, Query()] = None,
-    country: Annotated[str | None, Query()] = None,
+    legal_status: LegalStatusQ = None,
+    kind: KindQ = None,
+    title_status: TitleStatusQ = None,
+    country: CountryQ = None,
     flagged: Annotated[bool | None, Query(
         description="Con alertas vigentes / has current flags")] = None,
     q: Annotated[str | None, Query(

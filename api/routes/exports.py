@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeAlias
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
@@ -15,13 +15,30 @@ from sqlalchemy.engine import Engine
 from starlette.background import BackgroundTask
 
 from api.dependencies import AsOfDep, BBoxDep, EngineDep, ViewerDep
+from api.enums import enum_query
 from api.models import binary
+from geo import vocabulary as V
+from geo.catalog import CATALOG
 from layers import exports
 from layers.queries import Filters, Viewer, get_collection
 
 router = APIRouter(prefix="/api", tags=["exportación / exports"])
 
-EXPORT_LAYERS = "communities|concessions|water|consultations|boundaries|networks"
+#: Coded filters (OpenAPI ``enum``; ``kind`` is a community or a water-source kind).
+if TYPE_CHECKING:
+    _LegalStatusQ: TypeAlias = str | None
+    _StateQ: TypeAlias = str | None
+    _KindQ: TypeAlias = str | None
+    _StageQ: TypeAlias = str | None
+    _LevelQ: TypeAlias = str | None
+else:
+    _LegalStatusQ = enum_query(V.LEGAL_STATUS)
+    _StateQ = enum_query(V.STATE)
+    _KindQ = enum_query(V.KIND, V.WATER_KIND)
+    _StageQ = enum_query(V.STAGE)
+    _LevelQ = enum_query(V.LEVEL)
+#: Layers that can be exported (from the catalog: ``publish.exports``).
+EXPORT_LAYERS = "|".join(name for name, layer in CATALOG.items() if layer.publish.exports)
 
 
 def _write(engine: Engine, layer: str, viewer: Viewer, filters: Filters, fmt_name: str,
@@ -45,12 +62,12 @@ async def export(
     q: Annotated[str | None, Query()] = None,
     district: Annotated[str | None, Query()] = None,
     network: Annotated[str | None, Query()] = None,
-    legal_status: Annotated[str | None, Query()] = None,
+    legal_status: _LegalStatusQ = None,
     flagged: Annotated[bool | None, Query()] = None,
-    state: Annotated[str | None, Query()] = None,
-    kind: Annotated[str | None, Query()] = None,
-    stage: Annotated[str | None, Query()] = None,
-    level: Annotated[str | None, Query()] = None,
+    state: _StateQ = None,
+    kind: _KindQ = None,
+    stage: _StageQ = None,
+    level: _LevelQ = None,
 ) -> FileResponse:
     coll = get_collection(layer)
     fmt = exports.get_format(format)

@@ -1,5 +1,7 @@
-"""``/api/concessions``, ``/api/water``, ``/api/consultations``, ``/api/boundaries``,
-``/api/networks``: lists (JSON or GeoJSON) with filters, paging and ``as_of``; one item."""
+"""``/api/<layer>`` and ``/api/<layer>/{key}`` for every catalog layer published in the API
+without routes of its own (concessions, water, consultations, boundaries, networks): lists
+(JSON or GeoJSON) with the layer's filters (enums from the vocabulary), paging and
+``as_of``; one item."""
 
 # No ``from __future__ import annotations``: the endpoints are built in a closure and FastAPI
 # must see their real annotation objects (the filter dependency is a local variable).
@@ -11,59 +13,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.dependencies import AsOfDep, BBoxDep, ConnDep, FormatDep, PagingDep, ViewerDep
+from api.enums import Equals, filter_dependency
 from api.models import GEOJSON, LAYER_ITEMS, Feature, FeatureCollection, layer_page, ok
 from api.responses import feature_response, page_response
+from geo.catalog import CATALOG
 from layers import queries
 from layers.queries import COLLECTIONS, Filters
 
 router = APIRouter(prefix="/api")
 
-Equals = dict[str, str]
 Q = Annotated[str | None, Query(description="Busca en nombre o código (sin tildes) / "
                                             "name or code search")]
-
-
-def _only(**values: str | None) -> Equals:
-    return {k: v for k, v in values.items() if v}
-
-
-def concession_filters(
-    state: Annotated[str | None, Query(description="titled|in_process|extinguished|other")] =
-    None,
-    substance: Annotated[str | None, Query(description="metallic|non_metallic")] = None,
-    holder: Annotated[str | None, Query(description="Titular exacto / exact holder")] = None,
-) -> Equals:
-    return _only(state=state, substance=substance, holder=holder)
-
-
-def water_filters(
-    kind: Annotated[str | None, Query(
-        description="spring|river|stream|lake|wetland|well|canal|glacier")] = None,
-    use: Annotated[str | None, Query(description="human|irrigation|livestock|mixed")] = None,
-) -> Equals:
-    return _only(kind=kind, use=use)
-
-
-def consultation_filters(
-    stage: Annotated[str | None, Query(description="announced|planning|information|"
-                                                   "internal_evaluation|dialogue|decision|"
-                                                   "closed")] = None,
-    promoter: Annotated[str | None, Query()] = None,
-) -> Equals:
-    return _only(stage=stage, promoter=promoter)
-
-
-def boundary_filters(
-    level: Annotated[str | None, Query(
-        description="department|province|district|bo_department|municipality")] = None,
-    country: Annotated[str | None, Query(description="PE|BO")] = None,
-    parent_code: Annotated[str | None, Query()] = None,
-) -> Equals:
-    return _only(level=level, country=country, parent_code=parent_code)
-
-
-def no_filters() -> Equals:
-    return {}
 
 
 def _register(name: str, tag: str, filter_dep: Callable[..., Equals],
@@ -101,8 +61,7 @@ def _register(name: str, tag: str, filter_dep: Callable[..., Equals],
                          summary=f"Un elemento / one item: {coll.title('en')}")
 
 
-_register("concessions", "concesiones / concessions", concession_filters)
-_register("water", "agua / water", water_filters)
-_register("consultations", "consultas / consultations", consultation_filters)
-_register("boundaries", "límites / boundaries", boundary_filters, prefix_filter=True)
-_register("networks", "redes / networks", no_filters)
+for _layer in CATALOG.values():
+    if _layer.publish.api and not _layer.publish.own_routes:
+        _register(_layer.name, f"{_layer.tag_es} / {_layer.name}", filter_dependency(_layer),
+                  prefix_filter=_layer.prefix_filter is not None)

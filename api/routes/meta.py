@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from api.dependencies import EngineDep, LangDep
 from api.errors import is_db_unavailable, unavailable
 from api.models import Health, Ready, ServiceIndex, ok
+from layers.layer_collections import COLLECTIONS
 
 router = APIRouter(tags=["servicio / service"])
 
@@ -34,8 +35,7 @@ def index(request: Request, lang: LangDep) -> dict[str, Any]:
              "type": "application/vnd.oai.openapi+json;version=3.0"},
             {"rel": "ogc", "href": f"{base}/ogc", "type": "application/json"},
             *({"rel": "data", "href": f"{base}/api/{name}", "type": "application/json"}
-              for name in ("communities", "concessions", "water", "consultations",
-                           "networks", "boundaries", "flags", "batches")),
+              for name in (*COLLECTIONS, "flags", "batches")),
         ],
     }
 

@@ -40,6 +40,7 @@ from api.ogc.params import (
     negotiate,
 )
 from api.responses import GEOJSON, MVT, GeoJSONResponse, OpenAPIResponse, geojson_feature
+from geo.catalog import CATALOG
 from layers import cql, queries
 from layers.ogc_collections import OGC_COLLECTIONS, OgcCollection, get_ogc_collection
 from layers.queries import Filters
@@ -68,7 +69,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
 ]
 #: Tile layers (``/tiles/{layer}``) a collection can link to.
-TILED = ("communities", "concessions", "water", "consultations", "boundaries")
+TILED = tuple(name for name, layer in CATALOG.items() if layer.publish.tiles)
 
 FParam = Annotated[str | None, Query(alias="f", description="json | html")]
 DatetimeParam = Annotated[str | None, Query(

@@ -18,6 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from api import csp
 from api.dependencies import AsOfDep, ConnDep, EngineDep, PrincipalDep, ViewerDep
 from api.errors import AuthenticationError
+from api.models import (
+    IndicatorCommunities,
+    IndicatorReport,
+    ProgrammeTargets,
+    StoredTargets,
+    binary,
+    ok,
+)
 from api.routes.web import asset_url, templates
 from geo.errors import PermissionDeniedError
 from geo.maps import programme_report as report_files
@@ -82,7 +90,8 @@ def _communities(ind: dict[str, Any]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-@router.get("/api/programme/indicators", summary="Indicadores a una fecha / indicators")
+@router.get("/api/programme/indicators", summary="Indicadores a una fecha / indicators",
+            response_model=None, responses=ok(IndicatorReport))
 def get_indicators(
     conn: ConnDep, viewer: ViewerDep, as_of: AsOfDep, scope: ScopeDep,
     programme_id: Annotated[str | None, Query(alias="programme", max_length=64)] = None,
@@ -99,7 +108,8 @@ def get_indicators(
 
 
 @router.get("/api/programme/indicators/{indicator_id}/communities",
-            summary="Comunidades detrás de un indicador / drill-down")
+            summary="Comunidades detrás de un indicador / drill-down",
+            response_model=None, responses=ok(IndicatorCommunities))
 def indicator_communities(
     indicator_id: str, conn: ConnDep, viewer: ViewerDep, as_of: AsOfDep, scope: ScopeDep,
     programme_id: Annotated[str | None, Query(alias="programme", max_length=64)] = None,
@@ -132,7 +142,8 @@ class TargetIn(BaseModel):
     scope: str = Field("todo", max_length=90)
 
 
-@router.get("/api/programme/targets", summary="Metas / targets")
+@router.get("/api/programme/targets", summary="Metas / targets", response_model=None,
+            responses=ok(ProgrammeTargets))
 def list_targets(conn: ConnDep, as_of: AsOfDep,
                  programme_id: Annotated[str | None, Query(alias="programme",
                                                            max_length=64)] = None
@@ -144,7 +155,8 @@ def list_targets(conn: ConnDep, as_of: AsOfDep,
                          "valid_from": r["valid_from"].isoformat()} for r in rows]}
 
 
-@router.put("/api/programme/targets", summary="Guardar metas (admin) / store targets")
+@router.put("/api/programme/targets", summary="Guardar metas (admin) / store targets",
+            response_model=None, responses=ok(StoredTargets))
 def put_targets(engine: EngineDep, principal: AdminDep,
                 body: Annotated[list[TargetIn], Body(max_length=2000)]) -> dict[str, Any]:
     """Valida todas las metas y las guarda como nuevas versiones (historial intacto); una
@@ -192,6 +204,10 @@ def programme_page(
                                        "Content-Security-Policy": csp.map_page_policy()})
 
 
+PDF_MEDIA = "application/pdf"
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MEDIA = "text/csv; charset=utf-8"
+
 PAGE = {
     "es": {"page_title": "Avance del programa", "date": "Fecha de corte",
            "district": "Distrito (ubigeo)", "network": "Red", "show": "Ver",
@@ -208,7 +224,8 @@ PAGE = {
 }
 
 
-@router.get("/programa/informe.{ext}", summary="Informe al financiador / donor report")
+@router.get("/programa/informe.{ext}", summary="Informe al financiador / donor report",
+            response_class=Response, responses=binary(PDF_MEDIA, XLSX_MEDIA, "text/csv"))
 def donor_report(
     ext: Literal["pdf", "xlsx", "csv"], conn: ConnDep, viewer: ViewerDep, as_of: AsOfDep,
     scope: ScopeDep,
@@ -223,10 +240,8 @@ def donor_report(
                "Cache-Control": "no-cache", "Vary": "Authorization"}
     if ext == "pdf":
         return Response(report_files.report_pdf(data, lang, fictional=fictional),
-                         media_type="application/pdf", headers=headers)
+                        media_type=PDF_MEDIA, headers=headers)
     if ext == "xlsx":
         return Response(report_files.report_xlsx(data, lang, fictional=fictional),
-                        media_type="application/vnd.openxmlformats-officedocument."
-                                   "spreadsheetml.sheet", headers=headers)
-    return Response(report_files.report_csv(data, lang), media_type="text/csv; charset=utf-8",
-                    headers=headers)
+                        media_type=XLSX_MEDIA, headers=headers)
+    return Response(report_files.report_csv(data, lang), media_type=CSV_MEDIA, headers=headers)

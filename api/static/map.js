@@ -146,7 +146,7 @@
       box.appendChild(el("div", { text: label("water_", p.kind) }));
     } else if (p.__layer === "consultations") {
       box.appendChild(el("strong", { text: p.name || T.layer_consultations }));
-      box.appendChild(el("div", { text: [p.stage, p.start_date].filter(Boolean).join(" · ") }));
+      box.appendChild(el("div", { text: [p.stage ? label("stage_", p.stage) : null, p.start_date].filter(Boolean).join(" · ") }));
     } else {
       box.appendChild(el("strong", { text: p.name || "" }));
     }

@@ -111,7 +111,8 @@ def _consultation_popup(row: Mapping[str, Any], lang: str) -> str:
     t = lambda k: _ESC(L.t(lang, k))  # noqa: E731
     return (f"<b>{_ESC(str(row.get('name') or ''))}</b><br>"
             f"{t('measure')}: {_ESC(str(row.get('measure') or '–'))}<br>"
-            f"{_ESC(str(row.get('stage') or ''))} {_ESC(str(row.get('start_date') or ''))}")
+            f"{t('stage_' + str(row['stage'])) if row.get('stage') else ''} "
+            f"{_ESC(str(row.get('start_date') or ''))}")
 
 
 def _features(frame: gpd.GeoDataFrame, popup: Any, style: Any) -> dict[str, Any]:

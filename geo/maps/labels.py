@@ -2,30 +2,35 @@
 
 The texts live in gettext catalogs (``geo/maps/locale/<lang>/LC_MESSAGES/allpa.po``, see
 :mod:`geo.maps.catalogs`): Spanish first (the default and the fallback), English complete,
-Quechua and Aymara drafts for the map page. ``api.i18n`` re-exports this for the web page;
-``geo.maps`` uses it for legends and popups so a legend reads the same in every output.
+Quechua and Aymara drafts for the map page. The labels of coded values (``kind_ayllu``,
+``legal_registered``, ``sev_high`` ...) come from :mod:`geo.vocabulary`, their one source, in
+Spanish and English; a draft catalog may still translate one (it wins for its language).
+``api.i18n`` re-exports this for the web page; ``geo.maps`` uses it for legends and popups so
+a legend reads the same in every output.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
+from geo import vocabulary as V
 from geo.maps import catalogs
 
 Lang = str
 
-SEVERITY_ORDER = ("critical", "high", "medium", "low", "info", "none")
+SEVERITY_ORDER = (*reversed(V.SEVERITY.codes), "none")
 #: Colour-blind-safe sequential reds; print maps add hatching so colour is never alone.
 SEVERITY_COLORS = {"critical": "#67000d", "high": "#cb181d", "medium": "#fb6a4a",
                    "low": "#fcbba1", "info": "#c6dbef", "none": "#f0f0f0"}
-LEGAL_ORDER = ("registered", "in_process", "none", "unknown")
+LEGAL_ORDER = (*V.LEGAL_STATUS.codes, "unknown")
 LEGAL_COLORS = {"registered": "#1a9850", "in_process": "#fee08b", "none": "#d73027",
                 "unknown": "#bdbdbd"}
-STATE_ORDER = ("titled", "in_process", "extinguished", "other", "unknown")
+STATE_ORDER = V.STATE.codes
 STATE_COLORS = {"titled": "#6a3d9a", "in_process": "#e08214", "extinguished": "#969696",
                 "other": "#8c510a", "unknown": "#4d4d4d"}
-WATER_ORDER = ("spring", "river", "stream", "lake", "wetland", "well", "canal", "glacier")
+WATER_ORDER = V.WATER_KIND.codes
 WATER_COLORS = {"spring": "#08519c", "river": "#2171b5", "stream": "#6baed6", "lake": "#4292c6",
                 "wetland": "#41ab5d", "well": "#084594", "canal": "#9ecae1",
                 "glacier": "#deebf7"}
@@ -44,10 +49,33 @@ def page_lang(lang: str | None) -> str:
     return lang if lang and catalogs.known(lang) else catalogs.FALLBACK
 
 
+@functools.cache
+def _catalog(code: str) -> dict[str, str]:
+    """The strings of one language: its gettext catalog plus, for Spanish and English, the
+    value labels of the vocabulary (a draft catalog has only what it translates itself)."""
+    own = catalogs.catalog(code)
+    if code in catalogs.COMPLETE:
+        return {**_layer_titles(code), **V.interface_labels(code), **own}
+    return own
+
+
+def _layer_titles(code: str) -> dict[str, str]:
+    """``layer_<name>``: each catalog layer's title (a catalog string may word it for the
+    map, e.g. "Áreas de consulta previa"), so a new layer has a title without a string."""
+    from geo.catalog import CATALOG
+
+    return {f"layer_{name}": layer.title_en if code == "en" else layer.title_es
+            for name, layer in CATALOG.items()}
+
+
 def t(lang: str | None, key: str) -> str:
     """One UI string (falls back to Spanish, then to the key)."""
-    return catalogs.catalog(page_lang(lang)).get(key) or \
-        catalogs.catalog(catalogs.FALLBACK).get(key, key)
+    return _catalog(page_lang(lang)).get(key) or _catalog(catalogs.FALLBACK).get(key, key)
+
+
+def value_label(vocabulary: str, code: str | None, lang: str | None = "es") -> str:
+    """How a person reads a coded value (``registered`` -> "Inscrita"), never the code."""
+    return V.label(vocabulary, code, lang_of(lang))
 
 
 def _days_until(due: object, today: dt.date | None) -> int | None:
@@ -103,7 +131,7 @@ def due_text(due: object, today: dt.date | None = None, lang: str | None = "es")
 
 def bundle(lang: str | None) -> dict[str, str]:
     """Every string in ``lang``, Spanish where it has none."""
-    return catalogs.strings(page_lang(lang))
+    return {**_catalog(catalogs.FALLBACK), **_catalog(page_lang(lang))}
 
 
 def legend_spec(lang: str | None) -> dict[str, Any]:

@@ -1,0 +1,252 @@
+"""Every allowed value of a coded field, defined once: its code, its synonyms and its labels.
+
+A :class:`Vocabulary` is the one place that says which codes a field may hold
+(``comunidad_campesina``, ``registered``, ``spring`` ...), how real source files spell them
+(the synonyms: ``C.C.``, ``inscrita``, ``puquio`` ...), how a person reads them in Spanish and
+English, and, where an order matters, their rank. Import profiles parse with it, the layer
+catalog types fields with it, the API publishes its codes as OpenAPI enums, SQL ordering is a
+``CASE`` over its ranks, and every page, map, dossier and CLI table shows its labels: a code
+never reaches a person.
+
+Pure data, no database, no HTTP: notebooks and profiles use it without either.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+__all__ = [
+    "COUNTRY",
+    "KIND",
+    "LEGAL_STATUS",
+    "LEVEL",
+    "SENSITIVITY",
+    "SEVERITY",
+    "STAGE",
+    "STATE",
+    "SUBSTANCE",
+    "TITLE_STATUS",
+    "VOCABULARIES",
+    "WATER_KIND",
+    "WATER_USE",
+    "Term",
+    "Vocabulary",
+    "label",
+    "normalise_name",
+]
+
+
+def normalise_name(text: str) -> str:
+    """Lower-case, accent-free, underscore-separated form used to match names and values."""
+    decomposed = unicodedata.normalize("NFKD", str(text).strip().lower())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\s\-/.]+", "_", plain).strip("_")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One allowed value: the stored code, how people read it, how files spell it."""
+
+    code: str
+    label_es: str
+    label_en: str
+    synonyms: tuple[str, ...] = ()
+
+    def label(self, lang: str | None) -> str:
+        return self.label_en if lang == "en" else self.label_es
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The allowed values of one kind of field, in their display (and rank) order.
+
+    ``label_key`` is the prefix of the interface keys the browser map and the maps look
+    labels up with (``kind_`` + code); ``ranked`` says the order of ``terms`` is meaningful
+    (e.g. severities from the least to the most severe), so :meth:`rank` and SQL ``CASE``
+    orderings derive from it.
+    """
+
+    name: str
+    terms: tuple[Term, ...]
+    label_key: str
+    ranked: bool = False
+    _lookup: dict[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        lookup: dict[str, str] = {}
+        for term in self.terms:
+            for spelling in (term.code, *term.synonyms):
+                key = normalise_name(spelling)
+                if lookup.get(key, term.code) != term.code:
+                    raise ValueError(f"{self.name}: '{spelling}' means two codes")
+                lookup[key] = term.code
+        object.__setattr__(self, "_lookup", lookup)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(t.code for t in self.terms)
+
+    @property
+    def synonyms(self) -> Mapping[str, str]:
+        """Normalised spelling (code or synonym) -> code."""
+        return self._lookup
+
+    def term(self, code: str) -> Term:
+        for t in self.terms:
+            if t.code == code:
+                return t
+        raise KeyError(f"{self.name}: unknown code {code!r}")
+
+    def parse(self, value: object) -> str:
+        """The code a source spelling means; ``ValueError`` when it means none."""
+        key = normalise_name(str(value))
+        code = self._lookup.get(key)
+        if code is None:
+            raise ValueError(key)
+        return code
+
+    def label(self, code: str | None, lang: str | None = "es") -> str:
+        """How a person reads ``code`` (an unknown code is shown as written, never hidden)."""
+        if code is None:
+            return "–"
+        try:
+            return self.term(code).label(lang)
+        except KeyError:
+            return str(code)
+
+    def labels(self, lang: str | None) -> dict[str, str]:
+        """Interface key (``label_key`` + code) -> label, for the map's string bundle."""
+        return {self.label_key + t.code: t.label(lang) for t in self.terms}
+
+    def rank(self, code: str) -> int:
+        """Position of ``code`` in the vocabulary's order (-1 when it is not one)."""
+        return self.codes.index(code) if code in self.codes else -1
+
+
+def _v(name: str, label_key: str, terms: Iterable[Term], *, ranked: bool = False
+       ) -> Vocabulary:
+    return Vocabulary(name, tuple(terms), label_key, ranked)
+
+
+KIND = _v("kind", "kind_", (
+    Term("comunidad_campesina", "Comunidad campesina", "Peasant community",
+         ("comunidad campesina", "cc", "campesina", "c.c.")),
+    Term("comunidad_nativa", "Comunidad nativa", "Native community",
+         ("comunidad nativa", "cn", "nativa", "c.n.")),
+    Term("ayllu", "Ayllu", "Ayllu", ("ayllus",)),
+    Term("asociacion", "Asociación", "Association", ("asociación", "association")),
+    Term("junta_vecinal", "Junta vecinal", "Neighbourhood council",
+         ("junta vecinal", "otb", "organizacion territorial de base")),
+    Term("tioc", "TIOC", "TIOC (indigenous territory)",
+         ("tco", "territorio indigena originario campesino")),
+    Term("otro", "Otro", "Other", ("otra", "other", "otros")),
+))
+COUNTRY = _v("country", "country_", (
+    Term("PE", "Perú", "Peru", ("peru", "perú", "per")),
+    Term("BO", "Bolivia", "Bolivia", ("bolivia", "bol")),
+))
+TITLE_STATUS = _v("title_status", "title_", (
+    Term("titled", "Titulada", "Titled", ("titulada", "titulado", "con titulo", "con título")),
+    Term("recognised_untitled", "Reconocida sin título", "Recognised, untitled",
+         ("recognized_untitled", "reconocida_sin_titulo", "reconocida sin título", "reconocida",
+          "reconocido", "sin titulo", "sin título")),
+    Term("unrecognised", "No reconocida", "Unrecognised",
+         ("unrecognized", "no_reconocida", "no reconocida", "no reconocido")),
+))
+SENSITIVITY = _v("sensitivity", "sensitivity_", (
+    Term("public", "Pública", "Public", ("publica", "pública", "publico", "público")),
+    Term("network", "Solo la red", "Network only", ("red", "solo red")),
+    Term("restricted", "Restringida", "Restricted",
+         ("restringida", "restringido", "privada", "reservada")),
+), ranked=True)
+LEGAL_STATUS = _v("legal_status", "legal_", (
+    Term("registered", "Inscrita", "Registered",
+         ("inscrita", "inscrito", "registrada", "registrado", "si", "sí")),
+    Term("in_process", "En trámite", "In process",
+         ("en_tramite", "en trámite", "tramite", "trámite", "in process")),
+    Term("none", "Sin personería", "No legal personality",
+         ("ninguna", "sin personeria", "sin personería", "no")),
+))
+WATER_KIND = _v("water_kind", "water_", (
+    Term("spring", "Manantial", "Spring",
+         ("manantial", "ojo de agua", "puquio", "pukio", "naciente", "fuente")),
+    Term("river", "Río", "River", ("rio", "río", "mayu")),
+    Term("stream", "Quebrada", "Stream", ("quebrada", "riachuelo", "arroyo")),
+    Term("lake", "Laguna", "Lake", ("laguna", "lago", "cocha", "qucha", "represa")),
+    Term("wetland", "Bofedal", "Wetland (bofedal)", ("bofedal", "humedal", "oconal", "turbera")),
+    Term("well", "Pozo", "Well", ("pozo",)),
+    Term("canal", "Canal", "Canal", ("acequia", "canal de riego")),
+    Term("glacier", "Glaciar", "Glacier", ("glaciar", "nevado")),
+))
+WATER_USE = _v("water_use", "use_", (
+    Term("human", "consumo humano", "drinking water",
+         ("consumo humano", "humano", "poblacional", "domestico", "doméstico", "agua potable")),
+    Term("irrigation", "riego", "irrigation", ("riego", "agricola", "agrícola", "agrario")),
+    Term("livestock", "ganadería", "livestock",
+         ("ganaderia", "ganadería", "pecuario", "ganado", "abrevadero")),
+    Term("mixed", "uso mixto", "mixed use", ("mixto", "multiple", "múltiple", "varios")),
+))
+STAGE = _v("stage", "stage_", (
+    Term("announced", "Anunciada", "Announced", ("anunciada", "anuncio", "anunciado")),
+    Term("planning", "Planificación", "Planning",
+         ("planificacion", "planificación", "identificacion", "identificación", "publicidad",
+          "plan de consulta")),
+    Term("information", "Información", "Information", ("informacion", "información")),
+    Term("internal_evaluation", "Evaluación interna", "Internal evaluation",
+         ("evaluacion interna", "evaluación interna", "evaluacion_interna", "evaluacion")),
+    Term("dialogue", "Diálogo", "Dialogue", ("dialogo", "diálogo")),
+    Term("decision", "Decisión", "Decision", ("decisión",)),
+    Term("closed", "Concluida", "Closed",
+         ("cerrada", "concluida", "finalizada", "cerrado", "concluido")),
+), ranked=True)
+SUBSTANCE = _v("substance", "substance_", (
+    Term("metallic", "Metálica", "Metallic",
+         ("m", "metalica", "metálica", "metalico", "metálico")),
+    Term("non_metallic", "No metálica", "Non-metallic",
+         ("n", "no metalica", "no metálica", "no metalico", "no metálico", "nm")),
+))
+LEVEL = _v("level", "level_", (
+    Term("department", "Departamento", "Department", ("departamento", "dpto")),
+    Term("province", "Provincia", "Province", ("provincia",)),
+    Term("district", "Distrito", "District", ("distrito",)),
+    Term("bo_department", "Departamento (Bolivia)", "Department (Bolivia)",
+         ("departamento_bo",)),
+    Term("municipality", "Municipio", "Municipality", ("municipio",)),
+))
+#: Concession states as stored (the INGEMMET profile derives them from D_ESTADO/ESTADO;
+#: ``unknown`` = the source had no state column). Display order of the map legend.
+STATE = _v("concession_state", "state_", (
+    Term("titled", "Titulada", "Titled", ("titulada", "titulado", "vigente")),
+    Term("in_process", "En trámite", "In process", ("en_tramite", "en trámite", "petitorio")),
+    Term("extinguished", "Extinguida", "Extinguished", ("extinguida", "extinguido")),
+    Term("other", "Otro estado", "Other state", ("otro",)),
+    Term("unknown", "Estado desconocido", "Unknown state", ("desconocido",)),
+))
+#: Flag severities from the least to the most severe (``geo.flag_rank.SEVERITIES``).
+SEVERITY = _v("severity", "sev_", (
+    Term("info", "Informativa", "Informative", ("informativa",)),
+    Term("low", "Baja", "Low", ("baja",)),
+    Term("medium", "Media", "Medium", ("media",)),
+    Term("high", "Alta", "High", ("alta",)),
+    Term("critical", "Crítica", "Critical", ("critica", "crítica")),
+), ranked=True)
+
+VOCABULARIES: dict[str, Vocabulary] = {v.name: v for v in (
+    KIND, COUNTRY, TITLE_STATUS, SENSITIVITY, LEGAL_STATUS, WATER_KIND, WATER_USE, STAGE,
+    SUBSTANCE, LEVEL, STATE, SEVERITY)}
+
+
+def label(vocabulary: str, code: str | None, lang: str | None = "es") -> str:
+    """How a person reads ``code`` of ``vocabulary`` (by name) in ``lang``."""
+    return VOCABULARIES[vocabulary].label(code, lang)
+
+
+def interface_labels(lang: str | None) -> dict[str, str]:
+    """Every value label as an interface key (``kind_ayllu``) for the map's string bundle."""
+    out: dict[str, str] = {}
+    for vocabulary in VOCABULARIES.values():
+        out.update(vocabulary.labels(lang))
+    return out
