@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from geo.constants import check_constants, detection_columns
 from geo.crs import CRSDecision, decide_crs, to_wgs84
 from geo.errors import ProfileError, bilingual
 from geo.io import LAT_NAMES, LON_NAMES, RawRead, read_vector
@@ -68,6 +69,7 @@ def prepare(
     defaults: dict[str, Any] | None = None,
     encoding: str | None = None,
     source_layer: str | None = None,
+    constants: dict[str, Any] | None = None,
 ) -> Prepared:
     """Read, map, reproject and repair one file for ``layer``.
 
@@ -82,6 +84,10 @@ def prepare(
        non-linearly and can make a valid ring self-intersect (and a ring repaired in UTM is
        not guaranteed valid in degrees); what is stored is the 4326 geometry, so that is
        the one that must be valid.
+
+    ``constants`` ({field: value}, ``--set``) fill fields the file lacks or leaves blank; they
+    are checked before the file is read (:mod:`geo.constants`) and count as present columns
+    when the profile is recognised.
     """
     path = Path(path)
     if layer not in LAYERS:
@@ -92,10 +98,13 @@ def prepare(
             ),
             code="layer_unknown",
         )
+    fixed = check_constants(layer, constants or {})
+    defaults = {**fixed, **(defaults or {})}
     raw = read_vector(path, layer=source_layer, encoding=encoding)
     warnings = list(raw.warnings)
     frame = _fill_points_from_lonlat(raw, layer, warnings)
-    name = profile or ("columns" if mapping else detect_profile(layer, frame.columns))
+    name = profile or ("columns" if mapping else detect_profile(
+        layer, detection_columns(layer, frame.columns, fixed)))
     mapped = apply_profile(name, frame, layer=layer, mapping=mapping, defaults=defaults)
     warnings.extend(mapped.warnings)
     rejections = list(mapped.rejections)
