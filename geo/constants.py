@@ -67,7 +67,7 @@ def detection_columns(layer: str, columns: Iterable[str], constants: Iterable[st
         for profile in profiles.PROFILES.values():
             if layer in profile.layers:
                 names.extend(profile.aliases.get(field, ()))
-    return names
+    return list(dict.fromkeys(names))
 
 
 def _parse(spec: Any, text: str) -> Any:

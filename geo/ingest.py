@@ -103,8 +103,7 @@ def prepare(
     raw = read_vector(path, layer=source_layer, encoding=encoding)
     warnings = list(raw.warnings)
     frame = _fill_points_from_lonlat(raw, layer, warnings)
-    name = profile or ("columns" if mapping else detect_profile(
-        layer, detection_columns(layer, frame.columns, fixed)))
+    name = profile or ("columns" if mapping else _detect(layer, frame.columns, fixed))
     mapped = apply_profile(name, frame, layer=layer, mapping=mapping, defaults=defaults)
     warnings.extend(mapped.warnings)
     rejections = list(mapped.rejections)
@@ -149,6 +148,21 @@ def prepare(
         source_name=raw.source_name,
         driver=raw.driver,
     )
+
+
+def _detect(layer: str, columns: Any, constants: dict[str, str]) -> str:
+    """The profile the file's columns match, else the one they match once the constants
+    count as columns; the error names the file's own columns."""
+    try:
+        return detect_profile(layer, columns)
+    except ProfileError:
+        if not constants:
+            raise
+        try:
+            return detect_profile(layer, detection_columns(layer, columns, constants))
+        except ProfileError:
+            pass
+        raise
 
 
 def _row_order(rejection: Rejection) -> tuple[int, str]:
