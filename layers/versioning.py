@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
@@ -78,13 +78,13 @@ def _json_value(value: object) -> str:
     if value is None:
         return "null"
     if kind is str:
-        return _encode_str(value)
+        return str(_encode_str(cast(str, value)))
     if kind is int:
-        return int.__repr__(value)  # type: ignore[arg-type]
+        return int.__repr__(cast(int, value))
     if kind is bool:
         return "true" if value else "false"
     if kind is float and value == value and value not in (math.inf, -math.inf):
-        return float.__repr__(value)  # type: ignore[arg-type]
+        return float.__repr__(cast(float, value))
     return json.dumps(_jsonable(value), sort_keys=True, ensure_ascii=False, default=str)
 
 
