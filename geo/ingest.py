@@ -6,7 +6,6 @@ report. Everything the importer changed or dropped is listed, feature by feature
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from pyproj import CRS
 from geo.constants import check_constants, detection_columns
 from geo.crs import CRSDecision, decide_crs, to_wgs84
 from geo.errors import ProfileError, bilingual
+from geo.filehash import vector_sha256 as file_sha256
 from geo.io import LAT_NAMES, LON_NAMES, RawRead, read_vector
 from geo.profiles import KEY_COLUMNS, LAYERS, apply_profile, detect_profile
 from geo.validity import Expected, Rejection, Repair, repair_geometries
@@ -36,7 +36,6 @@ EXPECTED_GEOMETRY: dict[str, Expected | None] = {
     "consultations": "polygon",
     "networks": None,
 }
-_SIDECAR_ORDER = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
 @dataclass
@@ -252,30 +251,3 @@ def _fill_points_from_lonlat(raw: RawRead, layer: str, warnings: list[str]) -> g
     )
     out = frame.copy()
     return out.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
-
-
-def file_sha256(path: Path) -> str:
-    """Content hash of the upload; for a .shp, of the .shp and its sidecars in fixed order.
-
-    Lets ``layers`` recognise a re-import of the same data whatever the file is called.
-    """
-    path = Path(path)
-    digest = hashlib.sha256()
-    if path.suffix.lower() != ".shp":
-        _hash_file(digest, path)
-        return digest.hexdigest()
-    for ext in _SIDECAR_ORDER:
-        sidecar = next(
-            (p for p in (path.with_suffix(ext), path.with_suffix(ext.upper())) if p.is_file()),
-            None,
-        )
-        if sidecar is not None:
-            digest.update(ext.encode())
-            _hash_file(digest, sidecar)
-    return digest.hexdigest()
-
-
-def _hash_file(digest: Any, path: Path) -> None:
-    with path.open("rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            digest.update(chunk)

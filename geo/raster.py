@@ -21,7 +21,6 @@ Area model (why the numbers can be trusted for legal/land-rights reporting):
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import math
 import os
 import warnings
@@ -49,6 +48,7 @@ from rasterio.windows import Window
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InputError, bilingual
+from geo.filehash import sha256_file
 
 __all__ = [
     "LAND_COVER_CLASSES",
@@ -194,13 +194,6 @@ def _validate(src: DatasetReader, kind: RasterKind | None) -> None:
         )
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def inspect_raster(path: str | Path, *, kind: RasterKind | None = None) -> RasterInfo:
     """Describe a raster and refuse unusable ones early, with a fix the user can apply."""
@@ -232,7 +225,7 @@ def inspect_raster(path: str | Path, *, kind: RasterKind | None = None) -> Raste
             bounds=(bounds[0], bounds[1], bounds[2], bounds[3]),
             bounds_wgs84=(float(wgs[0]), float(wgs[1]), float(wgs[2]), float(wgs[3])),
             is_cog=bool((tiled or single_tile) and (overviews or single_tile)),
-            sha256=_sha256(p),
+            sha256=sha256_file(p),
             block_shape=(int(block_h), int(block_w)),
             overviews=overviews,
             has_colormap=has_cmap,

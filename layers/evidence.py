@@ -11,7 +11,6 @@ for a point-only community, its search radius. One query; no migration needed.
 
 from __future__ import annotations
 
-import hashlib
 import tomllib
 from typing import Any
 
@@ -21,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo import flags as flag_engine
+from geo.filehash import sha256_bytes
 from layers import batches, communities, concessions, rasters
 from layers.analysis import RULE_COUNTRIES
 from layers.queries import jsonable
@@ -62,7 +62,7 @@ def rule_files() -> list[dict[str, Any]]:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             version = None
         out.append({"country": country, "file": path.name,
-                    "sha256": hashlib.sha256(data).hexdigest(), "version": version})
+                    "sha256": sha256_bytes(data), "version": version})
     return out
 
 
