@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from geoalchemy2 import Geometry
 from shapely import wkb
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from layers.db import SRID
@@ -176,9 +177,12 @@ def close_versions(conn: Connection, table: sa.Table, key: str, keys: Iterable[s
     if not keys:
         return 0
     values: dict[str, object] = {"valid_to": sa.func.now()}
+    # one array parameter (= ANY), not one bind parameter per key: a re-import can close
+    # thousands of versions
     result = conn.execute(
         sa.update(table)
-        .where(table.c[key].in_(keys), table.c.valid_to.is_(None))
+        .where(table.c[key] == sa.any_(sa.bindparam("close_keys", keys, type_=ARRAY(sa.Text))),
+               table.c.valid_to.is_(None))
         .values(**values)
     )
     _ = note
@@ -191,6 +195,22 @@ def current_hashes(conn: Connection, table: sa.Table, key: str,
     if scope is not None:
         query = query.where(scope)
     return {str(k): str(h) for k, h in conn.execute(query)}
+
+
+def _current(conn: Connection, table: sa.Table, key: str,
+             scope: sa.ColumnElement[bool] | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Current hashes of every key, and of the keys within ``scope``, in one query."""
+    if scope is None:
+        existing = current_hashes(conn, table, key)
+        return existing, existing
+    query = sa.select(table.c[key], table.c.row_hash, scope.label("in_scope")) \
+        .where(table.c.valid_to.is_(None))
+    existing, in_scope = {}, {}
+    for k, h, inside in conn.execute(query):
+        existing[str(k)] = str(h)
+        if inside:
+            in_scope[str(k)] = str(h)
+    return existing, in_scope
 
 
 def write_snapshot(
@@ -217,8 +237,7 @@ def write_snapshot(
     rows = [dict(row) for row in rows]
     encode_geometries(rows, [c.name for c in table.columns
                              if isinstance(c.type, Geometry) and c.name not in LIFESPAN])
-    existing = current_hashes(conn, table, key)
-    in_scope = current_hashes(conn, table, key, scope) if scope is not None else existing
+    existing, in_scope = _current(conn, table, key, scope)
     to_insert: list[dict[str, Any]] = []
     to_close: list[str] = []
     seen: set[str] = set()
