@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
@@ -25,6 +25,8 @@ from geo.errors import InputError, TooLargeError
 class ReceivedUpload:
     path: Path
     fields: dict[str, str]
+    #: Every value of a repeatable text field (``set``), in order.
+    lists: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _too_large(cap: int) -> TooLargeError:
@@ -79,6 +81,10 @@ async def receive_upload(request: Request, directory: Path, cap: int) -> Receive
         with target.open("wb") as out:
             shutil.copyfileobj(upload.file, out, 1024 * 1024)
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        return ReceivedUpload(path=target, fields=fields)
+        lists: dict[str, list[str]] = {}
+        for k, v in form.multi_items():
+            if isinstance(v, str):
+                lists.setdefault(k, []).append(v)
+        return ReceivedUpload(path=target, fields=fields, lists=lists)
     finally:
         await form.close()

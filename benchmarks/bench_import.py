@@ -18,8 +18,11 @@ EPSG:32717 to EPSG:4326 and repairing invalid geometries:
 * a plain geopandas script: ``read_file``, ``set_crs``, ``to_crs``, ``make_valid``,
   ``to_postgis`` (a fresh process, start-up included).
 
-Runs are interleaved ``--repeat`` times (the machine is shared); the best of each is
-compared. Target (issue 16): Allpa ≤ 2 x ``ogr2ogr``. Not part of the tests.
+Every contender writes into its own fresh, empty, migrated database of the same private
+cluster. Runs are interleaved ``--repeat`` times (the machine is shared); the best of each is
+compared, in wall time and in client CPU time (user + system of the contender's process,
+which moves less than wall time when other jobs share the cores).
+Target (issue 16): Allpa ≤ 2 x ``ogr2ogr``. Not part of the tests.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -58,11 +62,12 @@ from layers.importer import import_file
 engine = make_engine(load_settings(), sys.argv[2])
 with engine.connect() as conn:
     conn.exec_driver_sql("SELECT 1")
-t = time.perf_counter()
+t, cpu = time.perf_counter(), time.process_time()
 with engine.begin() as conn:
     report = import_file(conn, "concessions", Path(sys.argv[1]), recorded_by="benchmark",
                          crs="EPSG:32717", source=sys.argv[3])
-print(json.dumps({"seconds": time.perf_counter() - t, "stored": report.n_inserted,
+print(json.dumps({"seconds": time.perf_counter() - t, "cpu": time.process_time() - cpu,
+                  "stored": report.n_inserted,
                   "repaired": len(report.repairs), "rejected": len(report.rejections)}))
 """
 
@@ -77,11 +82,19 @@ def fresh_database() -> str:
     return url
 
 
+_CPU: dict[str, float] = {}
+
+
 def _timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    """Wall seconds and stdout of ``cmd``; its CPU seconds (user + system of the client
+    process, not of PostgreSQL) go to ``_CPU[cmd[0]]``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     done = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False,
                           env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **(env or {})})
     seconds = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    _CPU[cmd[0]] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise RuntimeError(f"{cmd[0]} failed:\n{done.stdout}\n{done.stderr}")
     return seconds, done.stdout
@@ -99,26 +112,34 @@ def _count(url: str, table: str) -> int:
 
 
 def run_once(path: Path, ogr2ogr: str | None) -> dict[str, Any]:
+    """One round: every contender writes into its own fresh, empty, migrated database of
+    the same cluster (the same target for all), one after the other."""
     out: dict[str, Any] = {}
     url = fresh_database()
     allpa = str(Path(sys.executable).with_name("allpa"))
     out["allpa_cli"], _ = _timed([allpa, "import", "concessions", str(path), "--crs",
                                   "EPSG:32717", "--source", SOURCE],
                                  {"ALLPA_DATABASE_URL": url})
+    out["allpa_cli_cpu"] = _CPU[allpa]
     out["allpa_cli_rows"] = _count(url, "concession")
     url = fresh_database()
     _, text = _timed([sys.executable, "-c", WORK_SCRIPT, str(path), DB, SOURCE])
     work = json.loads(text.strip().splitlines()[-1])
     out["allpa_work"] = work["seconds"]
+    out["allpa_work_cpu"] = work["cpu"]
     out["allpa_report"] = work
     if ogr2ogr:
+        url = fresh_database()
         pg = url.replace("postgresql+psycopg://", "postgresql://")
         out["ogr2ogr"], _ = _timed([ogr2ogr, "-f", "PostgreSQL", f"PG:{_libpq(pg)}",
                                     str(path), "-s_srs", "EPSG:32717", "-t_srs", "EPSG:4326",
                                     "-nln", "ogr_concession", "-nlt", "PROMOTE_TO_MULTI",
                                     "-lco", "GEOMETRY_NAME=geom", "-makevalid"])
+        out["ogr2ogr_cpu"] = _CPU[ogr2ogr]
         out["ogr2ogr_rows"] = _count(url, "ogr_concession")
+    url = fresh_database()
     out["geopandas"], _ = _timed([sys.executable, "-c", GEOPANDAS_SCRIPT, str(path), url])
+    out["geopandas_cpu"] = _CPU[sys.executable]
     out["geopandas_rows"] = _count(url, "gpd_concession")
     return out
 
@@ -160,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     for k, v in best.items():
         ratio = f"{v / best['ogr2ogr']:.2f}" if "ogr2ogr" in best else "-"
         print(f"| {labels[k]} | {', '.join(f'{r[k]:.2f}' for r in runs)} | {v:.2f} | {ratio} |")
+    cpu = {k: min(r[f"{k}_cpu"] for r in runs)
+           for k in ("allpa_cli", "allpa_work", "ogr2ogr", "geopandas") if f"{k}_cpu" in runs[0]}
+    print("\nclient CPU (user + system of the process, best run): "
+          + ", ".join(f"{labels[k]} {v:.2f} s" for k, v in cpu.items())
+          + (f"; allpa CLI / ogr2ogr {cpu['allpa_cli'] / cpu['ogr2ogr']:.2f}, work only / "
+             f"ogr2ogr {cpu['allpa_work'] / cpu['ogr2ogr']:.2f}" if "ogr2ogr" in cpu else ""))
     if "ogr2ogr" in best:
         ok = best["allpa_cli"] <= 2 * best["ogr2ogr"]
         print(f"{'OK  ' if ok else 'MISS'} allpa import <= 2 x ogr2ogr "

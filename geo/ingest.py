@@ -6,7 +6,6 @@ report. Everything the importer changed or dropped is listed, feature by feature
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,8 +18,10 @@ import shapely
 from pyproj import CRS
 
 from geo.catalog import CATALOG
+from geo.constants import check_constants, detection_columns
 from geo.crs import CRSDecision, decide_crs, to_wgs84
 from geo.errors import ProfileError, bilingual
+from geo.filehash import vector_sha256 as file_sha256
 from geo.io import LAT_NAMES, LON_NAMES, RawRead, read_vector
 from geo.profiles import KEY_COLUMNS, LAYERS, apply_profile, detect_profile
 from geo.validity import Expected, Rejection, Repair, repair_geometries
@@ -32,7 +33,6 @@ EXPECTED_GEOMETRY: dict[str, Expected | None] = {
     layer.name: cast("Expected | None", layer.expected_geometry)
     for layer in CATALOG.values()
 }
-_SIDECAR_ORDER = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
 @dataclass
@@ -65,6 +65,7 @@ def prepare(
     defaults: dict[str, Any] | None = None,
     encoding: str | None = None,
     source_layer: str | None = None,
+    constants: dict[str, Any] | None = None,
 ) -> Prepared:
     """Read, map, reproject and repair one file for ``layer``.
 
@@ -79,6 +80,10 @@ def prepare(
        non-linearly and can make a valid ring self-intersect (and a ring repaired in UTM is
        not guaranteed valid in degrees); what is stored is the 4326 geometry, so that is
        the one that must be valid.
+
+    ``constants`` ({field: value}, ``--set``) fill fields the file lacks or leaves blank; they
+    are checked before the file is read (:mod:`geo.constants`) and count as present columns
+    when the profile is recognised.
     """
     path = Path(path)
     if layer not in LAYERS:
@@ -89,10 +94,12 @@ def prepare(
             ),
             code="layer_unknown",
         )
+    fixed = check_constants(layer, constants or {})
+    defaults = {**fixed, **(defaults or {})}
     raw = read_vector(path, layer=source_layer, encoding=encoding)
     warnings = list(raw.warnings)
     frame = _fill_points_from_lonlat(raw, layer, warnings)
-    name = profile or ("columns" if mapping else detect_profile(layer, frame.columns))
+    name = profile or ("columns" if mapping else _detect(layer, frame.columns, fixed))
     mapped = apply_profile(name, frame, layer=layer, mapping=mapping, defaults=defaults)
     warnings.extend(mapped.warnings)
     rejections = list(mapped.rejections)
@@ -137,6 +144,21 @@ def prepare(
         source_name=raw.source_name,
         driver=raw.driver,
     )
+
+
+def _detect(layer: str, columns: Any, constants: dict[str, str]) -> str:
+    """The profile the file's columns match, else the one they match once the constants
+    count as columns; the error names the file's own columns."""
+    try:
+        return detect_profile(layer, columns)
+    except ProfileError:
+        if not constants:
+            raise
+        try:
+            return detect_profile(layer, detection_columns(layer, columns, constants))
+        except ProfileError:
+            pass
+        raise
 
 
 def _row_order(rejection: Rejection) -> tuple[int, str]:
@@ -226,30 +248,3 @@ def _fill_points_from_lonlat(raw: RawRead, layer: str, warnings: list[str]) -> g
     )
     out = frame.copy()
     return out.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
-
-
-def file_sha256(path: Path) -> str:
-    """Content hash of the upload; for a .shp, of the .shp and its sidecars in fixed order.
-
-    Lets ``layers`` recognise a re-import of the same data whatever the file is called.
-    """
-    path = Path(path)
-    digest = hashlib.sha256()
-    if path.suffix.lower() != ".shp":
-        _hash_file(digest, path)
-        return digest.hexdigest()
-    for ext in _SIDECAR_ORDER:
-        sidecar = next(
-            (p for p in (path.with_suffix(ext), path.with_suffix(ext.upper())) if p.is_file()),
-            None,
-        )
-        if sidecar is not None:
-            digest.update(ext.encode())
-            _hash_file(digest, sidecar)
-    return digest.hexdigest()
-
-
-def _hash_file(digest: Any, path: Path) -> None:
-    with path.open("rb") as fh:
-        while chunk := fh.read(1024 * 1024):
-            digest.update(chunk)

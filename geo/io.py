@@ -1,6 +1,7 @@
 """Reading user-supplied vector files into a raw GeoDataFrame, safely.
 
-Only this module touches files. It does not reproject or rename anything: it reports what
+Only this module (with :mod:`geo.archives` for zip/KMZ safety and :mod:`geo.io_csv` for
+CSV tables) touches files. It does not reproject or rename anything: it reports what
 the file *declares* (``declared_crs``) so that :mod:`geo.crs` can tell a declared CRS from a
 format default (GDAL says EPSG:4326 for every GeoJSON, declared or not).
 
@@ -10,14 +11,10 @@ refused if it carries a DTD, because user uploads are untrusted.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
-import stat
 import tempfile
-import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -26,9 +23,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 from pyproj import CRS
 
+from geo.archives import (
+    MAX_ARCHIVE_ENTRIES,
+    MAX_COMPRESSION_RATIO,
+    MAX_UNCOMPRESSED_BYTES,
+    check_archive,
+    extract_members,
+)
 from geo.errors import (
     InputError,
     UnreadableFileError,
@@ -36,8 +39,11 @@ from geo.errors import (
     UnsupportedFormatError,
     bilingual,
 )
+from geo.io_csv import LAT_NAMES, LON_NAMES, read_csv_table
 
 __all__ = [
+    "LAT_NAMES",
+    "LON_NAMES",
     "MAX_ARCHIVE_ENTRIES",
     "MAX_COMPRESSION_RATIO",
     "MAX_UNCOMPRESSED_BYTES",
@@ -58,17 +64,7 @@ SUPPORTED_EXTENSIONS: dict[str, str] = {
     ".csv": "CSV (lon/lat o WKT)",
 }
 
-MAX_ARCHIVE_ENTRIES = 200
-MAX_UNCOMPRESSED_BYTES = 2 * 1024**3
-MAX_COMPRESSION_RATIO = 100.0
-#: Entries smaller than this are never called bombs: tiny sidecars (.cpg, blank .dbf) compress
-#: extremely well and are harmless.
-BOMB_RATIO_MIN_BYTES = 8 * 1024**2
-
 SHAPEFILE_SIDECARS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx")
-LON_NAMES = ("lon", "lng", "long", "longitude", "longitud", "x")
-LAT_NAMES = ("lat", "latitude", "latitud", "y")
-WKT_NAMES = ("wkt", "geom", "geometry", "the_geom", "geometria")
 _GEOJSON_SCAN_LIMIT = 256 * 1024**2
 
 
@@ -316,7 +312,7 @@ def _read_zip(path: Path, layer: str | None, encoding: str | None) -> RawRead:
         and PurePosixPath(i.filename).suffix.lower() in SHAPEFILE_SIDECARS
     ]
     with tempfile.TemporaryDirectory(prefix="allpa-zip-") as tmp:
-        shp = _extract(path, members, Path(tmp), ".shp")
+        shp = extract_members(path, members, Path(tmp), ".shp")
         raw = _read_shapefile(shp, None, encoding, source_name=path.name)
     raw.driver = "ESRI Shapefile (zip)"
     raw.layer = PurePosixPath(wanted).name
@@ -331,127 +327,6 @@ def _pick_zip_member(stems: list[str], layer: str | None, source_name: str) -> s
     elif len(stems) == 1:
         return stems[0]
     return _pick_layer(stems, layer, source_name)  # raises with the list
-
-
-def _extract(archive: Path, members: list[zipfile.ZipInfo], dest: Path, want: str) -> Path:
-    """Extract checked members flat into ``dest`` (names reduced to their basename)."""
-    found: Path | None = None
-    with zipfile.ZipFile(archive) as zf:
-        for info in members:
-            target = dest / PurePosixPath(info.filename).name
-            with zf.open(info) as src, target.open("wb") as out:
-                _copy_limited(src, out, info.file_size, archive.name)
-            if target.suffix.lower() == want:
-                found = target
-    if found is None:
-        raise InputError(
-            bilingual(
-                f"No se encontró un archivo {want} utilizable en '{archive.name}'.",
-                f"No usable {want} file found in '{archive.name}'.",
-            ),
-            file=archive.name,
-        )
-    return found
-
-
-def _copy_limited(src: io.BufferedIOBase | Any, out: Any, declared: int, name: str) -> None:
-    """Copy but stop if an entry inflates beyond its declared size (lying headers)."""
-    written = 0
-    while chunk := src.read(1024 * 1024):
-        written += len(chunk)
-        if written > declared:
-            raise UnsafeArchiveError(
-                bilingual(
-                    f"'{name}' contiene una entrada que se descomprime más de lo declarado.",
-                    f"'{name}' contains an entry that inflates beyond its declared size.",
-                ),
-                file=name,
-            )
-        out.write(chunk)
-
-
-def check_archive(
-    path: Path,
-    *,
-    max_entries: int = MAX_ARCHIVE_ENTRIES,
-    max_total_bytes: int = MAX_UNCOMPRESSED_BYTES,
-    max_ratio: float = MAX_COMPRESSION_RATIO,
-) -> list[zipfile.ZipInfo]:
-    """List a zip's entries and refuse traversal, symlinks, too many entries and bombs.
-
-    Nothing is extracted here: the central directory is enough to decide.
-    """
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise UnreadableFileError(
-            bilingual(
-                f"'{path.name}' no es un archivo zip válido: {exc}.",
-                f"'{path.name}' is not a valid zip archive: {exc}.",
-            ),
-            file=path.name,
-            reason=str(exc),
-        ) from exc
-    if len(infos) > max_entries:
-        _unsafe(
-            path,
-            f"tiene {len(infos)} entradas (máximo {max_entries})",
-            f"has {len(infos)} entries (maximum {max_entries})",
-            "too_many_entries",
-        )
-    total = 0
-    for info in infos:
-        _check_entry(path, info, max_ratio)
-        total += info.file_size
-    if total > max_total_bytes:
-        gb = max_total_bytes / 1024**3
-        _unsafe(
-            path,
-            f"se descomprime a {total:,} bytes (máximo {gb:g} GB)",
-            f"inflates to {total:,} bytes (maximum {gb:g} GB)",
-            "zip_bomb",
-        )
-    return infos
-
-
-def _check_entry(path: Path, info: zipfile.ZipInfo, max_ratio: float) -> None:
-    name = info.filename
-    parts = PurePosixPath(name.replace("\\", "/")).parts
-    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts:
-        _unsafe(
-            path,
-            f"contiene una ruta peligrosa '{name}'",
-            f"contains a dangerous path '{name}'",
-            "path_traversal",
-        )
-    if stat.S_ISLNK(info.external_attr >> 16):
-        _unsafe(
-            path,
-            f"contiene un enlace simbólico '{name}'",
-            f"contains a symbolic link '{name}'",
-            "symlink",
-        )
-    if info.file_size >= BOMB_RATIO_MIN_BYTES:
-        ratio = info.file_size / max(info.compress_size, 1)
-        if ratio > max_ratio:
-            _unsafe(
-                path,
-                f"la entrada '{name}' se expande {ratio:,.0f} veces "
-                f"(máximo {max_ratio:g}): posible bomba de descompresión",
-                f"entry '{name}' expands {ratio:,.0f} times (maximum {max_ratio:g}): "
-                "possible decompression bomb",
-                "zip_bomb",
-            )
-
-
-def _unsafe(path: Path, es: str, en: str, reason: str) -> None:
-    raise UnsafeArchiveError(
-        bilingual(f"Archivo rechazado: '{path.name}' {es}.", f"File refused: '{path.name}' {en}."),
-        file=path.name,
-        reason=reason,
-    )
-
 
 # --------------------------------------------------------------------------- KML / KMZ
 
@@ -492,7 +367,7 @@ def _read_kmz(path: Path, layer: str | None, encoding: str | None) -> RawRead:
         )
     doc = next((i for i in kmls if i.filename.lower() == "doc.kml"), kmls[0])
     with tempfile.TemporaryDirectory(prefix="allpa-kmz-") as tmp:
-        kml = _extract(path, [doc], Path(tmp), ".kml")
+        kml = extract_members(path, [doc], Path(tmp), ".kml")
         _check_kml_bytes(kml.read_bytes(), path.name)
         return _read_kml_checked(kml, layer, path.name, "KMZ")
 
@@ -525,117 +400,12 @@ def _read_kml_checked(path: Path, layer: str | None, source_name: str, driver: s
 
 # --------------------------------------------------------------------------- CSV
 
+# --------------------------------------------------------------------------- CSV
+
 
 def _read_csv(path: Path, layer: str | None, encoding: str | None) -> RawRead:
-    data = path.read_bytes()
-    text, used = _decode(data, encoding, path.name)
-    delimiter = _sniff_delimiter(text)
-    try:
-        table = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            skipinitialspace=True,
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UnreadableFileError(
-            bilingual(
-                f"No se pudo leer el CSV '{path.name}': {exc}.",
-                f"Could not read CSV '{path.name}': {exc}.",
-            ),
-            file=path.name,
-            reason=str(exc),
-        ) from exc
-    table.columns = [str(c).strip() for c in table.columns]
-    geometry, warnings, drop = _csv_geometry(table, delimiter, path.name)
-    table = table.drop(columns=drop)
-    table = table.astype(object).where(table.notna(), None)
-    frame = gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, index=table.index))
+    frame, used, warnings = read_csv_table(path, encoding)
     return RawRead(frame, None, "CSV", used, None, path.name, warnings)
-
-
-def _decode(data: bytes, encoding: str | None, source_name: str) -> tuple[str, str]:
-    """Decode with the given encoding, else UTF-8 (with BOM), else Windows-1252 (Excel)."""
-    candidates = [encoding] if encoding else ["utf-8-sig", "cp1252"]
-    for enc in candidates:
-        try:
-            return data.decode(enc), enc
-        except (UnicodeDecodeError, LookupError):
-            continue
-    raise UnreadableFileError(
-        bilingual(
-            f"No se pudo decodificar '{source_name}' como {encoding}. Pruebe --encoding latin1 "
-            "o utf-8.",
-            f"Could not decode '{source_name}' as {encoding}. Try --encoding latin1 or utf-8.",
-        ),
-        code="bad_encoding",
-        file=source_name,
-    )
-
-
-def _sniff_delimiter(text: str) -> str:
-    sample = text[:65536]
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        first = sample.splitlines()[0] if sample else ""
-        return max(",;\t|", key=first.count)
-
-
-def _find_column(columns: Iterable[str], names: Iterable[str]) -> str | None:
-    lowered = {c.lower(): c for c in columns}
-    return next((lowered[n] for n in names if n in lowered), None)
-
-
-def _csv_geometry(
-    table: pd.DataFrame, delimiter: str, source_name: str
-) -> tuple[np.ndarray, list[str], list[str]]:
-    """Build geometries from a WKT column or lon/lat columns (WKT wins when both exist)."""
-    n = len(table)
-    wkt_col = _find_column(table.columns, WKT_NAMES)
-    lon_col = _find_column(table.columns, LON_NAMES)
-    lat_col = _find_column(table.columns, LAT_NAMES)
-    warnings: list[str] = []
-    if wkt_col is not None and table[wkt_col].notna().any():
-        values = table[wkt_col].to_numpy(dtype=object)
-        geoms = shapely.from_wkt(values, on_invalid="ignore")
-        bad = int((pd.notna(values) & shapely.is_missing(geoms)).sum())
-        if bad:
-            warnings.append(
-                bilingual(
-                    f"{bad} filas de '{source_name}' tienen WKT ilegible en '{wkt_col}'.",
-                    f"{bad} rows of '{source_name}' have unreadable WKT in '{wkt_col}'.",
-                )
-            )
-        return np.asarray(geoms, dtype=object), warnings, [wkt_col]
-    if lon_col is not None and lat_col is not None:
-        lon = _to_float(table[lon_col], delimiter)
-        lat = _to_float(table[lat_col], delimiter)
-        ok = np.isfinite(lon) & np.isfinite(lat)
-        bad = int((~ok & (table[lon_col].notna() | table[lat_col].notna()).to_numpy()).sum())
-        if bad:
-            warnings.append(
-                bilingual(
-                    f"{bad} filas de '{source_name}' tienen coordenadas ilegibles en "
-                    f"'{lon_col}'/'{lat_col}'.",
-                    f"{bad} rows of '{source_name}' have unreadable coordinates in "
-                    f"'{lon_col}'/'{lat_col}'.",
-                )
-            )
-        geoms = np.full(n, None, dtype=object)
-        geoms[ok] = shapely.points(lon[ok], lat[ok])
-        return geoms, warnings, []
-    drop = [wkt_col] if wkt_col is not None else []
-    return np.full(n, None, dtype=object), warnings, drop
-
-
-def _to_float(values: pd.Series, delimiter: str) -> np.ndarray:
-    text = values.astype("string").str.strip()
-    if delimiter != ",":  # Spanish-locale Excel writes "-69,5" with ';' as separator
-        text = text.str.replace(",", ".", regex=False)
-    return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 _READERS: dict[str, Callable[[Path, str | None, str | None], RawRead]] = {

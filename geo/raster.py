@@ -10,7 +10,6 @@ how to fix the file. Zonal statistics live in :mod:`geo.zonal`, pixel areas in
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from rasterio.warp import transform_bounds
 from shapely.geometry.base import BaseGeometry
 
 from geo.errors import InputError, bilingual
+from geo.filehash import sha256_file
 
 __all__ = [
     "LAND_COVER_CLASSES",
@@ -172,13 +172,6 @@ def validate_raster(src: DatasetReader, kind: RasterKind | None) -> None:
         )
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def inspect_raster(path: str | Path, *, kind: RasterKind | None = None) -> RasterInfo:
     """Describe a raster and refuse unusable ones early, with a fix the user can apply."""
@@ -210,7 +203,7 @@ def inspect_raster(path: str | Path, *, kind: RasterKind | None = None) -> Raste
             bounds=(bounds[0], bounds[1], bounds[2], bounds[3]),
             bounds_wgs84=(float(wgs[0]), float(wgs[1]), float(wgs[2]), float(wgs[3])),
             is_cog=bool((tiled or single_tile) and (overviews or single_tile)),
-            sha256=_sha256(p),
+            sha256=sha256_file(p),
             block_shape=(int(block_h), int(block_w)),
             overviews=overviews,
             has_colormap=has_cmap,

@@ -142,7 +142,10 @@ def _already_canonical(geoms: npt.NDArray[np.object_], expected: Expected,
     types = np.full(len(geoms), -1)
     types[candidates] = shapely.get_type_id(geoms[candidates])
     if expected in ("polygon", "point_or_polygon"):
-        area = np.flatnonzero(np.isin(types, (_POLYGON_ID, _MULTIPOLYGON_ID)))
+        # a Polygon is its own only part: its area decides, no part objects to build
+        single = np.flatnonzero(types == _POLYGON_ID)
+        ready[single[shapely.area(geoms[single]) > 0]] = True
+        area = np.flatnonzero(types == _MULTIPOLYGON_ID)
         if len(area):
             parts, owner = shapely.get_parts(geoms[area], return_index=True)
             tiny = np.zeros(len(area), dtype=bool)

@@ -33,6 +33,7 @@ from layers.analysis_state import TRACKED_GEOMETRY, RunSummary
 from layers.base import read_rows
 from layers.config import Settings
 from layers.derived_tables import analysis_run, community_stat, flag, overlap
+from layers.pgcopy import copy_text
 
 
 @dataclass
@@ -294,11 +295,7 @@ def _copy_payload(conn: Connection, table: sa.Table, data: tuple[list[str], str,
     columns, payload, n = data
     if not n:
         return 0
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    cols = ", ".join(f'"{c}"' for c in columns)
-    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
-        copy.write(payload)
+    copy_text(conn, table.name, columns, payload)
     return n
 
 
@@ -327,13 +324,9 @@ def _copy_ranked(conn: Connection, lines: list[RankedLine], chunk: int = 5_000) 
     if not lines:
         return 0
     lines.sort(key=lambda kl: kl[0])
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    cols = ", ".join(f'"{c}"' for c in FLAG_COLUMNS)
-    with raw.cursor() as cur, cur.copy(f'COPY "{flag.name}" ({cols}) FROM STDIN') as copy:
-        for lo in range(0, len(lines), chunk):
-            copy.write("".join(f"{text}\t{rank}\n" for rank, (_, text) in enumerate(
-                lines[lo:lo + chunk], start=lo + 1)))
+    copy_text(conn, flag.name, FLAG_COLUMNS, (
+        "".join(f"{text}\t{rank}\n" for rank, (_, text) in enumerate(
+            lines[lo:lo + chunk], start=lo + 1)) for lo in range(0, len(lines), chunk)))
     return len(lines)
 
 

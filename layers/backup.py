@@ -11,7 +11,6 @@ touches anything, and refuses a target database that already holds Allpa tables.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import json
 import os
@@ -26,6 +25,7 @@ from typing import Any
 import psycopg
 
 from geo.errors import AllpaError, InputError, bilingual
+from geo.filehash import sha256_file
 from layers import cluster
 from layers.config import Settings
 
@@ -64,14 +64,6 @@ class RestoreReport:
     n_files: int
     n_tables: int
     seconds: float
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def libpq_dsn(settings: Settings, db_name: str | None = None) -> str:

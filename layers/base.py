@@ -137,10 +137,24 @@ def clean(value: object) -> object:
 
 
 def frame_rows(frame: gpd.GeoDataFrame, columns: Sequence[str]) -> Rows:
-    """Canonical frame -> list of dicts with only ``columns`` (missing ones as None)."""
-    present = [c for c in columns if c in frame.columns]
-    records = frame[present].to_dict("records") if present else [{} for _ in range(len(frame))]
-    return [{c: clean(r.get(c)) for c in columns} for r in records]
+    """Canonical frame -> list of dicts with only ``columns`` (missing ones as None).
+
+    Cleaned column by column (:func:`clean`'s rules with one vectorised missing-value test
+    per column, not one ``pd.isna`` per cell)."""
+    n = len(frame)
+    values = [_clean_column(frame[c]) if c in frame.columns else [None] * n for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)] \
+        if columns else [{} for _ in range(n)]
+
+
+def _clean_column(series: pd.Series) -> list[object]:
+    """:func:`clean` of every value of ``series``."""
+    items = series.tolist()
+    missing = series.isna().to_numpy(dtype=bool)
+    out: list[object] = [None if m else v for v, m in zip(items, missing, strict=True)]
+    if series.dtype == object or series.dtype.kind == "M":
+        out = [clean(v) if isinstance(v, pd.Timestamp | float) else v for v in out]
+    return out
 
 
 def geometry_columns(table: sa.Table) -> list[str]:

@@ -11,7 +11,6 @@ for a point-only community, its search radius. One query; no migration needed.
 
 from __future__ import annotations
 
-import hashlib
 import tomllib
 from typing import Any
 
@@ -20,6 +19,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from geo.filehash import sha256_bytes
 from geo.rule_files import RULE_COUNTRIES, rules_path
 from layers import batches, communities, concessions, rasters
 from layers.queries import jsonable
@@ -61,7 +61,7 @@ def rule_files() -> list[dict[str, Any]]:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             version = None
         out.append({"country": country, "file": path.name,
-                    "sha256": hashlib.sha256(data).hexdigest(), "version": version})
+                    "sha256": sha256_bytes(data), "version": version})
     return out
 
 

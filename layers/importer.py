@@ -176,6 +176,7 @@ def import_file(
     source: str | None = None,
     encoding: str | None = None,
     source_layer: str | None = None,
+    constants: dict[str, Any] | None = None,
     strict: bool = False,
     close_missing: bool | None = None,
     dry_run: bool = False,
@@ -187,18 +188,20 @@ def import_file(
     ``source`` names where the data comes from (e.g. "INGEMMET GeoCatmin 2026-03-10"); it
     defaults to the file name. Re-importing from the same source closes the records that
     vanished from it (for layers that are full snapshots, such as concessions), never those
-    whose feature was rejected.
+    whose feature was rejected. ``constants`` (``--set FIELD=VALUE``) fill fields the file
+    lacks or leaves blank, checked like file values.
     """
     spec = get_layer(layer)
     prepared = _prepare(Path(path), layer=spec.name, crs=crs, profile=profile,
                         mapping=mapping, defaults=defaults, encoding=encoding,
-                        source_layer=source_layer)
+                        source_layer=source_layer, constants=constants)
     source_name = source or prepared.source_name
     options: dict[str, Any] = {
         "crs": prepared.crs_decision.used, "profile": prepared.profile,
         "mapping": dict(sorted((mapping or {}).items())), "encoding": encoding,
         "source_layer": source_layer,
-        "defaults": {k: str(v) for k, v in sorted((defaults or {}).items())},
+        "defaults": {k: str(v) for k, v in sorted({**(constants or {}),
+                                                    **(defaults or {})}.items())},
         "source": source_name,
     }
     report = ImportReport(

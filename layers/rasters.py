@@ -9,7 +9,6 @@ versions keep their file) and stores its metadata as a new version of ``raster_l
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -31,6 +30,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 
 from geo.errors import CRSError, InputError, NotFoundError, bilingual
+from geo.filehash import sha256_file
 from geo.raster import LAND_COVER_CLASSES, RasterError, RasterInfo, inspect_raster
 from layers import batches
 from layers.config import Settings, load_settings
@@ -159,13 +159,6 @@ def _with_crs(path: Path, crs: str, workdir: Path) -> Path:
     return tmp
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
 
 def import_raster(
     conn: Connection,
@@ -212,7 +205,7 @@ def import_raster(
             if exc.code != "raster_no_crs" or not crs:
                 raise
             store.mkdir(parents=True, exist_ok=True)
-            source_sha = _sha256(src_path)
+            source_sha = sha256_file(src_path)
             tmp = _with_crs(src_path, crs, store)
             info = inspect_raster(tmp, kind=kind)  # type: ignore[arg-type]
             declared = None

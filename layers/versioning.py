@@ -9,16 +9,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
+import shapely
 import sqlalchemy as sa
+from geoalchemy2 import Geometry
 from shapely import wkb
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from layers.db import SRID
+from layers.pgcopy import copy_text, text_column
 
 LIFESPAN = ("vid", "valid_from", "valid_to", "recorded_by", "import_batch_id", "source",
             "change_note", "row_hash")
@@ -63,31 +69,105 @@ def row_hash(row: Mapping[str, object]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_encode_str = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses
+
+
+def _json_value(value: object) -> str:
+    """``json.dumps`` of one value exactly as :func:`row_hash` writes it inside its payload,
+    with the common scalar types short-cut."""
+    kind = type(value)
+    if value is None:
+        return "null"
+    if kind is str:
+        return str(_encode_str(cast(str, value)))
+    if kind is int:
+        return int.__repr__(cast(int, value))
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is float and value == value and value not in (math.inf, -math.inf):
+        return float.__repr__(cast(float, value))
+    return json.dumps(_jsonable(value), sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _json_column(values: list[object]) -> list[str]:
+    """:func:`_json_value` of a column; text and integer columns (with NULLs) in one pass."""
+    kinds = set(map(type, values)) - {type(None)}
+    if kinds <= {str}:
+        texts = cast("list[str | None]", values)
+        return ["null" if v is None else _encode_str(v) for v in texts]
+    if kinds <= {int}:
+        numbers = cast("list[int | None]", values)
+        return ["null" if v is None else int.__repr__(v) for v in numbers]
+    return [_json_value(v) for v in values]
+
+
+def row_hashes(rows: Sequence[Mapping[str, object]]) -> list[str]:
+    """:func:`row_hash` of every row, built column by column (the same hashes, several times
+    faster for the 10,000s of rows of an import: one JSON text per value, no dict per row)."""
+    if not rows:
+        return []
+    first = rows[0].keys()
+    if any(row.keys() != first for row in rows):
+        return [row_hash(row) for row in rows]
+    keys = sorted(k for k in first if k not in LIFESPAN)
+    columns = [_json_column([row[k] for row in rows]) for k in keys]
+    names = [_encode_str(k) + ": " for k in keys]
+    sha = hashlib.sha256
+    out = []
+    for values in zip(*columns, strict=True) if columns else ([()] * len(rows)):
+        text = "{" + ", ".join([n + v for n, v in zip(names, values, strict=True)]) + "}"
+        out.append(sha(text.encode("utf-8")).hexdigest())
+    return out
+
+
 def _content_columns(table: sa.Table) -> list[str]:
     return [c.name for c in table.columns if c.name not in LIFESPAN]
 
 
-def _copy_value(value: object) -> object:
+def _copy_field(value: object) -> object:
+    """A record's value as COPY receives it (geometries as hex EWKB, dicts as JSON)."""
     if isinstance(value, BaseGeometry):
         return wkb.dumps(value, hex=True, srid=SRID)
-    if isinstance(value, float) and value != value:
-        return None
     if isinstance(value, dict):
         return json.dumps(_jsonable(value), ensure_ascii=False)
     return value
 
 
-def copy_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]],
-              columns: Sequence[str]) -> None:
-    """Bulk insert through COPY (what geopandas' to_postgis does), inside the open transaction."""
+def encode_geometries(rows: Sequence[dict[str, Any]], columns: Iterable[str]) -> None:
+    """Replace the geometries in ``columns`` of ``rows`` by their hex EWKB, in place, with
+    one vectorised shapely call per column.
+
+    The hex EWKB is exactly what :func:`_jsonable` hashes and what COPY sends, so encoding
+    once up front gives the same row hashes as encoding row by row, at a fraction of the
+    cost (one GEOS call instead of two Python calls per feature).
+    """
+    for column in columns:
+        values = np.empty(len(rows), dtype=object)
+        values[:] = [row.get(column) for row in rows]
+        is_geom = np.fromiter((isinstance(v, BaseGeometry) for v in values), dtype=bool,
+                              count=len(values))
+        if not is_geom.any():
+            continue
+        encoded = shapely.to_wkb(shapely.set_srid(values[is_geom], SRID), hex=True,
+                                 include_srid=True)
+        for pos, text in zip(np.flatnonzero(is_geom).tolist(), encoded.tolist(), strict=True):
+            rows[pos][column] = text
+
+
+def copy_records(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]],
+                 columns: Sequence[str]) -> None:
+    """Bulk insert records (dicts) as one COPY text payload built column by column, inside
+    the open transaction."""
     if not rows:
         return
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    cols = ", ".join(f'"{c}"' for c in columns)
-    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([_copy_value(row.get(c)) for c in columns])
+    fields = []
+    for c in columns:
+        values = [row.get(c) for row in rows]
+        if any(issubclass(k, dict | BaseGeometry) for k in set(map(type, values))):
+            values = [_copy_field(v) for v in values]
+        fields.append(text_column(values))
+    copy_text(conn, table.name, columns,
+              "".join(["\t".join(line) + "\n" for line in zip(*fields, strict=True)]))
 
 
 def close_versions(conn: Connection, table: sa.Table, key: str, keys: Iterable[str],
@@ -97,9 +177,12 @@ def close_versions(conn: Connection, table: sa.Table, key: str, keys: Iterable[s
     if not keys:
         return 0
     values: dict[str, object] = {"valid_to": sa.func.now()}
+    # one array parameter (= ANY), not one bind parameter per key: a re-import can close
+    # thousands of versions
     result = conn.execute(
         sa.update(table)
-        .where(table.c[key].in_(keys), table.c.valid_to.is_(None))
+        .where(table.c[key] == sa.any_(sa.bindparam("close_keys", keys, type_=ARRAY(sa.Text))),
+               table.c.valid_to.is_(None))
         .values(**values)
     )
     _ = note
@@ -112,6 +195,22 @@ def current_hashes(conn: Connection, table: sa.Table, key: str,
     if scope is not None:
         query = query.where(scope)
     return {str(k): str(h) for k, h in conn.execute(query)}
+
+
+def _current(conn: Connection, table: sa.Table, key: str,
+             scope: sa.ColumnElement[bool] | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Current hashes of every key, and of the keys within ``scope``, in one query."""
+    if scope is None:
+        existing = current_hashes(conn, table, key)
+        return existing, existing
+    query = sa.select(table.c[key], table.c.row_hash, scope.label("in_scope")) \
+        .where(table.c.valid_to.is_(None))
+    existing, in_scope = {}, {}
+    for k, h, inside in conn.execute(query):
+        existing[str(k)] = str(h)
+        if inside:
+            in_scope[str(k)] = str(h)
+    return existing, in_scope
 
 
 def write_snapshot(
@@ -135,15 +234,16 @@ def write_snapshot(
     Keys in ``keep`` are never closed as missing (features the import could not read).
     """
     counts = VersionCounts()
-    existing = current_hashes(conn, table, key)
-    in_scope = current_hashes(conn, table, key, scope) if scope is not None else existing
+    rows = [dict(row) for row in rows]
+    encode_geometries(rows, [c.name for c in table.columns
+                             if isinstance(c.type, Geometry) and c.name not in LIFESPAN])
+    existing, in_scope = _current(conn, table, key, scope)
     to_insert: list[dict[str, Any]] = []
     to_close: list[str] = []
     seen: set[str] = set()
-    for row in rows:
+    for row, h in zip(rows, row_hashes(rows), strict=True):
         k = str(row[key])
         seen.add(k)
-        h = row_hash(row)
         old = existing.get(k)
         if old is None:
             counts.inserted.append(k)
@@ -166,5 +266,5 @@ def write_snapshot(
     close_versions(conn, table, key, to_close)
     columns = [*_content_columns(table), "row_hash", "recorded_by", "import_batch_id",
                "source", "change_note"]
-    copy_rows(conn, table, to_insert, columns)
+    copy_records(conn, table, to_insert, columns)
     return counts

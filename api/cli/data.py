@@ -77,38 +77,45 @@ def import_cmd(
         "--allow-mass-close", help="Permite cerrar más del 20 % de los registros vigentes "
                                    "de la fuente")] = False,
     source_layer: Annotated[str | None, typer.Option(
-        help="Capa dentro del archivo (GeoPackage/KML)")] = None,
+        help="Capa dentro del archivo (GeoPackage/KML/zip) / layer inside the file")] = None,
+    set_: Annotated[list[str], typer.Option(
+        "--set", help="CAMPO=VALOR constante para un campo que falta, p. ej. country=BO "
+                      "(repetible) / constant FIELD=VALUE for a missing field")] = [],  # noqa: B006
 ) -> None:
     """Importa un archivo a una capa (atómico) / import a file into a layer (atomic)."""
     friendly_errors(_import)(layer, file, crs, source, profile, map_, level, encoding, strict,
                              by, lang, verbose, as_json, kind, key, dry_run, allow_mass_close,
-                             source_layer)
+                             source_layer, set_)
 
 
 def _import(layer: str, file: Path, crs: str | None, source: str | None, profile: str | None,
             map_: list[str], level: str | None, encoding: str | None, strict: bool,
             by: str | None, lang: str, verbose: bool, as_json: bool,
             kind: str | None = None, key: str | None = None, dry_run: bool = False,
-            allow_mass_close: bool = False, source_layer: str | None = None) -> None:
-    from layers.importer import import_file
-    from layers.rasters import import_raster
-
+            allow_mass_close: bool = False, source_layer: str | None = None,
+            set_: list[str] | None = None) -> None:
     s = settings()
     engine = ready_engine(s)
     defaults = {"level": level} if level else None
     with engine.begin() as conn:
         if layer.lower() in ("raster", "rasters"):
+            from layers.rasters import import_raster  # rasterio: only for rasters
+
             if kind is None:
                 raise InputError("Indique --kind dem|landcover para un raster / "
                                  "pass --kind dem|landcover for a raster")
             report = import_raster(conn, file, kind=kind, key=key, source=source, crs=crs,
                                    recorded_by=by or s.user, settings=s)
         else:
+            from geo.constants import parse_set
+            from layers.importer import import_file
+
             report = import_file(conn, layer, file, recorded_by=by or s.user, crs=crs,
                                  profile=profile, mapping=_parse_mapping(map_),
                                  defaults=defaults, source=source, encoding=encoding,
                                  strict=strict, dry_run=dry_run,
-                                 allow_mass_close=allow_mass_close, source_layer=source_layer)
+                                 allow_mass_close=allow_mass_close, source_layer=source_layer,
+                                 constants=parse_set(set_ or []) or None)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, default=str, indent=2))
     else:

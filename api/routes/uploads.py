@@ -15,6 +15,7 @@ from api.dependencies import EditorDep, EngineDep, SettingsDep
 from api.errors import ParameterError
 from api.models import ImportReportModel, ok
 from api.uploads import receive_upload
+from geo.constants import parse_set
 from layers.importer import import_file
 from layers.registry import get_layer
 from layers.users import Principal
@@ -39,6 +40,10 @@ UPLOAD_SCHEMA: dict[str, Any] = {
                 "encoding": {"type": "string"},
                 "source_layer": {"type": "string",
                                  "description": "Capa dentro del archivo / layer in the file"},
+                "set": {"type": "array", "items": {"type": "string"},
+                        "description": "CAMPO=VALOR constante para un campo que falta, "
+                                       "repetible (p. ej. country=BO) / constant FIELD=VALUE "
+                                       "for a missing field, repeatable"},
                 "dry_run": {"type": "boolean",
                             "description": "Solo informa, no escribe / report only"},
                 "allow_mass_close": {"type": "boolean",
@@ -62,13 +67,14 @@ def _bool(value: str | None, name: str = "strict") -> bool:
 
 
 def _import(engine: Engine, layer: str, path: Path, fields: dict[str, str],
-            principal: Principal) -> dict[str, Any]:
+            principal: Principal, sets: list[str] | None = None) -> dict[str, Any]:
+    constants = parse_set(s for s in (sets or []) if s.strip()) or None
     with engine.begin() as conn:
         report = import_file(
             conn, layer, path, recorded_by=principal.name, crs=fields.get("crs") or None,
             profile=fields.get("profile") or None, source=fields.get("source") or None,
             encoding=fields.get("encoding") or None, strict=_bool(fields.get("strict")),
-            source_layer=fields.get("source_layer") or None,
+            source_layer=fields.get("source_layer") or None, constants=constants,
             dry_run=_bool(fields.get("dry_run"), "dry_run"),
             allow_mass_close=_bool(fields.get("allow_mass_close"), "allow_mass_close"))
     return report.as_dict()
@@ -89,7 +95,8 @@ async def upload(layer: str, request: Request, principal: EditorDep, engine: Eng
         # an import error may quote these: the problem keeps them out of its es/en split
         request.state.user_values = [*received.fields.values(), received.path.name]
         report = await run_in_threadpool(_import, engine, spec.name, received.path,
-                                         received.fields, principal)
+                                         received.fields, principal,
+                                         received.lists.get("set", []))
     request.app.state.versions.invalidate()
     unchanged = report.get("identical_to_batch") is not None or report.get("dry_run")
     status = 200 if unchanged else 201

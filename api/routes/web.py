@@ -8,7 +8,6 @@ everything else, so API clients keep working unchanged.
 from __future__ import annotations
 
 import functools
-import hashlib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +19,7 @@ from api import csp, i18n
 from api.dependencies import ConnDep, LangDep, SettingsDep, ViewerDep
 from api.routes import meta
 from geo.errors import NotFoundError
+from geo.filehash import sha256_file
 from layers import map_page, maps
 
 router = APIRouter(tags=["mapa / map"])
@@ -93,7 +93,7 @@ _MEDIA = {".js": "text/javascript", ".css": "text/css", ".png": "image/png",
 
 @functools.lru_cache(maxsize=64)
 def _digest(path: str, mtime_ns: int) -> str:
-    return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+    return sha256_file(STATIC_DIR / path)[:12]
 
 
 def asset_url(path: str) -> str:

@@ -12,7 +12,7 @@ source. Split by job: :mod:`~geo.profiles.values` (value parsing),
 
 from __future__ import annotations
 
-from geo.profiles.apply import apply_profile, detect_profile
+from geo.profiles.apply import apply_profile, detect_profile, parse_value
 from geo.profiles.base import Profile, ProfileResult
 from geo.profiles.ingemmet import ingemmet_state
 from geo.profiles.registry import PROFILES
@@ -35,4 +35,5 @@ __all__ = [
     "parse_bool",
     "parse_date",
     "parse_float",
+    "parse_value",
 ]

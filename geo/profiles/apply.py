@@ -38,7 +38,7 @@ from geo.profiles.values import (
 )
 from geo.validity import Rejection, feature_label
 
-__all__ = ["apply_profile", "detect_profile"]
+__all__ = ["apply_profile", "detect_profile", "parse_value"]
 
 
 def detect_profile(layer: str, columns: Iterable[str]) -> str:
@@ -323,7 +323,7 @@ def _convert(
             out.append(_default_value(spec, default))
             continue
         try:
-            out.append(_parse(spec, value))
+            out.append(parse_value(spec, value))
         except ValueError:
             text = str(value)
             if spec.kind == "enum" and spec.on_unknown == "reject":
@@ -357,12 +357,14 @@ def _default_value(spec: FieldSpec, default: Any) -> Any:
     if default is None:
         return [] if spec.kind == "list" else None
     try:
-        return _parse(spec, default)
+        return parse_value(spec, default)
     except ValueError:
         return default
 
 
-def _parse(spec: FieldSpec, value: Any) -> Any:
+def parse_value(spec: FieldSpec, value: Any) -> Any:
+    """One value read as its field's type (``ValueError`` when it is not one; enums also
+    accept their synonyms); used for file cells and ``--set`` constants alike."""
     kind = spec.kind
     if kind == "str":
         return text_value(value)

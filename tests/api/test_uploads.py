@@ -183,3 +183,36 @@ def test_upload_dry_run_and_mass_close(client: TestClient, api_world: ApiWorld,
     assert _counts(api_world) == before
     done = _post(client, shrunk, editor, source="masa", allow_mass_close="true")
     assert done.status_code == 201 and done.json()["n_closed"] == 3
+
+
+def test_upload_takes_set_constants_and_source_layer(client: TestClient, api_world: ApiWorld,
+                                                     tmp_path: Path) -> None:
+    """Form fields ``set`` (repeatable FIELD=VALUE) and ``source_layer``, as on the CLI."""
+    lakes = gpd.GeoDataFrame({"codigo": ["UL1", "UL2"], "nombre": ["Qucha", "Laguna"]},
+                             geometry=[box(-69.9, -15.9, -69.8, -15.8),
+                                       box(-69.7, -15.9, -69.6, -15.8)], crs=4326)
+    gpkg = tmp_path / "agua.gpkg"
+    lakes.to_file(gpkg, layer="lagunas", driver="GPKG")
+    lakes.iloc[:1].to_file(gpkg, layer="otra", driver="GPKG", mode="a")
+    editor = auth(api_world, "editor")
+
+    def post(*sets: str, **fields: str) -> httpx.Response:
+        form: dict[str, str | list[str]] = {"set": list(sets), **fields}
+        return client.post("/api/layers/water/imports", headers=editor,
+                           files={"file": ("agua.gpkg", gpkg.read_bytes(),
+                                           "application/geopackage+sqlite3")}, data=form)
+
+    r = post("kind=lake")
+    assert r.status_code in (400, 422) and r.json()["code"] == "layer_required", r.text
+    r = post("kind=charco", source_layer="lagunas")
+    assert r.status_code in (400, 422) and r.json()["code"] == "set_value_invalid", r.text
+    assert "charco" in r.json()["message_es"] and "lake" in r.json()["message_en"]
+    r = post("kind=lake", "use=riego", source_layer="lagunas", source="subida lagunas")
+    assert r.status_code == 201, r.text
+    assert r.json()["n_stored"] == 2 and r.json()["options"]["defaults"] == {
+        "kind": "lake", "use": "riego"}
+    with api_world.engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT kind, use FROM water_source WHERE source = 'subida lagunas' "
+            "AND valid_to IS NULL")).all()
+    assert sorted(rows) == [("lake", "irrigation")] * 2
