@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo import vocabulary as V
 from geo.overlay import PRESSURE_STATES, AnalysisResult
 from geo.rule_facts import RASTER_FACTS
 
@@ -95,16 +96,6 @@ def _as_float(v: Any) -> float | None:
         return None
 
 
-_LEGAL_ES = {
-    "none": "sin personería jurídica",
-    "in_process": "en trámite",
-    "registered": "inscrita",
-}
-_TITLE_ES = {
-    "titled": "titulada",
-    "recognised_untitled": "reconocida sin título",
-    "unrecognised": "no reconocida",
-}
 
 
 @dataclass(frozen=True)
@@ -188,10 +179,12 @@ def community_facts(
         "country": as_str(get("country")),
         "today": today,
         "title_status": title,
-        "title_status_es": _TITLE_ES.get(title or "", title),
+        "title_status_es": V.TITLE_STATUS.in_sentence(title, "es"),
+        "title_status_en": V.TITLE_STATUS.in_sentence(title, "en"),
         "official_area_ha": _as_float(get("official_area_ha")),
         "legal_status": legal,
-        "legal_status_es": _LEGAL_ES.get(legal or "", legal),
+        "legal_status_es": V.LEGAL_STATUS.in_sentence(legal, "es"),
+        "legal_status_en": V.LEGAL_STATUS.in_sentence(legal, "en"),
         "registry_entry": as_str(get("registry_entry")),
         "registration_date": _as_date(get("registration_date")),
         "statute_adopted": _as_date(get("statute_adopted")),

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, Protocol, TypeVar
 
+from geo import vocabulary as V
+
 __all__ = [
     "RANKING",
     "SEVERITIES",
@@ -26,7 +28,7 @@ __all__ = [
 ]
 
 #: Severities from the least to the most severe.
-SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
+SEVERITIES: tuple[str, ...] = V.SEVERITY.codes
 _SEV_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 #: Rank of a severity no rule file declares (below ``info``: ranked last, never hidden).
 UNKNOWN_SEVERITY_RANK = -1

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from geo import vocabulary as V
+
 __all__ = ["FACTS", "RASTER_FACTS", "FactSpec"]
 
 
@@ -22,26 +24,10 @@ class FactSpec:
     values: tuple[str, ...] | None = None
 
 
-_LEGAL = ("none", "in_process", "registered")
-_TITLE = ("titled", "recognised_untitled", "unrecognised")
-_KIND = (
-    "comunidad_campesina",
-    "comunidad_nativa",
-    "ayllu",
-    "asociacion",
-    "junta_vecinal",
-    "tioc",
-    "otro",
-)
-_STAGE = (
-    "announced",
-    "planning",
-    "information",
-    "internal_evaluation",
-    "dialogue",
-    "decision",
-    "closed",
-)
+_LEGAL = V.LEGAL_STATUS.codes
+_TITLE = V.TITLE_STATUS.codes
+_KIND = V.KIND.codes
+_STAGE = V.STAGE.codes
 
 #: Every fact a rule condition, evidence list or message template may name.
 FACTS: dict[str, FactSpec] = {
@@ -54,6 +40,7 @@ FACTS: dict[str, FactSpec] = {
     # land and title
     "title_status": FactSpec("str", "title status", _TITLE),
     "title_status_es": FactSpec("str", "title status in Spanish (for messages)"),
+    "title_status_en": FactSpec("str", "title status in English (for messages)"),
     "official_area_ha": FactSpec("number", "official area (ha) as recorded"),
     "georeferenced": FactSpec("bool", "a territory polygon is known (not only a point)"),
     "estimate": FactSpec("bool", "figures are radius estimates (point-only community)"),
@@ -61,6 +48,7 @@ FACTS: dict[str, FactSpec] = {
     # legal personality and statute
     "legal_status": FactSpec("str", "legal personality status", _LEGAL),
     "legal_status_es": FactSpec("str", "legal personality status in Spanish (for messages)"),
+    "legal_status_en": FactSpec("str", "legal personality status in English (for messages)"),
     "registry_entry": FactSpec("str", "registry entry (SUNARP partida)"),
     "registration_date": FactSpec("date", "registration date"),
     "statute_known": FactSpec("bool", "a statute adoption date is on record"),

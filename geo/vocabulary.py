@@ -117,6 +117,14 @@ class Vocabulary:
         except KeyError:
             return str(code)
 
+    def in_sentence(self, code: str | None, lang: str | None = "es") -> str | None:
+        """The label as it reads inside a sentence ("situación: en trámite"): the first
+        letter lower-cased; ``None`` stays ``None`` so a message can say it is unknown."""
+        if code is None:
+            return None
+        text = self.label(code, lang)
+        return text[:1].lower() + text[1:]
+
     def labels(self, lang: str | None) -> dict[str, str]:
         """Interface key (``label_key`` + code) -> label, for the map's string bundle."""
         return {self.label_key + t.code: t.label(lang) for t in self.terms}
@@ -167,7 +175,7 @@ LEGAL_STATUS = _v("legal_status", "legal_", (
          ("inscrita", "inscrito", "registrada", "registrado", "si", "sí")),
     Term("in_process", "En trámite", "In process",
          ("en_tramite", "en trámite", "tramite", "trámite", "in process")),
-    Term("none", "Sin personería", "No legal personality",
+    Term("none", "Sin personería jurídica", "No legal personality",
          ("ninguna", "sin personeria", "sin personería", "no")),
 ))
 WATER_KIND = _v("water_kind", "water_", (

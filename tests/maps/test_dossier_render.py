@@ -14,6 +14,7 @@ from shapely.geometry import Point
 
 from api import mapping
 from geo.maps.labels import due_text
+from geo.rule_files import load_rules
 from layers import communities, evidence, maps
 from layers.queries import Viewer
 from layers.users import Principal
@@ -52,7 +53,8 @@ def test_dossier_pdf_fits_and_says_everything(map_world: MapWorld, lang: str) ->
     assert _due(map_world, "HF-001", lang) in text
     # every input file, the rule files with version and hash, the engines' versions
     for name in ("comunidades.geojson", "concesiones_ingemmet_19s.zip", "consultas.geojson",
-                 "dem_ficticio.tif", "cobertura_ficticia.tif", "peru.toml", "2025.1"):
+                 "dem_ficticio.tif", "cobertura_ficticia.tif", "peru.toml",
+                 str(load_rules("PE").meta["version"])):
         assert name in text, name
     assert re.search(r"PostGIS \d", text) and "GEOS" in text and "PROJ" in text
     if lang == "es":
