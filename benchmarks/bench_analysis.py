@@ -31,12 +31,15 @@ compared (the machine is shared; ratios come from the same run). Not part of the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -57,6 +60,49 @@ TODAY = dt.date(2026, 11, 23)
 RESULTS = Path(__file__).with_name("RESULTS.md")
 RSS_TARGET_MB = 1024.0
 RATIO_TARGET = 0.5
+
+
+def _tree_pss_kb() -> int:
+    """Proportional set size of this process and its children (forked workers), in kB:
+    pages shared after a fork count once in total, split among the sharers."""
+    pids = {os.getpid()}
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError):
+            pids.update(int(p) for p in (task / "children").read_text().split())
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+                    break
+    return total
+
+
+class PssPeak:
+    """Samples :func:`_tree_pss_kb` every ``interval`` seconds in a thread; ``peak_mb``."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval, self.peak_kb = interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, _tree_pss_kb())
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PssPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak_kb / 1024.0
 
 
 def child(mode: str, database: str) -> dict[str, Any]:
@@ -84,12 +130,14 @@ def child(mode: str, database: str) -> dict[str, Any]:
         conn.execute(sa.text("SELECT 1"))
     rss_before = peak_rss_mb()
     t = time.perf_counter()
-    with engine.begin() as conn:
+    with engine.begin() as conn, PssPeak() as pss:
         backend_pid = int(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
         cpu0, pg0 = time.process_time(), process_cpu_s(backend_pid)
         summary = la.run_analysis(conn, settings, recorded_by="benchmark",
                                   full=mode == "full", today=TODAY)
-        cpu_s, pg_cpu_s = time.process_time() - cpu0, process_cpu_s(backend_pid) - pg0
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # forked workers, reaped
+        cpu_s = time.process_time() - cpu0 + kids.ru_utime + kids.ru_stime
+        pg_cpu_s = process_cpu_s(backend_pid) - pg0
     seconds = time.perf_counter() - t
     engine.dispose()
     return {"mode": summary.mode, "seconds": seconds, "communities": summary.communities,
@@ -99,7 +147,9 @@ def child(mode: str, database: str) -> dict[str, Any]:
             "flags_s": timer.steps.get("flags", 0.0),
             "store_s": seconds - timer.steps.get("load", 0.0)
             - timer.steps.get("flags", 0.0), "rss_before_mb": rss_before,
-            "peak_rss_mb": peak_rss_mb(), "cpu_s": cpu_s, "pg_cpu_s": pg_cpu_s}
+            "peak_rss_mb": peak_rss_mb(), "cpu_s": cpu_s, "pg_cpu_s": pg_cpu_s,
+            "worker_peak_rss_mb": kids.ru_maxrss / 1024.0, "peak_pss_mb": pss.peak_mb,
+            "processes": backend.local_processes(settings)}
 
 
 def run_child(mode: str, database: str) -> dict[str, Any]:

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     dask_scheduler: str | None = None
     #: communities per spatial partition (bounds the memory of one partition's results)
     analysis_partition_size: int = 2_000
+    #: worker processes of the local backend (0: one per usable core)
+    analysis_processes: int = 0
 
     @property
     def var(self) -> Path:
