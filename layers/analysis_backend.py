@@ -22,6 +22,7 @@ so the stored rows are the same whichever runs them (tested with a ``LocalCluste
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 from collections import deque
@@ -68,10 +69,17 @@ def partition_outputs(inputs: Any, settings: Settings, community_ids: set[str] |
         for result in _dask(inputs, settings, ids, compute):
             yield finish(result)
         return
+    size = max(settings.analysis_partition_size, 1)
+    procs = local_processes(settings)
+    total = len(inputs.communities) if ids is None else len(ids)
+    if procs > 1 and total > size:
+        # a multiple of the processes, so that no core idles through the last round
+        count = math.ceil(math.ceil(total / size) / procs) * procs
+        size = math.ceil(total / count)
     plans = list(partition_plans(inputs.communities, inputs.concessions, inputs.water,
-                                 size=settings.analysis_partition_size,
-                                 radius_m=settings.point_radius_m, community_ids=ids))
-    n = min(local_processes(settings), len(plans))
+                                 size=size, radius_m=settings.point_radius_m,
+                                 community_ids=ids))
+    n = min(procs, len(plans))
     if n > 1:
         yield from _forked(inputs, plans, compute, finish, n)
         return
