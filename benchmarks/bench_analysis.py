@@ -265,15 +265,17 @@ def run_scale(scale: float, args: argparse.Namespace) -> dict[str, Any]:
     for _ in range(args.repeat):  # interleaved, so both see the same machine load
         r = run_child("full", args.database)
         a_runs.append(r)
-        print(f"(a) Allpa full: {r['seconds']:.2f} s (load {r['load_s']:.2f}, flags "
-              f"{r['flags_s']:.2f}, rest {r['store_s']:.2f}; overlays {r['analyse_s']:.2f} in "
-              f"their thread); {r['overlaps']} overlaps; peak RSS {r['peak_rss_mb']:.0f} MB",
-              flush=True)
+        print(f"(a) Allpa full: {r['seconds']:.2f} s (load {r['load_s']:.2f}, the rest in "
+              f"{r['processes']} worker processes + COPY); {r['overlaps']} overlaps; peak PSS "
+              f"of the process tree {r['peak_pss_mb']:.0f} MB (VmHWM parent "
+              f"{r['peak_rss_mb']:.0f} MB, largest worker {r['worker_peak_rss_mb']:.0f} MB); "
+              f"CPU {r['cpu_s'] + r['pg_cpu_s']:.2f} s", flush=True)
         b_runs.append(careful(data, radius_m=radius, neighbour_min_ha=min_ha))
         print(f"(b) careful analyst: {b_runs[-1]['seconds']:.2f} s", flush=True)
     a = min(a_runs, key=lambda r: r["seconds"])
     b = min(b_runs, key=lambda r: r["seconds"])
-    a["peak_rss_mb"] = max(r["peak_rss_mb"] for r in a_runs)
+    for key in ("peak_rss_mb", "peak_pss_mb", "worker_peak_rss_mb"):
+        a[key] = max(r[key] for r in a_runs)
     a_tot = stored_totals(args.database)
     n = None if args.skip_naive else naive(data, radius_m=radius, neighbour_min_ha=min_ha)
     if n:
@@ -323,7 +325,8 @@ def summary_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "a_per_10k": a["seconds"] / k10, "b_per_10k": b["seconds"] / k10,
             "a_per_100k_rows": a["seconds"] / (a["overlaps"] / 100_000),
             "b_per_100k_pairs": b["seconds"] / (b["pairs"] / 100_000),
-            "rss_mb": a["peak_rss_mb"], "rss_start_mb": a["rss_before_mb"],
+            "rss_mb": a["peak_pss_mb"], "rss_start_mb": a["rss_before_mb"],
+            "parent_rss_mb": a["peak_rss_mb"], "worker_rss_mb": a["worker_peak_rss_mb"],
             "a_cpu": a["cpu_s"] + a["pg_cpu_s"], "b_cpu": b["cpu_s"],
             "a_b_cpu": (a["cpu_s"] + a["pg_cpu_s"]) / b["cpu_s"],
             "d_a": r["d"]["seconds"] / a["seconds"] if r["d"] else float("nan"),
@@ -335,7 +338,7 @@ def summary_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def print_summary(rows: list[dict[str, Any]]) -> dict[str, bool]:
     print("\n| scale | communities | overlap rows | (a) s | (b) careful s | (n) naive s | "
           "(a)/(b) | (a)/(n) | (a) s per 10k comm. | (b) s per 10k comm. | "
-          "(a) s per 100k rows | peak RSS (a) MB | (a) CPU s | (b) CPU s | (a)/(b) CPU |")
+          "(a) s per 100k rows | peak PSS (a) MB | (a) CPU s | (b) CPU s | (a)/(b) CPU |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s in rows:
         print(f"| {s['scale']:g} | {s['communities']} | {s['overlaps']} | {s['a_s']:.2f} | "
@@ -347,7 +350,8 @@ def print_summary(rows: list[dict[str, Any]]) -> dict[str, bool]:
     targets = {f"(a) <= {RATIO_TARGET} x (b) at scale {s['scale']:g}": s["a_b"] <= RATIO_TARGET
                for s in rows}
     big = max(rows, key=lambda s: s["scale"])
-    targets[f"peak RSS of (a) <= 1 GB at scale {big['scale']:g}"] = big["rss_mb"] <= RSS_TARGET_MB
+    targets[f"peak memory (PSS of the process tree) of (a) <= 1 GB at scale {big['scale']:g}"] = (
+        big["rss_mb"] <= RSS_TARGET_MB)
     if len(rows) > 1:
         # linear (or better): the cost per overlap row must not grow with the scale
         targets["cost linear in output (s per 100k rows at most +25 % over scale 1)"] = all(
