@@ -62,7 +62,7 @@ def write_results(path: Path, *, results: list[dict[str, Any]], rows: list[dict[
             f"- Generated in {r['gen_s']:.1f} s, stored in {r['load_s']:.1f} s.",
             f"- (a) runs {', '.join(f'{x:.2f}' for x in r['a_runs'])} s; best {a['seconds']:.2f}"
             f" s = load {a['load_s']:.2f} + the rest {a['store_s']:.2f} (overlays and flag rules"
-            f" in {a.get('processes', 1)} worker processes, COPY, bookkeeping); CPU "
+            f" in {a.get('processes', 1)} process(es), COPY, bookkeeping); CPU "
             f"{a['cpu_s']:.2f} s (parent and workers) + {a['pg_cpu_s']:.2f} s (PostgreSQL); "
             f"{a['overlaps']} overlap rows, {a['flags']} flags; peak PSS of the process tree "
             f"{a['peak_pss_mb']:.0f} MB (VmHWM parent {a['peak_rss_mb']:.0f} MB, "

@@ -266,7 +266,7 @@ def run_scale(scale: float, args: argparse.Namespace) -> dict[str, Any]:
         r = run_child("full", args.database)
         a_runs.append(r)
         print(f"(a) Allpa full: {r['seconds']:.2f} s (load {r['load_s']:.2f}, the rest in "
-              f"{r['processes']} worker processes + COPY); {r['overlaps']} overlaps; peak PSS "
+              f"{r['processes']} process(es) + COPY); {r['overlaps']} overlaps; peak PSS "
               f"of the process tree {r['peak_pss_mb']:.0f} MB (VmHWM parent "
               f"{r['peak_rss_mb']:.0f} MB, largest worker {r['worker_peak_rss_mb']:.0f} MB); "
               f"CPU {r['cpu_s'] + r['pg_cpu_s']:.2f} s", flush=True)

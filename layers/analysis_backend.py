@@ -5,13 +5,15 @@ same kind of partitions and yield one :class:`geo.overlay.AnalysisResult` per pa
 so the stored rows are the same whichever runs them (tested with a ``LocalCluster``).
 
 * ``local`` (``ALLPA_ANALYSIS_BACKEND=local``, the default): with more than one partition
-  and more than one usable core (``ALLPA_ANALYSIS_PROCESSES``, 0 = the usable cores),
+  and ``ALLPA_ANALYSIS_PROCESSES`` above 1 (0 = one per usable core; the default is 1),
   worker processes forked after the layers are loaded each take whole partitions, overlays
   *and* the caller's ``finish`` (flag rules, COPY text), so the pure-Python rules run on
   every core rather than behind one GIL; they read the layers their parent loaded (fork
   shares the pages) and send back only text. Partitions are handed out and returned in
-  order (``imap``), a few at a time. With one partition or one core: computed one ahead in
-  a thread while the caller finishes the previous one.
+  order (``imap``), a few at a time. Their cost is memory: touching the inherited objects
+  copies their pages, so the tree holds most of the layers twice (bench_analysis). With one
+  process (the default) or one partition: computed one ahead in a thread (GEOS releases the
+  GIL) while the caller finishes the previous one.
 * ``dask``: partitions are submitted to a ``dask.distributed`` cluster
   (``ALLPA_DASK_SCHEDULER=tcp://host:8786``, or a ``LocalCluster`` on this machine when
   unset), ordered along a Hilbert curve computed by ``dask-geopandas``. At most
