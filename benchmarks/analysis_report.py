@@ -31,14 +31,17 @@ def write_results(path: Path, *, results: list[dict[str, Any]], rows: list[dict[
         "overlays, flag rules, store with COPY. (b) careful analyst (`sindex.query`, "
         "vectorised intersections, one-direction neighbours, `union_all` per community), "
         "(n) naive analyst (`overlay` + `dissolve` + `sjoin`): in-memory frames, no flags, no "
-        "storage, which favours them. Peak RSS: `VmHWM` of the fresh process running (a). "
-        "CPU: user + system seconds of (a)'s process (all threads) plus its PostgreSQL "
+        "storage, which favours them. Peak memory of (a): the largest proportional set size "
+        "(PSS, sampled every 0.2 s) of the fresh process running (a) plus its forked worker "
+        "processes (pages shared after the fork count once); beside it the `VmHWM` of the "
+        "parent and of the largest worker (each counts the shared pages in full). "
+        "CPU: user + system seconds of (a)'s process (all threads), its workers and its PostgreSQL "
         "backend, and of (b)'s process: the work done, not the waiting, so it moves far less "
         "than wall time when other jobs share the cores.",
         "",
         "| scale | communities | overlap rows | (a) s | (b) careful s | (n) naive s | "
         "(a)/(b) | (a)/(n) | (a) s per 10k communities | (b) s per 10k communities | "
-        "(a) s per 100k overlap rows | peak RSS (a) MB | (a) CPU s | (b) CPU s | "
+        "(a) s per 100k overlap rows | peak PSS (a) MB | (a) CPU s | (b) CPU s | "
         "(a)/(b) CPU |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -58,11 +61,13 @@ def write_results(path: Path, *, results: list[dict[str, Any]], rows: list[dict[
             "",
             f"- Generated in {r['gen_s']:.1f} s, stored in {r['load_s']:.1f} s.",
             f"- (a) runs {', '.join(f'{x:.2f}' for x in r['a_runs'])} s; best {a['seconds']:.2f}"
-            f" s = load {a['load_s']:.2f} + flag rules {a['flags_s']:.2f} + the rest "
-            f"{a['store_s']:.2f} (overlays not hidden behind the rules, COPY, bookkeeping); "
-            f"the overlays took {a['analyse_s']:.2f} s in the partition thread; {a['overlaps']} "
-            f"overlap rows, {a['flags']} flags; peak RSS {a['peak_rss_mb']:.0f} MB "
-            f"({a['rss_before_mb']:.0f} MB after imports and connecting).",
+            f" s = load {a['load_s']:.2f} + the rest {a['store_s']:.2f} (overlays and flag rules"
+            f" in {a.get('processes', 1)} process(es), COPY, bookkeeping); CPU "
+            f"{a['cpu_s']:.2f} s (parent and workers) + {a['pg_cpu_s']:.2f} s (PostgreSQL); "
+            f"{a['overlaps']} overlap rows, {a['flags']} flags; peak PSS of the process tree "
+            f"{a['peak_pss_mb']:.0f} MB (VmHWM parent {a['peak_rss_mb']:.0f} MB, "
+            f"{a['rss_before_mb']:.0f} MB after imports and connecting; largest worker "
+            f"{a['worker_peak_rss_mb']:.0f} MB).",
             f"- (b) careful runs {', '.join(f'{x:.2f}' for x in r['b_runs'])} s; best "
             f"{b['seconds']:.2f} s: {_steps(b['steps'])}.",
         ]

@@ -37,9 +37,12 @@ from geo.overlay_near import _M_PER_DEG_LAT_MIN, _M_PER_DEG_LON_EQ
 __all__ = [
     "TABLE_KEYS",
     "Partition",
+    "PartitionPlan",
     "analyse_partition",
     "hilbert_order",
+    "materialise",
     "merge_results",
+    "partition_plans",
     "partitions",
 ]
 
@@ -129,12 +132,22 @@ def _radius_boxes(points: Any, radius_m: float) -> Any:
     return shapely.box(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
 
 
-def partitions(communities: Any, concessions: Any, water: Any = None,
-               consultations: Any = None, *, size: int = 2_000, radius_m: float = 5000.0,
-               community_ids: Sequence[str] | None = None,
-               order: IntArray | None = None) -> Iterator[Partition]:
-    """Yield the partitions of ``communities`` (all, or only ``community_ids``), ``size``
-    communities each, in Hilbert order (or in ``order``: positions of the communities)."""
+@dataclass(frozen=True)
+class PartitionPlan:
+    """Positions (row numbers in the input frames) of one partition: small integer arrays,
+    cheap to hand to a forked worker, which slices the layers it already holds."""
+
+    community_ids: tuple[str, ...]
+    communities: IntArray
+    concessions: IntArray
+    water: IntArray | None
+
+
+def partition_plans(communities: Any, concessions: Any, water: Any = None, *,
+                    size: int = 2_000, radius_m: float = 5000.0,
+                    community_ids: Sequence[str] | None = None,
+                    order: IntArray | None = None) -> Iterator[PartitionPlan]:
+    """The positions of every partition of :func:`partitions`, in the same order."""
     ids = np.asarray(communities["id"].astype(str).to_numpy(), dtype=object)
     cgeoms = as_geometry_array(communities.geometry)
     if order is None:
@@ -169,18 +182,35 @@ def partitions(communities: Any, concessions: Any, water: Any = None,
         comm_pos = np.union1d(group, near)
         reach = np.concatenate([cgeoms[terr], _radius_boxes(locations[pts], radius_m)])
         conc_pos = np.unique(conc_tree.query(reach)[1]) if len(reach) else np.zeros(0, np.intp)
-        sub_water = water
+        wpos = None
         if water_tree is not None:
             probes = np.concatenate([cgeoms[terr], kgeoms[conc_pos]])
             wpos = np.unique(water_tree.query(probes)[1]) if len(probes) else np.zeros(0, int)
-            sub_water = water.iloc[wpos]
-        yield Partition(
-            community_ids=tuple(str(i) for i in ids[group]),
-            communities=communities.iloc[comm_pos],
-            concessions=concessions.iloc[conc_pos],
-            water=sub_water,
-            consultations=consultations,
-        )
+        yield PartitionPlan(community_ids=tuple(str(i) for i in ids[group]),
+                            communities=comm_pos, concessions=conc_pos, water=wpos)
+
+
+def materialise(plan: PartitionPlan, communities: Any, concessions: Any, water: Any = None,
+                consultations: Any = None) -> Partition:
+    """The layers' slices a :class:`PartitionPlan` names (layer row order kept)."""
+    return Partition(
+        community_ids=plan.community_ids,
+        communities=communities.iloc[plan.communities],
+        concessions=concessions.iloc[plan.concessions],
+        water=water if plan.water is None else water.iloc[plan.water],
+        consultations=consultations,
+    )
+
+
+def partitions(communities: Any, concessions: Any, water: Any = None,
+               consultations: Any = None, *, size: int = 2_000, radius_m: float = 5000.0,
+               community_ids: Sequence[str] | None = None,
+               order: IntArray | None = None) -> Iterator[Partition]:
+    """Yield the partitions of ``communities`` (all, or only ``community_ids``), ``size``
+    communities each, in Hilbert order (or in ``order``: positions of the communities)."""
+    for plan in partition_plans(communities, concessions, water, size=size,
+                                radius_m=radius_m, community_ids=community_ids, order=order):
+        yield materialise(plan, communities, concessions, water, consultations)
 
 
 def analyse_partition(part: Partition, *, radius_m: float = 5000.0,

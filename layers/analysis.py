@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import geopandas as gpd
@@ -28,7 +29,7 @@ from geo.flag_rank import rank_flags, rank_key
 from geo.overlay import AnalysisResult
 from geo.rule_files import RULE_COUNTRIES, RuleSet, load_rules
 from layers import analysis_state, communities, concessions, consultations, raster_analysis, water
-from layers.analysis_backend import partition_results
+from layers.analysis_backend import partition_outputs
 from layers.analysis_state import TRACKED_GEOMETRY, RunSummary
 from layers.base import read_rows
 from layers.config import Settings
@@ -182,10 +183,11 @@ def _countries(inputs: Inputs) -> list[str]:
 def evaluate_flags(inputs: Inputs, result: AnalysisResult, *, today: dt.date,
                    lead_days: int, community_ids: set[str] | None = None,
                    extra_facts: dict[str, dict[str, Any]] | None = None,
-                   rulesets: Mapping[str, RuleSet | None] | None = None
-                   ) -> list[flag_engine.Flag]:
+                   rulesets: Mapping[str, RuleSet | None] | None = None,
+                   ranked: bool = True) -> list[flag_engine.Flag]:
     """Run each country's rule file over its communities (``rulesets``: already loaded
-    rule files by country code; missing or None ones are loaded here)."""
+    rule files by country code; missing or None ones are loaded here), ranked unless
+    ``ranked`` is False (a run ranks all its partitions' flags once, at the end)."""
     found: list[flag_engine.Flag] = []
     comms = inputs.communities
     if community_ids is not None:
@@ -199,7 +201,7 @@ def evaluate_flags(inputs: Inputs, result: AnalysisResult, *, today: dt.date,
         found.extend(flag_engine.evaluate(rules, subset, result, inputs.consultations,
                                           today=today, lead_days=lead_days,
                                           extra_facts=extra_facts))
-    return rank_flags(found)
+    return rank_flags(found) if ranked else found
 
 
 def flags_for(conn: Connection, inputs: Inputs, result: AnalysisResult, settings: Settings,
@@ -399,6 +401,34 @@ def _close_current(conn: Connection, ids: set[str] | None) -> None:
     """), params)
 
 
+Payload = tuple[list[str], str, int]
+
+
+@dataclass
+class _PartOutput:
+    """One partition's rows as COPY text (overlaps, statistics) and its unranked flags."""
+
+    overlaps: Payload
+    stats: Payload
+    flags: list[RankedLine]
+
+
+def _partition_output(result: AnalysisResult, *, inputs: Inputs, run_id: int,
+                      today: dt.date, lead_days: int, facts: dict[str, dict[str, Any]],
+                      rulesets: Mapping[str, RuleSet | None],
+                      raster_rows: Mapping[str, list[dict[str, Any]]]) -> _PartOutput:
+    """Flags and COPY text of one partition: pure, so it can run in a forked worker."""
+    part_ids = set(result.communities["community_id"].astype(str))
+    found = evaluate_flags(inputs, result, today=today, lead_days=lead_days,
+                           community_ids=part_ids, extra_facts=facts, rulesets=rulesets,
+                           ranked=False)
+    return _PartOutput(
+        overlaps=_overlap_payload(result, run_id),
+        stats=_stat_payload(result, [r for c in sorted(part_ids)
+                                     for r in raster_rows.get(c, [])], run_id),
+        flags=_flag_lines(found, run_id))
+
+
 @contextlib.contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
     """Suspend the cyclic garbage collector for the duration of a run.
@@ -453,37 +483,35 @@ def _run_analysis(conn: Connection, settings: Settings, background: ThreadPoolEx
         input_versions=versions, settings=fingerprint).returning(analysis_run.c.id)).scalar_one())
     n_overlaps = n_flags = 0
     if selected is None or selected:
-        # the previous rows are closed by PostgreSQL while the first partition is computed
-        # (the waiting thread holds no GIL; nothing else uses the connection until done)
-        closing = background.submit(_close_current, conn, selected)
-        results = partition_results(inputs, settings, selected)
-        first = next(results, None)
-        closing.result()
+        # everything a partition's flags need is ready before the partitions start (they may
+        # run in forked workers, which see the parent as it was when they were forked)
         rasters = raster_analysis.compute_raster_stats(conn, inputs.communities,
                                                        inputs.concessions, selected)
-        rulesets = rules_ahead.result()
         raster_rows: dict[str, list[dict[str, Any]]] = {}
         for row in rasters.stat_rows(run_id):
             raster_rows.setdefault(str(row["community_id"]), []).append(row)
+        finish = partial(_partition_output, inputs=inputs, run_id=run_id, today=today,
+                         lead_days=settings.statute_lead_days, facts=rasters.facts,
+                         rulesets=rules_ahead.result(), raster_rows=raster_rows)
+        outputs = partition_outputs(inputs, settings, selected, finish)
+        # the previous rows are closed by PostgreSQL while the first partition is computed
+        # (the waiting thread holds no GIL and no lock a forked worker could need; nothing
+        # else uses the connection until it is done)
+        closing = background.submit(_close_current, conn, selected)
+        first = next(outputs, None)
+        closing.result()
         flag_lines: list[RankedLine] = []
         with ThreadPoolExecutor(1, thread_name_prefix="allpa-copy") as pool:
             copying: Future[int] | None = None
-            for result in itertools.chain([first] if first else [], results):
+            for out in itertools.chain([first] if first else [], outputs):
                 # PostgreSQL ingests partition k (on another core; the sending thread waits
-                # without the GIL) while partition k+1 is computed and k's rules run here
-                part_ids = set(result.communities["community_id"].astype(str))
-                payload = _overlap_payload(result, run_id)
-                stats = _stat_payload(result, [r for c in sorted(part_ids)
-                                               for r in raster_rows.get(c, [])], run_id)
-                flag_lines += _flag_lines(evaluate_flags(
-                    inputs, result, today=today, lead_days=settings.statute_lead_days,
-                    community_ids=part_ids, extra_facts=rasters.facts, rulesets=rulesets),
-                    run_id)
+                # without the GIL) while partition k+1 is computed
+                flag_lines += out.flags
                 if copying is not None:
                     n_overlaps += copying.result()
-                copying = pool.submit(_copy_payloads, conn, [(overlap, payload),
-                                                             (community_stat, stats)])
-                del result, payload, stats
+                copying = pool.submit(_copy_payloads, conn, [(overlap, out.overlaps),
+                                                             (community_stat, out.stats)])
+                del out
             if copying is not None:
                 n_overlaps += copying.result()
         # ranks are positions within the whole run, so the flags go in once, at the end

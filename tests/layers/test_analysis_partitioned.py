@@ -1,7 +1,8 @@
 """The partitioned analysis stores the same rows however it is cut and wherever it runs.
 
 On the sample (committed in a database of its own): a full run with the default partition
-size (one partition), then with tiny partitions (many, pipelined over threads), then on a
+size (one partition), then with tiny partitions (many: pipelined over a thread, then over two forked
+worker processes), then on a
 Dask ``LocalCluster`` (``ALLPA_ANALYSIS_BACKEND=dask``, partitions ordered by
 dask-geopandas): the current derived rows are identical each time.
 """
@@ -37,8 +38,11 @@ def test_partitions_and_dask_store_the_single_process_rows(sample_engine: Engine
     single = _full(sample_engine, settings)
     assert all(len(rows) > 10 for rows in single.values())
 
-    tiny = settings.model_copy(update={"analysis_partition_size": 3})
-    assert _full(sample_engine, tiny) == single
+    # many partitions, in this process (a thread) and in two forked worker processes
+    for processes in (1, 2):
+        tiny = settings.model_copy(update={"analysis_partition_size": 3,
+                                           "analysis_processes": processes})
+        assert _full(sample_engine, tiny) == single
 
     with LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
                       dashboard_address=None) as cluster:
