@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     dask_scheduler: str | None = None
     #: communities per spatial partition (bounds the memory of one partition's results)
     analysis_partition_size: int = 2_000
+    #: run the analysis jobs left by edits and imports inside ``allpa serve`` (off when a
+    #: separate ``allpa worker`` process does it)
+    worker: bool = True
 
     @property
     def var(self) -> Path:

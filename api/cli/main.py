@@ -20,7 +20,8 @@ app.command("history")(data.history_cmd)
 app.command("batches")(data.batches_cmd)
 
 # Command groups contributed by other modules register themselves on ``app`` when present.
-for _module in ("analysis", "web", "maps", "users", "rasters", "exports", "backup"):
+for _module in ("analysis", "web", "maps", "users", "rasters", "exports", "backup",
+                "worker"):
     try:
         importlib.import_module(f"api.cli.{_module}").register(app)
     except ModuleNotFoundError as exc:
