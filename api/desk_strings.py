@@ -33,6 +33,7 @@ ES: dict[str, str] = {
     "stale": "Otra persona cambió esta ficha mientras usted la editaba. No se guardó nada. "
              "Abajo está la versión vigente; revise y vuelva a aplicar sus cambios.",
     "stale_current": "Versión vigente",
+    "unsaved": "Sus cambios, no guardados:",
     "edit_error": "No se pudo guardar",
     "recalculating": "recalculando…",
     "recalc_failed": "El recálculo de alertas falló; avise al administrador.",
@@ -98,6 +99,7 @@ EN: dict[str, str] = {
     "stale": "Someone else changed this file while you were editing it. Nothing was saved. "
              "The current version is below; check it and apply your changes again.",
     "stale_current": "Current version",
+    "unsaved": "Your changes, not saved:",
     "edit_error": "Could not save",
     "recalculating": "recalculating…",
     "recalc_failed": "Recalculating the flags failed; tell the administrator.",

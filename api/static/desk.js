@@ -98,7 +98,7 @@
     return v;
   }
 
-  function openForm(box, id, notice) {
+  function openForm(box, id, notice, noteText) {
     box.textContent = "";
     return record(id).then(function (rec) {
       var vid = rec.vid;
@@ -110,6 +110,7 @@
         form.appendChild(fs);
       });
       var note = el("textarea", { id: "f-change_note", name: "change_note", rows: "2", required: "required" });
+      note.value = noteText || "";
       form.appendChild(el("label", { "for": "f-change_note" }, [D.change_note, note]));
       var msg = el("p", { id: "edit-message", role: "alert" });
       form.appendChild(msg);
@@ -135,7 +136,7 @@
             box.appendChild(el("p", { id: "edit-saved", "class": "notice", role: "status", text: D.saved }));
             return A.reloadPanel(id);
           }
-          if (res.status === 409) { return stale(box, id, rec, values); }
+          if (res.status === 409) { return stale(box, id, rec, values, note.value); }
           msg.className = "error";
           msg.textContent = D.edit_error + ": " + (res.body.detail || res.status);
         });
@@ -146,7 +147,7 @@
   }
 
   // someone saved first: nothing was written; show what they changed and the current version
-  function stale(box, id, mine, attempted) {
+  function stale(box, id, mine, attempted, noteText) {
     return record(id).then(function (now) {
       var notice = el("div", { id: "edit-stale", "class": "error", role: "alert" }, [
         el("p", { text: D.stale }),
@@ -159,7 +160,18 @@
         }
       });
       notice.appendChild(list);
-      return openForm(box, id, notice);
+      // what this person tried to save stays in sight (and their note in the form)
+      var yours = el("ul", { id: "edit-unsaved" });
+      FIELDS.forEach(function (f) {
+        if (attempted[f[0]] !== loaded(mine, f[0])) {
+          yours.appendChild(el("li", { text: D["f_" + f[0]] + ": " + show(attempted[f[0]], f[1]) }));
+        }
+      });
+      if (yours.firstChild) {
+        notice.appendChild(el("p", {}, [el("strong", { text: D.unsaved })]));
+        notice.appendChild(yours);
+      }
+      return openForm(box, id, notice, noteText);
     });
   }
 
