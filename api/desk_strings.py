@@ -37,6 +37,8 @@ ES: dict[str, str] = {
     "edit_error": "No se pudo guardar",
     "recalculating": "recalculando…",
     "recalc_failed": "El recálculo de alertas falló; avise al administrador.",
+    "outdated": "La ficha cambió después del último análisis; las alertas se muestran cuando "
+                "se recalculen (allpa analyze o el trabajador del servicio).",
     "version": "versión",
     "no_history": "Sin versiones anteriores.",
     "history_created": "creación",
@@ -103,6 +105,8 @@ EN: dict[str, str] = {
     "edit_error": "Could not save",
     "recalculating": "recalculating…",
     "recalc_failed": "Recalculating the flags failed; tell the administrator.",
+    "outdated": "The file changed after the last analysis; its flags are shown once they are "
+                "recalculated (allpa analyze or the service's worker).",
     "version": "version",
     "no_history": "No earlier versions.",
     "history_created": "created",

@@ -125,7 +125,8 @@ def pending_count(conn: Connection) -> int:
 
 
 def flags_state(conn: Connection, community_id: str) -> dict[str, Any]:
-    """``{"state": "current" | "recalculating" | "failed", "record_vid", "analysed_vid"}``
+    """``{"state": "current" | "recalculating" | "failed" | "outdated", "record_vid",
+    "analysed_vid"}``
     for a community the caller may already see. Read it in the same snapshot as the flags
     (REPEATABLE READ) so the answer and the flags agree."""
     row = conn.execute(sa.text("""
@@ -143,7 +144,8 @@ def flags_state(conn: Connection, community_id: str) -> dict[str, Any]:
     if "pending" in states:
         state = "recalculating"
     elif behind:
-        state = "failed" if "failed" in states else "recalculating"
+        # changed outside the service (a script, a restore) and nobody queued a job: say so
+        state = "failed" if "failed" in states else "outdated"
     else:
         state = "current"
     return {"state": state, "record_vid": record_vid, "analysed_vid": analysed_vid}

@@ -306,12 +306,13 @@
       })));
     }
     var an = d.analysis || { state: "current" };
+    shownState = an.state;
     if (an.state !== "current") {
       // the record is newer than its flags: never show flags that may contradict it
       body.appendChild(el("h3", { id: "panel-flags", text: T.flags }));
       body.appendChild(el("p", { id: "panel-recalc", "class": "recalculating", role: "status",
-        text: an.state === "failed" ? DESK.recalc_failed : DESK.recalculating }));
-      if (an.state === "recalculating") { pollUntilCurrent(d.id); }
+        text: an.state === "failed" ? DESK.recalc_failed : an.state === "outdated" ? DESK.outdated : DESK.recalculating }));
+      if (an.state !== "failed") { pollUntilCurrent(d.id, an.state === "outdated" ? 5000 : 600); }
     } else {
       body.appendChild(el("h3", { id: "panel-flags", text: T.flags + " (" + d.flags.length + ")" }));
       state.severity[d.id] = d.severity || "none";
@@ -341,7 +342,8 @@
 
   // ---- flags being recalculated: ask again until the analysis has caught up -------------
   var polling = null;
-  function pollUntilCurrent(id) {
+  var shownState = null;
+  function pollUntilCurrent(id, wait) {
     clearTimeout(polling);
     polling = setTimeout(function () {
       if (state.selected !== id || panel.hidden) { return; }
@@ -349,11 +351,13 @@
         .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
         .then(function (d) {
           if (state.selected !== id) { return; }
-          if (d.analysis && d.analysis.state === "recalculating") { pollUntilCurrent(id); return; }
-          refreshPanel(d);
+          var st = d.analysis ? d.analysis.state : "current";
+          // same state: keep the panel as it is (an open form stays open) and ask again
+          if (st === shownState) { pollUntilCurrent(id, wait); return; }
+          refreshPanel(d);  // polls again while the flags are not current
         })
-        .catch(function () { pollUntilCurrent(id); });
-    }, 600);
+        .catch(function () { pollUntilCurrent(id, wait); });
+    }, wait);
   }
   // re-draw the open panel with fresh data (after an edit, or once the flags are current)
   function refreshPanel(d) {
