@@ -1,5 +1,5 @@
 /* Allpa lawyer's desk: the edit form of a community's legal file and its history, in the
-   map's panel, for signed-in editors. Writes go through the same API as scripts
+   map's panel, for signed-in users (the page loads this file only for them). Writes go through the same API as scripts
    (PATCH /api/communities/{id} with If-Match), authenticated by the session cookie and the
    session's CSRF token. A stale form is refused by the server (409): nothing is
    overwritten, and the form shows the version that is current now. */
@@ -185,7 +185,8 @@
       var items = el("ol", { reversed: "reversed" });
       versions.forEach(function (v, i) {
         var prev = i > 0 ? versions[i - 1] : null;
-        var when = String(v.valid_from || "").replace("T", " ").slice(0, 16);
+        var from = String(v.valid_from || "");
+        var when = from.replace("T", " ").slice(0, 16) + (/(\+00:00|Z)$/.test(from) ? " UTC" : "");
         var head = [D.version + " " + v.vid, when, v.recorded_by].filter(Boolean).join(" · ");
         var li = el("li", { "data-vid": String(v.vid) }, [el("strong", { text: head })]);
         if (v.change_note) { li.appendChild(el("div", { text: "«" + v.change_note + "»" })); }
