@@ -132,9 +132,12 @@
         api("PATCH", "/api/communities/" + encodeURIComponent(id), changes, vid).then(function (res) {
           save.disabled = false; save.textContent = D.save;
           if (res.status === 200) {
-            box.textContent = "";
-            box.appendChild(el("p", { id: "edit-saved", "class": "notice", role: "status", text: D.saved }));
-            return A.reloadPanel(id);
+            // the panel is drawn again from the new record; the notice goes into the new one
+            return A.reloadPanel(id).then(function () {
+              var fresh = document.getElementById("desk-box") || box;
+              fresh.textContent = "";
+              fresh.appendChild(el("p", { id: "edit-saved", "class": "notice", role: "status", text: D.saved }));
+            });
           }
           if (res.status === 409) { return stale(box, id, rec, values, note.value); }
           msg.className = "error";

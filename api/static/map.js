@@ -353,7 +353,8 @@
           if (state.selected !== id) { return; }
           var st = d.analysis ? d.analysis.state : "current";
           // same state: keep the panel as it is (an open form stays open) and ask again
-          if (st === shownState) { pollUntilCurrent(id, wait); return; }
+          // an open edit form is never wiped: draw the new flags once it is closed
+          if (st === shownState || document.getElementById("edit-form")) { pollUntilCurrent(id, wait); return; }
           refreshPanel(d);  // polls again while the flags are not current
         })
         .catch(function () { pollUntilCurrent(id, wait); });
