@@ -27,11 +27,13 @@ from api.routes import (
     meta,
     ogc,
     programme,
+    session,
     tiles,
     uploads,
     web,
 )
 from api.state import VersionCache
+from layers import jobs
 from layers.config import Settings, load_settings
 
 #: Concurrent tile queries per worker: a few per core keeps PostGIS busy without thrashing;
@@ -70,9 +72,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             configure=_warm_connection, **tile_pool_options())
         await tile_pool.open()
         app.state.tile_pool = tile_pool
+        # analysis jobs left by edits and imports (and by a service that stopped mid-run)
+        worker = jobs.Worker(engine, s, name="serve-worker") if s.worker else None
+        app.state.worker = worker
+        if worker is not None:
+            worker.start()
         try:
             yield
         finally:
+            if worker is not None:
+                worker.stop()
             await tile_pool.close()
             engine.dispose()
 
@@ -87,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     forwarded.install(app)  # X-Forwarded-* and sub-path in every generated link
     head.install(app)  # HEAD on every GET endpoint
     cors.install(app, app.state.settings)  # ALLPA_CORS_ORIGINS; added last = outermost
+    app.include_router(session.router)
     app.include_router(web.router)  # before meta: `/` is the map for browsers, JSON otherwise
     app.include_router(meta.router)
     app.include_router(exports.router)  # before /api/{layer}/{key}-style routes

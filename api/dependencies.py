@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -19,7 +20,7 @@ from layers import queries
 from layers.config import Settings
 from layers.queries import BBox, Viewer
 from layers.tiles import TileIndex, check_tile
-from layers.users import ANONYMOUS, Principal, principal_for_token
+from layers.users import ANONYMOUS, Principal, principal_for_session, principal_for_token
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 100
@@ -146,14 +147,49 @@ def tile_param(
     return check_tile(_int(z, "z"), _int(x, "x"), _int(y, "y"))
 
 
+#: The browser session cookie (HttpOnly; see :mod:`api.routes.session`).
+SESSION_COOKIE = "allpa_session"
+#: Header carrying the session's CSRF token on every state-changing cookie request.
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class CsrfError(PermissionDeniedError):
+    code = "csrf_failed"
+
+
+def csrf_error() -> CsrfError:
+    return CsrfError("Falta el token CSRF de la sesión o no coincide; recargue la página / "
+                     "the session's CSRF token is missing or does not match; reload the page")
+
+
+def session_principal(request: Request) -> tuple[Principal, str] | None:
+    """(who, CSRF token) of the request's session cookie, or None (no or dead session)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    with get_engine(request).connect() as conn:
+        return principal_for_session(conn, token)
+
+
 def current_principal(
     request: Request,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
     """``Authorization: Bearer <token>`` (or Basic with the token as password, see
-    :mod:`api.credentials`) resolved through the hashed token table."""
+    :mod:`api.credentials`) resolved through the hashed token table; else the browser's
+    session cookie, whose state-changing requests must carry the session's CSRF token
+    (``X-CSRF-Token``); else anonymous."""
     if not authorization:
-        return ANONYMOUS
+        found = session_principal(request)
+        if found is None:
+            return ANONYMOUS
+        principal, csrf = found
+        if request.method not in SAFE_METHODS:
+            sent = request.headers.get(CSRF_HEADER, "")
+            if not sent or not secrets.compare_digest(sent, csrf):
+                raise csrf_error()
+        return principal
     limiter = request.app.state.auth_limiter
     client = request.client.host if request.client else "?"
     limiter.check(client)
@@ -164,20 +200,20 @@ def current_principal(
         raise
     engine = get_engine(request)
     with engine.begin() as conn:
-        principal = principal_for_token(conn, credentials.token)
-    if principal is None or not credentials.accepts(principal.name):
+        by_token = principal_for_token(conn, credentials.token)
+    if by_token is None or not credentials.accepts(by_token.name):
         limiter.failed(client)
         raise AuthenticationError("Token no válido o revocado / invalid or revoked token",
                                   code="invalid_token")
-    return principal
+    return by_token
 
 
 def require_editor(
     principal: Annotated[Principal, Depends(current_principal)],
 ) -> Principal:
     if principal is ANONYMOUS:
-        raise AuthenticationError("Inicie sesión con un token de editor / sign in with an "
-                                  "editor token")
+        raise AuthenticationError("Inicie sesión como editor (formulario o token) / sign in "
+                                  "as an editor (form or token)")
     if not principal.can_edit:
         raise PermissionDeniedError(f"El rol '{principal.role}' no puede modificar datos; se "
                                     f"requiere editor / role '{principal.role}' cannot write; "

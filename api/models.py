@@ -366,3 +366,13 @@ class ProgrammeTargets(Open):
 
 class StoredTargets(Open):
     stored: dict[str, Any]
+
+
+class SessionInfo(Open):
+    """Who the session cookie belongs to (``signed_in`` false without one)."""
+
+    signed_in: bool
+    name: str | None = None
+    role: str | None = None
+    csrf: str | None = Field(None, description="Token para X-CSRF-Token / token for "
+                                               "X-CSRF-Token")

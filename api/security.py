@@ -62,6 +62,8 @@ OTHER_HEADERS: dict[str, str] = {
 #: Failed token attempts a client may make per window before it gets 429.
 MAX_FAILED_AUTH = 10
 FAILED_AUTH_WINDOW_S = 300.0
+#: Failed sign-ins (form) per client address, and per user name, per window.
+MAX_FAILED_LOGIN = 5
 
 
 def _render(sources: dict[str, str]) -> str:
@@ -159,4 +161,7 @@ class FailedAuthLimiter:
 def install(app: FastAPI) -> None:
     """Register the middleware and the limiter (one line in ``api.app``)."""
     app.state.auth_limiter = FailedAuthLimiter()
+    # sign-in form: failures per client address and per user name (a slow guess at one
+    # account from many addresses is limited too)
+    app.state.login_limiter = FailedAuthLimiter(max_failures=MAX_FAILED_LOGIN)
     app.add_middleware(SecurityMiddleware, settings=app.state.settings)

@@ -4,8 +4,9 @@
 
 Order: ``benchmarks.bench_analysis`` (overlaps and flags at national scale), then, when the
 modules exist, ``benchmarks.bench_tiles``, ``benchmarks.bench_zonal``,
-``benchmarks.bench_startup`` and ``benchmarks.bench_import``. Exits non-zero if
-any benchmark failed to run (a missed target is reported by the benchmark, not an error).
+``benchmarks.bench_startup``, ``benchmarks.bench_import`` and ``benchmarks.bench_desk``.
+Exits non-zero if any benchmark failed to run (a missed target is reported by the benchmark,
+not an error).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = [("analysis", "benchmarks.bench_analysis"), ("tiles", "benchmarks.bench_tiles"),
               ("zonal", "benchmarks.bench_zonal"), ("pageload", "benchmarks.bench_pageload"),
-              ("startup", "benchmarks.bench_startup"), ("import", "benchmarks.bench_import")]
+              ("startup", "benchmarks.bench_startup"), ("import", "benchmarks.bench_import"),
+              ("desk", "benchmarks.bench_desk")]
 
 
 def available(module: str) -> bool:
@@ -32,7 +34,7 @@ def available(module: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", help="comma-separated subset: "
-                                   "analysis,tiles,zonal,pageload,startup,import")
+                                   "analysis,tiles,zonal,pageload,startup,import,desk")
     args = ap.parse_args(argv)
     wanted = set(args.only.split(",")) if args.only else {name for name, _ in BENCHMARKS}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     #: 0: one per usable core). Forked workers speed the rules up on a quiet machine but
     #: copy most of the loaded layers (peak 1.25 GB at benchmark scale 3 against 0.9 GB)
     analysis_processes: int = 1
+    #: run the analysis jobs left by edits and imports inside ``allpa serve`` (off when a
+    #: separate ``allpa worker`` process does it)
+    worker: bool = True
 
     @property
     def var(self) -> Path:

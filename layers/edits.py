@@ -5,6 +5,9 @@ The current row is locked (``FOR UPDATE``); if it is not that version any more t
 refused with a :class:`StaleVersionError` and nothing is written. Otherwise the version is
 closed and a new one inserted through :func:`layers.versioning.write_snapshot`, recorded by
 the editor with their change note. The old version stays readable (history, ``as_of``).
+
+A change leaves an analysis job in the same transaction (:mod:`layers.jobs`): the flags
+follow the record without anyone running ``allpa analyze``.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from sqlalchemy.engine import Connection
 
 from geo.catalog import COMMUNITIES
 from geo.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
-from layers import communities
+from layers import communities, jobs
 from layers.users import Principal
 from layers.versioning import LIFESPAN, write_snapshot
 from layers.visibility import visible
 
-EDITABLE = tuple(communities.LEGAL_FIELDS)
+#: The legal file: title, sensitivity, legal personality, statute, board, procedure
+#: (the catalog's editable fields of a community).
+EDITABLE = COMMUNITIES.editable
 
 #: From the catalog's editable fields: their vocabularies and types.
 _EDITABLE_FIELDS = [COMMUNITIES.field(name) for name in EDITABLE]
@@ -33,6 +38,9 @@ ENUMS: dict[str, tuple[str, ...]] = {
     f.name: f.vocabulary.codes for f in _EDITABLE_FIELDS if f.vocabulary is not None}
 DATES = tuple(f.name for f in _EDITABLE_FIELDS if f.type == "date")
 BOOLS = tuple(f.name for f in _EDITABLE_FIELDS if f.type == "bool")
+#: Fields that may not be emptied (the table requires them).
+REQUIRED = tuple(f.name for f in _EDITABLE_FIELDS if not f.nullable)
+NUMBERS = tuple(f.name for f in _EDITABLE_FIELDS if f.type == "float")
 
 
 class StaleVersionError(ConflictError):
@@ -63,6 +71,13 @@ def _check(changes: Mapping[str, Any]) -> dict[str, Any]:
                              f"{'|'.join(ENUMS[name])} / invalid value for {name}", field=name)
         if value is not None and name in DATES and not isinstance(value, dt.date):
             raise InputError(f"{name} debe ser una fecha / {name} must be a date", field=name)
+        if value is None and name in REQUIRED:
+            raise InputError(f"{name} no puede quedar vacío / {name} cannot be empty",
+                             field=name)
+        if value is not None and name in NUMBERS and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
+            raise InputError(f"{name} debe ser un número positivo / {name} must be a "
+                             f"positive number", field=name)
         if value is not None and name in BOOLS and not isinstance(value, bool):
             raise InputError(f"{name} debe ser verdadero o falso / {name} must be a boolean",
                              field=name)
@@ -112,4 +127,6 @@ def edit_community(conn: Connection, community_id: str, changes: Mapping[str, An
         return EditResult(community_id, current_vid, current_vid, changed=False)
     new_vid = conn.execute(sa.select(t.c.vid).where(t.c.id == community_id,
                                                     t.c.valid_to.is_(None))).scalar_one()
+    jobs.enqueue(conn, reason=f"edit {community_id} v{new_vid}", requested_by=principal.name,
+                 community_ids=[community_id])
     return EditResult(community_id, current_vid, int(new_vid), changed=True)

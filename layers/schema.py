@@ -1,6 +1,14 @@
 """Import every table so ``layers.db.metadata`` is complete (used by Alembic)."""
 
-from layers import batches, derived_tables, programme, rasters, registry, users  # noqa: F401
+from layers import (  # noqa: F401
+    batches,
+    derived_tables,
+    jobs,
+    programme,
+    rasters,
+    registry,
+    users,
+)
 from layers.db import metadata
 
 __all__ = ["metadata"]

@@ -1,4 +1,5 @@
-"""``allpa users add|token|revoke|list``: accounts, roles and API tokens."""
+"""``allpa users add|token|revoke|list|set-password``: accounts, roles, API tokens and the
+passwords of the browser sign-in."""
 
 from __future__ import annotations
 
@@ -58,6 +59,30 @@ def revoke(prefix: Annotated[str, typer.Argument(
     typer.echo(f"Revocados / revoked: {n}")
 
 
+@app.command("set-password")
+@friendly_errors
+def set_password(
+    name: Annotated[str, typer.Argument(help="Nombre de usuario / user name")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Lee la contraseña de la entrada estándar / read the "
+        "password from standard input")] = False,
+) -> None:
+    """Fija la contraseña para iniciar sesión en el navegador (cierra sus sesiones) / set
+    the browser sign-in password (ends the user's sessions)."""
+    import sys
+
+    from layers import users as user_store
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Contraseña / password", hide_input=True,
+                                confirmation_prompt=True)
+    with ready_engine().begin() as conn:
+        user_store.set_password(conn, name, password)
+    typer.echo(f"Contraseña fijada para / password set for '{name}'")
+
+
 @app.command("list")
 @friendly_errors
 def list_cmd() -> None:
@@ -71,8 +96,9 @@ def list_cmd() -> None:
     for row in rows:
         state = "deshabilitado/disabled" if row.get("disabled_at") else "activo/active"
         nets = ",".join(row.get("networks") or []) or "-"
+        pwd = "contraseña/password" if row.get("has_password") else "-"
         typer.echo(f"#{row['id']:<4} {row['name']:<24} {row['role']:<8} redes/networks {nets:<20}"
-                   f" {state}")
+                   f" {state} {pwd}")
 
 
 def register(main: typer.Typer) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from api.dependencies import (
     AsOfDep,
@@ -35,6 +35,7 @@ from api.models import (
 )
 from api.responses import GeoJSONResponse, geojson_feature, page_response
 from geo import vocabulary as V
+from geo.catalog import COMMUNITIES
 from layers import edits, queries
 from layers.queries import COLLECTIONS, Filters
 
@@ -109,31 +110,31 @@ def community_history(community_id: str, conn: ConnDep, viewer: ViewerDep) -> di
         {**v["properties"], "geometry": v["geometry"]} for v in versions]}
 
 
-class CommunityEdit(BaseModel):
-    """Fields of the legal file an editor may change (others are refused)."""
+_EDIT_TYPES: dict[str, Any] = {"date": dt.date, "bool": bool, "float": float}
 
-    model_config = ConfigDict(extra="forbid")
 
-    legal_status: str | None = Field(None, description="none | in_process | registered")
-    registry_office: str | None = None
-    registry_entry: str | None = None
-    registration_date: dt.date | None = None
-    statute_adopted: dt.date | None = None
-    statute_modified: dt.date | None = None
-    clause_territory: bool | None = None
-    clause_water: bool | None = None
-    clause_environment: bool | None = None
-    clause_consultation: bool | None = None
-    clause_women: bool | None = None
-    board_elected: dt.date | None = None
-    board_term_end: dt.date | None = None
-    board_registered: bool | None = None
-    procedure_what: str | None = None
-    procedure_stage: str | None = None
-    procedure_since: dt.date | None = None
-    change_note: str | None = Field(None, description="Motivo del cambio / change note")
-    expected_vid: int | None = Field(
-        None, description="Versión leída (alternativa a If-Match) / version read")
+def _edit_model() -> type[BaseModel]:
+    """The PATCH body: one optional field per editable field of the catalog (values are
+    checked against the vocabulary by :mod:`layers.edits`), the change note and the version."""
+    fields: dict[str, Any] = {}
+    for name in COMMUNITIES.editable:
+        spec = COMMUNITIES.field(name)
+        kind = _EDIT_TYPES.get(spec.type, str)
+        described = " | ".join(spec.vocabulary.codes) if spec.vocabulary else None
+        fields[name] = (kind | None, Field(None, description=described))
+    fields["change_note"] = (str | None, Field(None, description="Motivo del cambio / change "
+                                                                 "note"))
+    fields["expected_vid"] = (int | None, Field(
+        None, description="Versión leída (alternativa a If-Match) / version read"))
+    return create_model("CommunityEdit", __config__=ConfigDict(extra="forbid"),
+                        __doc__="Fields of the legal file an editor may change (others are "
+                                "refused).", **fields)
+
+
+if TYPE_CHECKING:
+    CommunityEdit: TypeAlias = BaseModel
+else:
+    CommunityEdit = _edit_model()
 
 
 def _parse_if_match(value: str | None) -> int | None:
@@ -164,16 +165,17 @@ def edit_community(
     """Cierra la versión vigente e inserta una nueva (historial intacto). Requiere la versión
     leída en ``If-Match: "<vid>"`` o ``expected_vid``; si otra persona editó antes: 409."""
     expected = _parse_if_match(if_match)
+    body = edit.model_dump(exclude_unset=True)
     if expected is None:
-        expected = edit.expected_vid
+        expected = body.get("expected_vid")
     if expected is None:
         raise PreconditionRequiredError(
             "Indique la versión que editó (If-Match: \"<vid>\" o expected_vid) / send the "
             "version you edited (If-Match or expected_vid)")
-    changes = edit.model_dump(exclude_unset=True, exclude={"change_note", "expected_vid"})
+    changes = {k: v for k, v in body.items() if k not in ("change_note", "expected_vid")}
     with engine.begin() as conn:
         result = edits.edit_community(conn, community_id, changes, expected_vid=expected,
-                                      principal=principal, change_note=edit.change_note)
+                                      principal=principal, change_note=body.get("change_note"))
     request.app.state.versions.invalidate()
     return JSONResponse({"id": result.community_id, "old_vid": result.old_vid,
                          "vid": result.new_vid, "changed": result.changed},

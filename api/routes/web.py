@@ -16,11 +16,13 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api import csp, i18n
-from api.dependencies import ConnDep, LangDep, SettingsDep, ViewerDep
+from api.dependencies import ConnDep, EngineDep, LangDep, SettingsDep, ViewerDep, session_principal
+from api.desk_strings import desk_strings
 from api.routes import meta
 from geo.errors import NotFoundError
 from geo.filehash import sha256_file
-from layers import map_page, maps
+from layers import jobs, map_page, maps
+from layers.visibility import level_tag
 
 router = APIRouter(tags=["mapa / map"])
 
@@ -54,18 +56,34 @@ def home(request: Request, settings: SettingsDep, conn: ConnDep, viewer: ViewerD
     basemap = settings.basemap if settings.basemap and settings.basemap != "none" else None
     view = map_page.first_view(conn, viewer)
     # everything the first view needs rides in the HTML: no round trip before the first tile
+    tiles = "/tiles/map/{z}/{x}/{y}.pbf"
+    if viewer.principal.role != "public":
+        # a signed-in browser must not reuse the public tiles it cached before signing in
+        tiles += f"?s={level_tag(viewer.principal)}"
     config = {"lang": lang, "data_lang": i18n.data_lang(lang), "strings": i18n.bundle(lang),
               "legend": i18n.legend_spec(lang),
               "basemap": basemap, "view": view, "severity": maps.severities(conn, viewer),
               "reference": map_page.reference_labels(conn, viewer, view),
               "fictional": maps.sample_loaded(conn), "draft": i18n.is_draft(lang),
-              "tiles": "/tiles/map/{z}/{x}/{y}.pbf"}
+              "tiles": tiles, "desk": desk_strings(lang),
+              "session": _session_config(request)}
     html = templates().get_template("map.html").render(
         lang=lang, t=i18n.bundle(lang), config=config, langs=i18n.LANGUAGES,
         asset=asset_url)
     return HTMLResponse(html, headers={"Content-Language": lang, "Cache-Control": "no-cache",
-                                       "Vary": "Accept, Authorization",
+                                       "Vary": "Accept, Authorization, Cookie",
                                        "Content-Security-Policy": csp.map_page_policy(basemap)})
+
+
+def _session_config(request: Request) -> dict[str, Any] | None:
+    """Who is signed in (name, role, the session's CSRF token) for the page's script; the
+    token rides in the page's JSON block, readable by this origin only."""
+    found = session_principal(request)
+    if found is None:
+        return None
+    principal, csrf = found
+    return {"name": principal.name, "role": principal.role, "csrf": csrf,
+            "can_edit": principal.can_edit}
 
 
 @router.get("/map/search.json", summary="Buscar comunidades (con distrito y país) / search")
@@ -82,9 +100,18 @@ def severity(conn: ConnDep, viewer: ViewerDep) -> JSONResponse:
 
 @router.get("/map/panel/{community_id}.json",
             summary="Ficha de la comunidad para el panel / community panel")
-def panel(community_id: str, conn: ConnDep, viewer: ViewerDep, lang: LangDep) -> JSONResponse:
-    return JSONResponse(maps.community_file(conn, viewer, community_id, lang=lang),
-                        headers={"Cache-Control": "no-cache"})
+def panel(community_id: str, engine: EngineDep, viewer: ViewerDep, lang: LangDep
+          ) -> JSONResponse:
+    """The file and its flags read in ONE snapshot with the analysis state: while the
+    record is newer than the flags' analysis, the flags are withheld ("recalculando…")
+    rather than shown beside a record they may contradict."""
+    with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
+        body = maps.community_file(conn, viewer, community_id, lang=lang)
+        analysis = jobs.flags_state(conn, community_id)
+    if analysis["state"] != "current":
+        body.update(flags=[], severity=None, run_id=None)
+    body["analysis"] = analysis
+    return JSONResponse(body, headers={"Cache-Control": "no-cache"})
 
 
 _MEDIA = {".js": "text/javascript", ".css": "text/css", ".png": "image/png",

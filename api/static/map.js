@@ -9,6 +9,8 @@
   var LANG = cfg.lang;
   var DATA_LANG = cfg.data_lang || "es";  // draft interface languages read data in Spanish
   var LEGEND = cfg.legend;
+  var DESK = cfg.desk || {};
+  var panelHooks = [];  // desk.js adds the edit form and the history here
   var PHONE = window.matchMedia("(max-width: 699px)").matches;
   var THEMES = ["communities", "concessions", "water", "consultations", "boundaries"];
   var THEME_LABEL = { communities: T.layer_communities, concessions: T.layer_concessions,
@@ -303,8 +305,19 @@
         return [w.name || w.id, label("water_", w.kind), w.use ? label("use_", w.use) : null];
       })));
     }
-    body.appendChild(el("h3", { text: T.flags + " (" + d.flags.length + ")" }));
-    if (!d.flags.length) { body.appendChild(el("p", { "class": "muted", text: T.no_flags })); }
+    var an = d.analysis || { state: "current" };
+    shownState = an.state;
+    if (an.state !== "current") {
+      // the record is newer than its flags: never show flags that may contradict it
+      body.appendChild(el("h3", { id: "panel-flags", text: T.flags }));
+      body.appendChild(el("p", { id: "panel-recalc", "class": "recalculating", role: "status",
+        text: an.state === "failed" ? DESK.recalc_failed : an.state === "outdated" ? DESK.outdated : DESK.recalculating }));
+      if (an.state !== "failed") { pollUntilCurrent(d.id, an.state === "outdated" ? 5000 : 600); }
+    } else {
+      body.appendChild(el("h3", { id: "panel-flags", text: T.flags + " (" + d.flags.length + ")" }));
+      state.severity[d.id] = d.severity || "none";
+    }
+    if (an.state === "current" && !d.flags.length) { body.appendChild(el("p", { "class": "muted", text: T.no_flags })); }
     d.flags.forEach(function (f) {
       var box = el("div", { "class": "flag" }, [
         el("p", {}, [el("span", { "class": "badge", text: label("sev_", f.severity) }), " " + f.rule_id]),
@@ -324,6 +337,40 @@
       el("a", { href: "/reports/community/" + id + ".pdf" + q, target: "_blank", text: "PDF" }),
       el("a", { id: "link-advocacy", href: "/maps/community/" + id + ".html" + q, target: "_blank", text: T.advocacy_map })
     ]));
+    panelHooks.forEach(function (hook) { hook(d, body); });
+  }
+
+  // ---- flags being recalculated: ask again until the analysis has caught up -------------
+  var polling = null;
+  var shownState = null;
+  function pollUntilCurrent(id, wait) {
+    clearTimeout(polling);
+    polling = setTimeout(function () {
+      if (state.selected !== id || panel.hidden) { return; }
+      fetch("/map/panel/" + encodeURIComponent(id) + ".json?lang=" + DATA_LANG)
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+        .then(function (d) {
+          if (state.selected !== id) { return; }
+          var st = d.analysis ? d.analysis.state : "current";
+          // same state: keep the panel as it is (an open form stays open) and ask again
+          // an open edit form is never wiped: draw the new flags once it is closed
+          if (st === shownState || document.getElementById("edit-form")) { pollUntilCurrent(id, wait); return; }
+          refreshPanel(d);  // polls again while the flags are not current
+        })
+        .catch(function () { pollUntilCurrent(id, wait); });
+    }, wait);
+  }
+  // re-draw the open panel with fresh data (after an edit, or once the flags are current)
+  function refreshPanel(d) {
+    var top = panel.scrollTop;
+    renderPanel(d);
+    panel.scrollTop = top;
+    highlight(d.id);
+  }
+  function reloadPanel(id) {
+    return fetch("/map/panel/" + encodeURIComponent(id) + ".json?lang=" + DATA_LANG)
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (d) { if (state.selected === d.id) { refreshPanel(d); } return d; });
   }
 
   function selectCommunity(id, zoom) {
@@ -388,5 +435,6 @@
   document.body.setAttribute("data-ready", "1");
   var ready = Promise.resolve();
   window.allpa = { map: map, grid: grid, state: state, selectCommunity: selectCommunity,
-                   search: search, ready: ready };
+                   search: search, ready: ready, cfg: cfg, el: el, panelHooks: panelHooks,
+                   reloadPanel: reloadPanel, panel: panel };
 })();

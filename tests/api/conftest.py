@@ -113,8 +113,9 @@ def _api_world(engine: Engine) -> Iterator[ApiWorld]:
             "admin": users.issue_token(conn, "admin"),
         }
     url = engine.url.render_as_string(hide_password=False)
-    yield ApiWorld(engine=engine, settings=load_settings(database_url=url), url=url,
-                   tokens=tokens)
+    # no analysis worker: the hand-made flags of these fixtures must stay as they are
+    world_settings = load_settings(database_url=url, worker=False)
+    yield ApiWorld(engine=engine, settings=world_settings, url=url, tokens=tokens)
 
 
 @pytest.fixture(scope="session")

@@ -29,3 +29,30 @@ def test_users_commands(api_world: ApiWorld, client: TestClient,
     bad = runner.invoke(app, ["users", "add", "x", "--role", "king"])
     assert bad.exit_code == 2 and "bad_role" in bad.output
     assert runner.invoke(app, ["serve", "--help"]).exit_code == 0
+
+
+def test_set_password_then_sign_in(api_world: ApiWorld, monkeypatch: pytest.MonkeyPatch
+                                   ) -> None:
+    from api.app import create_app
+    from tests.api.session_util import sign_in
+
+    monkeypatch.setenv("ALLPA_DATABASE_URL", api_world.url)
+    runner = CliRunner()
+    assert runner.invoke(app, ["users", "add", "cli-red", "--role", "network",
+                               "--network", "RED-01"]).exit_code == 0
+    short = runner.invoke(app, ["users", "set-password", "cli-red", "--password-stdin"],
+                          input="corta\n")
+    assert short.exit_code == 2 and "weak_password" in short.output
+    ok = runner.invoke(app, ["users", "set-password", "cli-red", "--password-stdin"],
+                       input="una clave bastante larga\n")
+    assert ok.exit_code == 0, ok.output
+    listed = runner.invoke(app, ["users", "list"]).output
+    line = next(x for x in listed.splitlines() if "cli-red" in x)
+    assert "contraseña/password" in line and "scrypt" not in listed
+    missing = runner.invoke(app, ["users", "set-password", "nadie-aqui", "--password-stdin"],
+                            input="una clave bastante larga\n")
+    assert missing.exit_code == 2 and "user_not_found" in missing.output
+    with TestClient(create_app(api_world.settings)) as browser:
+        assert sign_in(browser, "cli-red", "una clave bastante larga")[0] == 303
+        assert browser.get("/session").json()["role"] == "network"
+    assert runner.invoke(app, ["worker", "--help"]).exit_code == 0

@@ -18,7 +18,7 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import mapbox_vector_tile
@@ -257,7 +257,8 @@ def _paths(w: LeakWorld) -> list[str]:
         "/api/water/export?format=csv", "/api/water/export?format=kml",
         "/maps/network/RED-01.html", "/maps/network/RED-02.html",
         f"/maps/community/{w.neighbour}.html", f"/reports/community/{w.neighbour}.html",
-        f"/reports/community/{w.neighbour}.pdf",
+        f"/reports/community/{w.neighbour}.pdf", "/?f=html",
+        f"/map/search.json?q={w.community}", "/map/search.json?q=reservado",
         "/api/programme/indicators?detail=true",
         f"/api/programme/indicators?detail=true&as_of={before}",
         "/api/programme/indicators/cases_opened/communities",
@@ -268,11 +269,14 @@ def _paths(w: LeakWorld) -> list[str]:
     return paths
 
 
-def _scan(w: LeakWorld, role: str, tmp: Any) -> tuple[list[str], int]:
+def _scan(w: LeakWorld, role: str, tmp: Any, *, cookies: bool = False
+          ) -> tuple[list[str], int]:
+    """Every read path as ``role`` (by token; or, with ``cookies``, by the browser session
+    ``w.client`` already holds)."""
     hidden = _hidden(w.engine, role)
     words = _word_re(hidden.words)
     token = w.tokens[role]
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = {"Authorization": f"Bearer {token}"} if token and not cookies else {}
     leaks: list[str] = []
     scanned = 0
     for path in _paths(w):
@@ -327,6 +331,24 @@ def test_no_hidden_record_reaches_any_read_path(leak_world: LeakWorld, role: str
     leaks, scanned = _scan(leak_world, role, tmp_path)
     print(f"leak scan {role}: {scanned} responses, {len(leaks)} leaks")
     assert leaks == []
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "anonymous"])
+def test_cookie_sessions_reach_no_hidden_record(leak_world: LeakWorld, role: str,
+                                                tmp_path: Any) -> None:
+    """The same scan through a browser session (form sign-in, HttpOnly cookie)."""
+    from tests.api.session_util import sign_in
+
+    name = USERS[role][0]
+    with leak_world.engine.begin() as conn:
+        users.set_password(conn, name, "clave-del-escaner-1")
+    browser = TestClient(leak_world.client.app)  # the same service, a cookie jar of its own
+    status, _ = sign_in(browser, name, "clave-del-escaner-1")
+    assert status == 303 and browser.cookies.get("allpa_session")
+    assert browser.get("/session").json()["role"] == USERS[role][1]
+    leaks, scanned = _scan(replace(leak_world, client=browser), role, tmp_path, cookies=True)
+    print(f"cookie leak scan {role}: {scanned} responses, {len(leaks)} leaks")
+    assert scanned > 40 and leaks == []
 
 
 def test_the_scanner_sees_what_editors_may_see(leak_world: LeakWorld, tmp_path: Any) -> None:

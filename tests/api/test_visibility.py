@@ -154,3 +154,45 @@ def test_shapefile_export_respects_visibility(client: TestClient) -> None:
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
         blob = b"".join(zf.read(n) for n in zf.namelist())
     assert b"ZZ-AGUA-SECRETA" not in blob and b"ZZ-AGUA-RED" not in blob
+
+
+# --- browser sessions: a cookie reads exactly what its role may -----------------------------
+
+COOKIE_USERS = {"network": "miembro", "editor": "abogada"}
+COOKIE_PASSWORD = "contrasena-de-prueba-1"
+
+
+@pytest.mark.parametrize("role", sorted(COOKIE_USERS))
+def test_cookie_session_sees_only_what_its_role_may(role: str, api_world: ApiWorld) -> None:
+    from api.app import create_app
+    from layers import users
+    from tests.api.session_util import sign_in
+
+    with api_world.engine.begin() as conn:
+        users.set_password(conn, COOKIE_USERS[role], COOKIE_PASSWORD)
+    secrets = hidden_markers(api_world.engine, role)
+    with TestClient(create_app(api_world.settings)) as browser:
+        status, _ = sign_in(browser, COOKIE_USERS[role], COOKIE_PASSWORD)
+        assert status == 303 and browser.cookies.get("allpa_session")
+        paths = [*ENDPOINTS, "/?f=html", "/map/severity.json", "/map/panel/HF-001.json",
+                 "/map/search.json?q=prueba", "/maps/network/RED-01.html"]
+        for path in paths:
+            r = browser.get(path)
+            assert r.status_code == 200, (path, r.text[:300])
+            text = r.content.decode("utf-8")
+            for secret in secrets:
+                assert f'"{secret}"' not in text and f"{secret}," not in text \
+                    and f">{secret}<" not in text, (role, path, secret)
+        for text in _tile_texts(browser, {}):
+            for secret in secrets:
+                assert f'"{secret}"' not in text, (role, "tiles", secret)
+        # the cookie does give the role's view (the scan could fail)
+        net = browser.get("/api/communities/ZZ-RED-1")
+        assert net.status_code == 200
+        hidden = browser.get("/api/communities/ZZ-SECRETO-1")
+        assert hidden.status_code == (200 if role == "editor" else 404)
+        page = browser.get("/?f=html").text
+        assert COOKIE_USERS[role] in page and 'id="sign-out"' in page
+    # without the cookie the same client is anonymous again
+    with TestClient(create_app(api_world.settings)) as anonymous:
+        assert anonymous.get("/api/communities/ZZ-RED-1").status_code == 404

@@ -1,7 +1,7 @@
 """Programmes and their targets (versioned like land records).
 
-Revision ID: 0004_programme
-Revises: 0003_trust
+Revision ID: 0005_programme
+Revises: 0004_desk
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_programme"
-down_revision = "0003_trust"
+revision = "0005_programme"
+down_revision = "0004_desk"
 branch_labels = None
 depends_on = None
 
