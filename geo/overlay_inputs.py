@@ -18,6 +18,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from geo import vocabulary as V
 from geo.geodesy import (
     GeometryArray,
     as_geometry_array,
@@ -30,7 +31,7 @@ IntArray = npt.NDArray[np.intp]
 FloatArray = npt.NDArray[np.float64]
 
 #: Concession states that put pressure on a territory (extinguished rights do not).
-PRESSURE_STATES: frozenset[str] = frozenset({"titled", "in_process", "other", "unknown"})
+PRESSURE_STATES: frozenset[str] = frozenset(V.STATE.codes) - {"extinguished"}
 
 CONCESSION_PAIR_COLUMNS = ["community_id", "concession_code", "intersection_ha", "share", "state"]
 PRESSURE_COLUMNS = [
