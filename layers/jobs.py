@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection, Engine
 
+from geo.catalog import CATALOG
 from layers.config import Settings
 from layers.db import metadata
 
@@ -40,8 +41,10 @@ CHANNEL = "allpa_jobs"
 #: pg_advisory_xact_lock key of "an analysis is running" (any 64-bit constant of ours).
 ANALYSIS_LOCK = 0x616C6C7061  # "allpa"
 MAX_ATTEMPTS = 3
-#: Layers whose changes the analysis reads (an import of another layer needs no job).
-ANALYSED_LAYERS = ("communities", "concessions", "water", "consultations", "rasters")
+#: Layers whose changes the analysis reads (an import of another layer needs no job): the
+#: catalog's analysed layers, and rasters.
+ANALYSED_LAYERS = (*(layer.name for layer in CATALOG.values() if layer.tracked_by_analysis),
+                   "rasters")
 
 analysis_job = sa.Table(
     "analysis_job", metadata,
@@ -72,6 +75,15 @@ def enqueue(conn: Connection, *, reason: str, requested_by: str,
         .returning(analysis_job.c.id)).scalar_one()
     conn.execute(sa.text("SELECT pg_notify(:ch, :id)"), {"ch": CHANNEL, "id": str(job_id)})
     return int(job_id)
+
+
+def enqueue_import(conn: Connection, layer: str, batch_id: int | None, *,
+                   requested_by: str) -> int | None:
+    """The job of an import that stored a batch of an analysed layer (upload or CLI alike),
+    in the import's own transaction; ``None`` when the import changes nothing analysed."""
+    if batch_id is None or layer not in ANALYSED_LAYERS:
+        return None
+    return enqueue(conn, reason=f"import {layer} batch {batch_id}", requested_by=requested_by)
 
 
 @dataclass(frozen=True)

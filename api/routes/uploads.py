@@ -78,10 +78,8 @@ def _import(engine: Engine, layer: str, path: Path, fields: dict[str, str],
             source_layer=fields.get("source_layer") or None, constants=constants,
             dry_run=_bool(fields.get("dry_run"), "dry_run"),
             allow_mass_close=_bool(fields.get("allow_mass_close"), "allow_mass_close"))
-        if report.batch_id is not None and layer in jobs.ANALYSED_LAYERS:
-            # the flags follow the import: a job in the import's own transaction
-            jobs.enqueue(conn, reason=f"import {layer} batch {report.batch_id}",
-                         requested_by=principal.name)
+        # the flags follow the import: a job in the import's own transaction
+        jobs.enqueue_import(conn, layer, report.batch_id, requested_by=principal.name)
     return report.as_dict()
 
 

@@ -25,6 +25,7 @@ from layers.analysis import run_analysis
 from layers.config import Settings, load_settings
 from tests.dbutil import fresh_database
 
+ROOT = Path(__file__).resolve().parents[2]
 RULE = "PE-EST-CONS"  # statute without consultation-representation clause
 
 
@@ -131,3 +132,34 @@ def _backend_alive(engine: Engine, pid: int) -> bool:
     with engine.connect() as conn:
         return bool(conn.execute(sa.text("SELECT count(*) FROM pg_stat_activity "
                                          "WHERE pid = :p"), {"p": pid}).scalar_one())
+
+
+def test_cli_import_leaves_a_job_for_the_service(job_world: JobWorld, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``allpa import`` on the server leaves the same job as an upload (a running service's
+    worker recalculates the flags); a dry run leaves none."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from api.cli.main import app
+
+    doc = json.loads((ROOT / "data" / "sample" / "consultas.geojson").read_text())
+    doc["features"][0]["properties"]["stage"] = "dialogue"
+    changed = tmp_path / "consultas.geojson"
+    changed.write_text(json.dumps(doc), encoding="utf-8")
+    monkeypatch.setenv("ALLPA_DATABASE_URL", job_world.url)
+    count = "SELECT count(*) FROM analysis_job WHERE reason LIKE 'import consultations%'"
+    before = _one(job_world.engine, count)[0]
+    runner = CliRunner()
+    dry = runner.invoke(app, ["import", "consultations", str(changed), "--dry-run",
+                              "--by", "cli-abogada"])
+    assert dry.exit_code == 0, dry.output
+    assert _one(job_world.engine, count)[0] == before
+    done = runner.invoke(app, ["import", "consultas", str(changed), "--by", "cli-abogada"])
+    assert done.exit_code == 0, done.output
+    job = _one(job_world.engine, "SELECT reason, requested_by, state FROM analysis_job "
+                                 "WHERE reason LIKE 'import consultations%' "
+                                 "ORDER BY id DESC LIMIT 1")
+    assert _one(job_world.engine, count)[0] == before + 1
+    assert job.requested_by == "cli-abogada" and job.state in ("pending", "running", "done")
