@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings or load_settings()
     app.state.versions = VersionCache()
+    tiles.install(app)  # in-process tile cache, sampled access log for tiles
     errors.install(app)
     security.install(app)  # security headers; a route's own CSP is kept
     docs.install(app)  # /docs from local assets

@@ -8,6 +8,7 @@ import time
 from sqlalchemy.engine import Engine
 
 from layers.queries import Collection, data_version
+from layers.tiles import version_tables
 
 
 class VersionCache:
@@ -36,13 +37,8 @@ class VersionCache:
             hit = self._values.get(coll.name)
         if hit is not None and now - hit[0] < self.ttl:
             return hit[1]
-        tables = [coll.table]
-        if coll.name == "communities":
-            from layers.networks import network  # membership changes what members see
-
-            tables.append(network)
         with engine.connect() as conn:
-            value = data_version(conn, tables)
+            value = data_version(conn, version_tables(coll))
         with self._lock:
             self._values[coll.name] = (now, value)
         return value
