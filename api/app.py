@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     forwarded.install(app)  # X-Forwarded-* and sub-path in every generated link
     head.install(app)  # HEAD on every GET endpoint
     cors.install(app, app.state.settings)  # ALLPA_CORS_ORIGINS; added last = outermost
+    app.include_router(tiles.router)  # first: the hottest path matches after one router
     app.include_router(web.router)  # before meta: `/` is the map for browsers, JSON otherwise
     app.include_router(meta.router)
     app.include_router(exports.router)  # before /api/{layer}/{key}-style routes
@@ -95,6 +96,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(derived.router)
     app.include_router(uploads.router)
     app.include_router(ogc.router)
-    app.include_router(tiles.router)
     app.include_router(maps.router)
     return app

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from psycopg_pool import AsyncConnectionPool
@@ -120,13 +120,12 @@ def _map_layers(layers: str | None) -> list[queries.Collection]:
     return [_tile_layer(name) for name in MAP_LAYERS if name in wanted]
 
 
-async def tile_address(
-    z: Annotated[str, Path(description="zoom 0..22")],
-    x: Annotated[str, Path(description="columna / column 0..2^z-1")],
-    y: Annotated[str, Path(description="fila / row 0..2^z-1")],
-) -> tiles.TileIndex:
-    """:func:`api.dependencies.tile_param` without a threadpool hop (pure validation)."""
-    return tile_param(z, x, y)
+ZParam = Annotated[str, Path(description="zoom 0..22")]
+XParam = Annotated[str, Path(description="columna / column 0..2^z-1")]
+YParam = Annotated[str, Path(description="fila / row 0..2^z-1")]
+VersionParam = Annotated[str | None, Query(
+    description="versión de los datos (de TileJSON): URL inmutable / data version "
+                "(from TileJSON): immutable URL")]
 
 
 async def tile_viewer(request: Request) -> Viewer:
@@ -170,8 +169,12 @@ def _not_modified(request: Request, etag: str) -> bool:
     return etag in tags or "*" in tags
 
 
-async def _serve(request: Request, colls: list[queries.Collection], viewer: Viewer,
-                 t: tiles.TileIndex, v: str | None) -> Response:
+async def _serve(request: Request, colls: list[queries.Collection], z: str, x: str, y: str,
+                 v: str | None) -> Response:
+    """The whole tile path. Path and query values are plain parameters, not sub-dependencies:
+    FastAPI's dependency solving cost more than serving a cached tile."""
+    t = tile_param(z, x, y)  # 400 before any database work
+    viewer = await tile_viewer(request)
     versions = await _data_versions(request, colls)
     vkey = tiles.visibility_key(viewer.principal)
     token = version_token(colls, versions, viewer)
@@ -201,30 +204,23 @@ async def _serve(request: Request, colls: list[queries.Collection], viewer: View
     return Response(item.raw, media_type=MVT, headers=headers)
 
 
-TileAddress = Annotated[tiles.TileIndex, Depends(tile_address)]
-TileViewer = Annotated[Viewer, Depends(tile_viewer)]
-VersionParam = Annotated[str | None, Query(
-    description="versión de los datos (de TileJSON): URL inmutable / data version "
-                "(from TileJSON): immutable URL")]
-
-
 # --- routes ---------------------------------------------------------------------------------
 
 
 @router.get("/map/{z}/{x}/{y}.pbf", response_class=Response, responses=_TILE_RESPONSES,
             summary="Tesela con todas las capas / one tile with every layer")
-async def map_tile(tile_index: TileAddress, request: Request, viewer: TileViewer,
+async def map_tile(z: ZParam, x: XParam, y: YParam, request: Request,
                    layers: str | None = None, v: VersionParam = None) -> Response:
     """One request per tile cell for the browser map (``layers``: comma-separated subset;
     default all). The per-layer endpoints stay for GIS clients."""
-    return await _serve(request, _map_layers(layers), viewer, tile_index, v)
+    return await _serve(request, _map_layers(layers), z, x, y, v)
 
 
 @router.get("/{layer}/{z}/{x}/{y}.pbf", response_class=Response, responses=_TILE_RESPONSES,
             summary="Tesela vectorial / vector tile")
-async def tile(layer: str, tile_index: TileAddress, request: Request, viewer: TileViewer,
+async def tile(layer: str, z: ZParam, x: XParam, y: YParam, request: Request,
                v: VersionParam = None) -> Response:
-    return await _serve(request, [_tile_layer(layer)], viewer, tile_index, v)
+    return await _serve(request, [_tile_layer(layer)], z, x, y, v)
 
 
 def _template(request: Request, route: str, token: str, **params: str) -> str:
