@@ -146,7 +146,7 @@ def serve(app: str, env: dict[str, str], workers: int, factory: bool = False
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env})
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 180  # a loaded 2-core machine starts slowly
         while time.monotonic() < deadline:
             try:
                 httpx.get(base + "/", timeout=1)

@@ -7,7 +7,11 @@ import gzip
 import json
 import logging
 import math
+import os
+import subprocess
+from pathlib import Path
 
+import httpx
 import mapbox_vector_tile
 import pytest
 from fastapi.testclient import TestClient
@@ -17,6 +21,10 @@ from api.routes.tiles import MAP_LAYERS, TileLogSampler
 from layers.config import load_settings
 from layers.tile_cache import CachedTile, TileCache
 from tests.api.conftest import ApiWorld, auth, hidden_markers
+from tests.api.live import uvicorn_server
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+QGIS_CLIENT = Path(__file__).with_name("qgis_tiles_client.py")
 
 
 def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -258,3 +266,37 @@ def test_access_log_samples_tiles() -> None:
     assert kept == 10
     assert sampler.filter(record("/tiles/map/10/1/1.pbf", 500))  # errors always
     assert sampler.filter(record("/api/communities", 200))
+
+
+def _merc(lon: float, lat: float) -> tuple[float, float]:
+    r = 6378137.0
+    return r * math.radians(lon), r * math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def test_qgis_draws_tiles_with_empty_ones(api_world: ApiWorld, tmp_path: Path) -> None:
+    """QGIS's XYZ vector tile provider over an extent where some tiles are 204: it draws the
+    others and reports no error."""
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.fail("PyQGIS is required (scripts/setup.sh --test installs python3-qgis): "
+                    + probe.stderr.decode()[-300:])
+    zoom, (w, s, e, n) = 9, (-71.0, -16.5, -68.0, -14.0)
+    with uvicorn_server(api_world.url, tmp_path / "access.log") as live:
+        statuses = set()
+        x0, y0 = _tile(w, n, zoom)
+        x1, y1 = _tile(e, s, zoom)
+        for x in range(x0, x1 + 1):
+            for y in range(y0, y1 + 1):
+                statuses.add(httpx.get(f"{live.base}/tiles/concessions/{zoom}/{x}/{y}.pbf"
+                                       ).status_code)
+        assert statuses == {200, 204}, statuses
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path),
+               "XDG_RUNTIME_DIR": str(tmp_path)}
+        template = f"{live.base}/tiles/concessions/{{z}}/{{x}}/{{y}}.pbf"
+        run = subprocess.run([SYSTEM_PYTHON, str(QGIS_CLIENT), template, str(zoom),
+                              *map(str, (*_merc(w, s), *_merc(e, n)))],
+                             capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["valid"] and result["errors"] == [], result
+    assert result["drawn"] > 100, result
