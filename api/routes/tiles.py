@@ -10,6 +10,7 @@ URLs still work with a short ``max-age`` and an ``ETag``.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -86,6 +87,7 @@ class TileJSON(BaseModel):
 def install(app: FastAPI) -> None:
     """The per-app tile cache, and access-log sampling for tiles."""
     app.state.tile_cache = TileCache(app.state.settings.tile_cache_mb * 2**20)
+    app.state.version_lookups = {}
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, TileLogSampler) for f in access.filters):
         access.addFilter(TileLogSampler(LOG_EVERY))
@@ -137,15 +139,33 @@ async def tile_viewer(request: Request) -> Viewer:
 
 
 async def _data_versions(request: Request, colls: Sequence[queries.Collection]) -> list[str]:
-    """The layers' data versions, from the cache or (every few seconds) from the database."""
+    """The layers' data versions from the cache. When one is older than the cache's few
+    seconds, ONE lookup refreshes it in a thread while requests keep the last value (no
+    stampede of queries every few seconds); after an edit here (``invalidate``) there is
+    no last value, so requests wait for the new one."""
     versions: VersionCache = request.app.state.versions
     out = []
     for coll in colls:
         v = versions.peek(coll)
         if v is None:
-            v = await run_in_threadpool(versions.get, request.app.state.engine, coll)
+            task = _refresh(request, coll)
+            last = versions.last(coll)
+            v = last if last is not None else await task
         out.append(v)
     return out
+
+
+def _refresh(request: Request, coll: queries.Collection) -> asyncio.Future[str]:
+    """The running lookup of ``coll``'s version, or a new one (single flight per layer)."""
+    pending: dict[str, asyncio.Future[str]] = request.app.state.version_lookups
+    task = pending.get(coll.name)
+    if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
+        task = asyncio.ensure_future(run_in_threadpool(
+            request.app.state.versions.get, request.app.state.engine, coll))
+        # a failed background lookup is retried by the next request (its error retrieved)
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        pending[coll.name] = task
+    return task
 
 
 def version_token(colls: Sequence[queries.Collection], versions: Sequence[str],
