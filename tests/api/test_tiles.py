@@ -300,3 +300,19 @@ def test_qgis_draws_tiles_with_empty_ones(api_world: ApiWorld, tmp_path: Path) -
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["valid"] and result["errors"] == [], result
     assert result["drawn"] > 100, result
+
+
+def test_version_cache_last_value_and_invalidate(api_world: ApiWorld) -> None:
+    """The tile path serves the last version while one refresh runs; an invalidate (an edit
+    here) leaves no last value, so the next tile waits for the new version."""
+    from api.state import VersionCache
+    from layers import queries
+
+    coll = queries.collection_among("water", ("water",), "Capa", "layer")
+    versions = VersionCache(ttl=0.0)
+    assert versions.last(coll) is None
+    first = versions.get(api_world.engine, coll)
+    assert versions.peek(coll) is None and versions.last(coll) == first  # stale, still known
+    assert "community:" in first and "network:" in first  # what network members see of water
+    versions.invalidate()
+    assert versions.last(coll) is None
