@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings or load_settings()
     app.state.versions = VersionCache()
+    tiles.install(app)  # in-process tile cache, sampled access log for tiles
     errors.install(app)
     security.install(app)  # security headers; a route's own CSP is kept
     docs.install(app)  # /docs from local assets
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     forwarded.install(app)  # X-Forwarded-* and sub-path in every generated link
     head.install(app)  # HEAD on every GET endpoint
     cors.install(app, app.state.settings)  # ALLPA_CORS_ORIGINS; added last = outermost
+    app.include_router(tiles.router)  # first: the hottest path matches after one router
     app.include_router(session.router)
     app.include_router(web.router)  # before meta: `/` is the map for browsers, JSON otherwise
     app.include_router(meta.router)
@@ -105,7 +107,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(derived.router)
     app.include_router(uploads.router)
     app.include_router(ogc.router)
-    app.include_router(tiles.router)
     app.include_router(maps.router)
     app.include_router(programme.router)
     return app

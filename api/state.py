@@ -8,6 +8,7 @@ import time
 from sqlalchemy.engine import Engine
 
 from layers.queries import Collection, data_version
+from layers.tiles import version_tables
 
 
 class VersionCache:
@@ -21,6 +22,7 @@ class VersionCache:
         self.ttl = ttl
         self._values: dict[str, tuple[float, str]] = {}
         self._lock = threading.Lock()
+        self._generation = 0  # bumped by invalidate(): a lookup begun before it is not kept
 
     def peek(self, coll: Collection) -> str | None:
         """The cached version if still fresh (no database work: safe in the event loop)."""
@@ -30,23 +32,28 @@ class VersionCache:
             return hit[1]
         return None
 
+    def last(self, coll: Collection) -> str | None:
+        """The last version read, however old (``None`` after :meth:`invalidate`): the tile
+        path serves it while one refresh runs, instead of every request querying at once."""
+        with self._lock:
+            hit = self._values.get(coll.name)
+        return hit[1] if hit is not None else None
+
     def get(self, engine: Engine, coll: Collection) -> str:
         now = time.monotonic()
         with self._lock:
             hit = self._values.get(coll.name)
+            generation = self._generation
         if hit is not None and now - hit[0] < self.ttl:
             return hit[1]
-        tables = [coll.table]
-        if coll.name == "communities":
-            from layers.networks import network  # membership changes what members see
-
-            tables.append(network)
         with engine.connect() as conn:
-            value = data_version(conn, tables)
+            value = data_version(conn, version_tables(coll))
         with self._lock:
-            self._values[coll.name] = (now, value)
+            if generation == self._generation:
+                self._values[coll.name] = (now, value)
         return value
 
     def invalidate(self) -> None:
         with self._lock:
             self._values.clear()
+            self._generation += 1

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     basemap: str = "none"
     #: grid (degrees) that sensitive points are snapped to for the public
     public_grid_deg: float = 0.01
+    #: in-process cache of finished tiles per worker, MB (0: every tile renders in PostGIS)
+    tile_cache_mb: int = 64
     #: Browser origins allowed to read the API from other sites (CORS): ``*`` (public reads
     #: open to every site), a comma-separated list, or ``none``.
     cors_origins: str = "*"

@@ -25,9 +25,8 @@ from layers.users import Principal
 from layers.visibility import level_tag, margin_deg
 
 _DIALECT = pg_psycopg.dialect()
-#: One representative principal per visibility class: the tile SQL depends only on the class.
-_CLASS_PRINCIPALS = {"p": Principal("public", "public"), "n": Principal("network", "network"),
-                     "r": Principal("editor", "editor")}
+#: One representative principal per visibility class (the tile SQL depends only on it).
+_CLASS_PRINCIPALS = {"p": Principal("public", "public"), "r": Principal("editor", "editor")}
 
 #: Layers served as vector tiles, and their drawing order on the one-tile-per-cell map
 #: (from the catalog: ``publish.tiles``, ``publish.map_order``).
@@ -118,7 +117,7 @@ def render_tile(conn: Connection, coll: Collection, viewer: Viewer, tile: TileIn
     return bytes(data) if data else b""
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=256)
 def _compiled(coll: Collection, principal: Principal, grid_deg: float
               ) -> tuple[str, dict[str, Any]]:
     query = tile_query(coll, Viewer(principal=principal, grid_deg=grid_deg))
@@ -127,11 +126,44 @@ def _compiled(coll: Collection, principal: Principal, grid_deg: float
     return str(compiled), params
 
 
+def visibility_key(principal: Principal) -> str:
+    """What a tile depends on about its reader: ``p`` (public), ``r`` (sees everything) or
+    ``n:<networks>`` — a network member sees the network records *of its own networks*, so
+    two members of different networks must never share a cached tile or an ETag."""
+    tag = level_tag(principal)
+    if tag == "n":
+        return "n:" + ",".join(sorted(set(principal.networks)))
+    return tag
+
+
+def class_principal(principal: Principal) -> Principal:
+    """A principal that sees exactly what ``principal`` sees in tiles (one compiled statement
+    per visibility key, not per user)."""
+    tag = level_tag(principal)
+    if tag == "n":
+        return Principal("network", "network", tuple(sorted(set(principal.networks))))
+    return _CLASS_PRINCIPALS[tag]
+
+
+def version_tables(coll: Collection) -> list[sa.Table]:
+    """Tables whose changes may change a tile of ``coll`` for some reader: the layer's own,
+    plus network membership (communities a member sees) and, for water sources, the
+    community territories that decide which network water a member sees."""
+    from layers.communities import community
+    from layers.networks import network
+
+    tables = [coll.table]
+    if coll.table.name == "community":
+        tables.append(network)
+    elif coll.table.name == "water_source":
+        tables += [community, network]
+    return tables
+
+
 def tile_statement(coll: Collection, viewer: Viewer) -> tuple[str, dict[str, Any]]:
-    """The tile SQL compiled once per layer and visibility class (psycopg ``%(name)s``
+    """The tile SQL compiled once per layer and visibility key (psycopg ``%(name)s``
     placeholders) with its constant parameters; add ``z``, ``x``, ``y`` to execute."""
-    principal = _CLASS_PRINCIPALS[level_tag(viewer.principal)]
-    return _compiled(coll, principal, float(viewer.grid_deg))
+    return _compiled(coll, class_principal(viewer.principal), float(viewer.grid_deg))
 
 
 async def render_tile_async(aconn: psycopg.AsyncConnection[Any], coll: Collection,

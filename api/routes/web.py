@@ -19,10 +19,10 @@ from api import csp, i18n
 from api.dependencies import ConnDep, EngineDep, LangDep, SettingsDep, ViewerDep, session_principal
 from api.desk_strings import desk_strings
 from api.routes import meta
+from api.routes import tiles as tile_routes
 from geo.errors import NotFoundError
 from geo.filehash import sha256_file
 from layers import jobs, map_page, maps
-from layers.visibility import level_tag
 
 router = APIRouter(tags=["mapa / map"])
 
@@ -56,10 +56,9 @@ def home(request: Request, settings: SettingsDep, conn: ConnDep, viewer: ViewerD
     basemap = settings.basemap if settings.basemap and settings.basemap != "none" else None
     view = map_page.first_view(conn, viewer)
     # everything the first view needs rides in the HTML: no round trip before the first tile
-    tiles = "/tiles/map/{z}/{x}/{y}.pbf"
-    if viewer.principal.role != "public":
-        # a signed-in browser must not reuse the public tiles it cached before signing in
-        tiles += f"?s={level_tag(viewer.principal)}"
+    # versioned by data and by what this reader may see: a signed-in browser never reuses
+    # the public tiles it cached before signing in
+    tiles = tile_routes.map_grid_url(request, viewer)
     config = {"lang": lang, "data_lang": i18n.data_lang(lang), "strings": i18n.bundle(lang),
               "legend": i18n.legend_spec(lang),
               "basemap": basemap, "view": view, "severity": maps.severities(conn, viewer),

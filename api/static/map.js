@@ -127,6 +127,17 @@
       return p.country !== undefined && p.id !== undefined && p.code === undefined ? p.id : undefined;
     }
   });
+  // Tiles: versioned URLs (?v=<data version>) are cached for a year; an unversioned URL
+  // in the page is swapped for TileJSON's versioned one (tiles already drawn stay). Empty
+  // tiles answer 204, which VectorGrid draws as an empty tile.
+  if (cfg.tiles.indexOf("v=") < 0 && window.fetch) {
+    fetch("/tiles/map.json", { credentials: "same-origin" }).then(function (r) {
+      return r.ok ? r.json() : null;
+    }).then(function (tj) {
+      var url = tj && tj.tiles && tj.tiles[0];
+      if (url) { grid.setUrl(url.replace(/^https?:\/\/[^\/]+/, ""), true); }
+    }).catch(function () { /* the unversioned URL keeps working */ });
+  }
   grid.on("load", function () {
     document.body.setAttribute("data-loaded-communities", "1");
     document.body.setAttribute("data-loaded-concessions", "1");

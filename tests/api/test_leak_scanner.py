@@ -300,7 +300,7 @@ def _scan(w: LeakWorld, role: str, tmp: Any, *, cookies: bool = False
                 if _near(c, p, 1e-6):
                     leaks.append(f"{path}: exact coordinate {p}")
     for p in hidden.points[:40]:
-        for layer in ("communities", "water"):
+        for layer in ("communities", "water", "map"):  # map: every layer in one tile
             for z in (10, 14):
                 tx, ty = _tile_of(p[0], p[1], z)
                 r = w.client.get(f"/tiles/{layer}/{z}/{tx}/{ty}.pbf", headers=headers)

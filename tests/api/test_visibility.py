@@ -63,7 +63,7 @@ def _tile_texts(client: TestClient, headers: dict[str, str]) -> list[str]:
             for x in range(x0, x1 + 1):
                 for y in range(y0, y1 + 1):
                     r = client.get(f"/tiles/{layer}/{z}/{x}/{y}.pbf", headers=headers)
-                    assert r.status_code == 200
+                    assert r.status_code in (200, 204)  # 204: empty tile
                     for lyr in mapbox_vector_tile.decode(r.content).values():
                         texts += [json.dumps(f["properties"], ensure_ascii=False)
                                   for f in lyr["features"]]

@@ -76,7 +76,7 @@ def test_page_loads_offline_and_draws_tiles(session: Session, server: LiveServer
     d = page.locator("path.allpa-community").first.get_attribute("d") or ""
     assert len(d) > 20
     # one request per tile cell carries every layer; no per-layer grids on the page
-    tiles = [u for u in session.requests if "/tiles/" in u]
+    tiles = [u for u in session.requests if "/tiles/" in u and ".pbf" in u]
     assert tiles and all("/tiles/map/" in u for u in tiles), tiles[:5]
     assert len(tiles) <= 40, len(tiles)
     assert page.locator(".leaflet-control-scale").is_visible()
