@@ -116,13 +116,13 @@ def _import(layer: str, file: Path, crs: str | None, source: str | None, profile
                                  strict=strict, dry_run=dry_run,
                                  allow_mass_close=allow_mass_close, source_layer=source_layer,
                                  constants=parse_set(set_ or []) or None)
-        if not dry_run:
-            from layers import jobs
-            from layers.registry import get_layer
+            if not dry_run:
+                from layers import jobs
+                from layers.registry import get_layer
 
-            # a running service's worker recalculates the flags this import touches
-            jobs.enqueue_import(conn, get_layer(layer).name, report.batch_id,
-                                requested_by=by or s.user)
+                # a running service's worker recalculates the flags this import touches
+                jobs.enqueue_import(conn, get_layer(layer).name, report.batch_id,
+                                    requested_by=by or s.user)
     if as_json:
         typer.echo(json.dumps(report.as_dict(), ensure_ascii=False, default=str, indent=2))
     else:
