@@ -20,6 +20,7 @@ import geopandas as gpd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from geo import vocabulary as V
 from geo.catalog import CASES
 from geo.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from layers import communities
@@ -98,11 +99,11 @@ def check(values: Mapping[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]
     return clean
 
 
-def _row(row: Mapping[str, Any], lang: str | None) -> dict[str, Any]:
+def _row(row: Mapping[Any, Any], lang: str | None) -> dict[str, Any]:
     out = {k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v)
            for k, v in row.items() if k not in ("row_hash", "import_batch_id", "sensitivity")}
-    out["type_label"] = _FIELDS["type"].vocabulary.label(row.get("type"), lang)  # type: ignore[union-attr]
-    out["stage_label"] = _FIELDS["stage"].vocabulary.label(row.get("stage"), lang)  # type: ignore[union-attr]
+    out["type_label"] = V.CASE_TYPE.label(row.get("type"), lang)
+    out["stage_label"] = V.CASE_STAGE.label(row.get("stage"), lang)
     return out
 
 
@@ -173,7 +174,7 @@ def create_case(conn: Connection, values: Mapping[str, Any], *, principal: Princ
     t = legal_case
     if conn.execute(sa.select(t.c.vid).where(t.c.id == case_id)).first() is not None:
         raise ConflictError(f"Ya existe el trámite '{case_id}' / case '{case_id}' exists")
-    row = {name: None for name in COLUMNS}
+    row: dict[str, Any] = dict.fromkeys(COLUMNS)
     row.update(record, id=case_id, sensitivity="restricted")
     row["stage"] = row["stage"] or "intake"
     row["opened"] = row["opened"] or dt.date.today()
