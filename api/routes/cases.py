@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.dependencies import ConnDep, EditorDep, EngineDep, LangDep
 from api.errors import AuthenticationError, PreconditionRequiredError, error
-from api.models import EditResult, Open, ok
+from api.models import EditResult, Open, binary, ok
 from api.routes.communities import _parse_if_match
 from geo import vocabulary as V
 from geo.errors import NotFoundError
@@ -160,8 +160,12 @@ def edit_case(case_id: str, edit: Annotated[CaseEdit, Body()], engine: EngineDep
                         headers={"ETag": f'"{result.new_vid}"'})
 
 
+_AGENDA_ANSWERS = ok(Agenda)
+_AGENDA_ANSWERS[200]["content"]["text/csv"] = {"schema": {"type": "string"}}
+
+
 @router.get("/agenda", summary="Mis plazos / deadlines", response_model=None,
-            responses=ok(Agenda, alternatives={"text/csv": Agenda}))
+            responses=_AGENDA_ANSWERS)
 def agenda(conn: ConnDep, principal: EditorDep, lang: LangDep,
            lawyer: Annotated[str | None, Query(description="Abogado/a / lawyer")] = None,
            network: Annotated[str | None, Query(description="id de red / network id")] = None,
@@ -184,9 +188,7 @@ class CalendarNotFoundError(NotFoundError):
 
 
 @router.get("/agenda.ics", summary="Calendario de plazos (iCalendar) / deadline feed",
-            response_model=None,
-            responses={200: {"description": "text/calendar",
-                             "content": {"text/calendar": {"schema": {"type": "string"}}}}})
+            response_class=Response, responses=binary("text/calendar"))
 def agenda_ics(request: Request, conn: ConnDep,
                key: Annotated[str | None, Query(
                    description="Clave secreta del calendario (allpa users calendar-key) / "
