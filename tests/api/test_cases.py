@@ -226,3 +226,35 @@ def test_panel_shows_the_case_addressing_a_flag_to_editors(client: TestClient,
         assert linked[0]["stage_label"] == "Solicitud recibida"
         others = [f for f in panel["flags"] if f["rule_id"] != "test_rule"]
         assert all(f["case"] is None or f["case"]["id"] != case["id"] for f in others)
+
+
+def test_cli_cases_agenda_and_calendar_key(api_world: ApiWorld, client: TestClient,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from api.cli.main import app
+
+    monkeypatch.setenv("ALLPA_DATABASE_URL", api_world.url)
+    runner = CliRunner()
+    listed = runner.invoke(app, ["cases", "--community", "HF-001", "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    items = json.loads(listed.output)
+    assert items and {i["community_id"] for i in items} == {"HF-001"}
+    table = runner.invoke(app, ["agenda", "--lawyer", "abogado2"])
+    assert table.exit_code == 0, table.output
+    assert "Oposición a un petitorio minero" in table.output
+    assert "mining_opposition" not in table.output
+    rows = list(csv.DictReader(io.StringIO(
+        runner.invoke(app, ["agenda", "--format", "csv"]).output)))
+    assert {r["tramite"] for r in rows} == {c for c, _ in _open_deadlines(api_world, None)}
+    issued = runner.invoke(app, ["users", "calendar-key", "abogada",
+                                 "--base-url", "https://allpa.example"])
+    assert issued.exit_code == 0, issued.output
+    url = next(line for line in issued.output.splitlines() if line.startswith("https://"))
+    assert url.startswith("https://allpa.example/api/agenda.ics?key=cal_")
+    feed = client.get(url.removeprefix("https://allpa.example"))
+    assert feed.status_code == 200 and "BEGIN:VEVENT" in feed.text
+    refused = runner.invoke(app, ["users", "calendar-key", "miembro"])
+    assert refused.exit_code == 2 and "permission_denied" in refused.output
