@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 import uuid
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -258,3 +259,22 @@ def test_cli_cases_agenda_and_calendar_key(api_world: ApiWorld, client: TestClie
     assert feed.status_code == 200 and "BEGIN:VEVENT" in feed.text
     refused = runner.invoke(app, ["users", "calendar-key", "miembro"])
     assert refused.exit_code == 2 and "permission_denied" in refused.output
+
+
+def test_imported_cases_are_restricted_whatever_the_file_says(
+        api_world: ApiWorld, client: TestClient, tmp_path: Path) -> None:
+    from layers.importer import import_file
+
+    path = tmp_path / "tramites.csv"
+    path.write_text("codigo,comunidad,tipo,etapa,plazo,abogado,sensibilidad\n"
+                    "TR-IMP-1,HF-002,Oposición,presentado,2031-02-03,abogada,publica\n",
+                    encoding="utf-8")
+    with api_world.engine.begin() as conn:
+        import_file(conn, "tramites", path, recorded_by="pytest", source="pytest")
+        row = conn.execute(sa.text(
+            "SELECT type, stage, sensitivity, deadline FROM legal_case "
+            "WHERE id = 'TR-IMP-1' AND valid_to IS NULL")).one()
+    assert tuple(row) == ("mining_opposition", "filed", "restricted", dt.date(2031, 2, 3))
+    assert client.get("/api/cases/TR-IMP-1").status_code == 401
+    read = client.get("/api/cases/TR-IMP-1", headers=auth(api_world, "editor")).json()
+    assert read["type_label"] == "Oposición a un petitorio minero"
