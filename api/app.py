@@ -19,6 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 from api import compression, cors, docs, errors, forwarded, head, security
 from api.resilience import engine_options, tile_pool_options
 from api.routes import (
+    cases,
     communities,
     derived,
     exports,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(meta.router)
     app.include_router(exports.router)  # before /api/{layer}/{key}-style routes
     app.include_router(communities.router)
+    app.include_router(cases.router)
     app.include_router(layers.router)
     app.include_router(derived.router)
     app.include_router(uploads.router)

@@ -381,9 +381,46 @@ NETWORKS = Layer(
     publish=Publication(ogc=False, tiles=False),
 )
 
+# --- cases (trámites), issue 12 item 4 ---
+CASES = Layer(
+    name="cases", table="legal_case", key="id",
+    title_es="Trámites", title_en="Cases", tag_es="trámites",
+    description_es="Trámites legales de las comunidades (personería, estatuto, junta, "
+                   "titulación, oposición minera, consulta previa), su etapa y sus plazos. "
+                   "Solo para editores.",
+    description_en="Communities' legal cases, their stage and deadlines. Editors only.",
+    aliases=("case", "tramites", "tramite"),
+    fields=(
+        _f("id", "code", required=True, spanish="codigo", nullable=False),
+        _f("community_id", "code", required=True, spanish="comunidad", filterable=True,
+           nullable=False),
+        _enum("type", V.CASE_TYPE, required=True, on_unknown="reject", spanish="tipo",
+              filterable=True, editable=True, nullable=False),
+        _f("authority", spanish="autoridad", editable=True, free_text=True),
+        _enum("stage", V.CASE_STAGE, default="intake", on_unknown="reject", spanish="etapa",
+              filterable=True, editable=True, nullable=False, server_default="intake"),
+        _f("stage_date", "date", spanish="fecha_etapa", editable=True),
+        _f("lawyer", spanish="abogado", filterable=True, editable=True),
+        _f("opened", "date", spanish="apertura", editable=True),
+        _f("closed", "date", spanish="cierre", editable=True),
+        _f("intake_who", spanish="solicitante", editable=True, free_text=True),
+        _f("intake_need", spanish="necesidad", editable=True, free_text=True),
+        _f("deadline", "date", spanish="plazo", editable=True),
+        _f("deadline_what", spanish="plazo_para", editable=True, free_text=True),
+        _f("rule_id", spanish="alerta", editable=True),
+        _f("note", spanish="nota", editable=True, free_text=True),
+        # cases are never public: every version is restricted (editors and admins only)
+        _enum("sensitivity", V.SENSITIVITY, default="restricted", on_unknown="default",
+              spanish="sensibilidad", nullable=False, server_default="restricted"),
+    ),
+    closed_index=True, id_vid_index=True,
+    publish=Publication(api=False, ogc=False, tiles=False, exports=False, own_routes=True),
+)
+
 #: Every layer, in the order commands and listings show them.
 CATALOG: dict[str, Layer] = {layer.name: layer for layer in (
-    BOUNDARIES, COMMUNITIES, CONCESSIONS, WATER, CONSULTATIONS, NETWORKS)}
+    BOUNDARIES, COMMUNITIES, CONCESSIONS, WATER, CONSULTATIONS, NETWORKS,
+    CASES)}
 
 #: Other names users type for a layer (Spanish, singular) -> its name.
 ALIASES: dict[str, str] = {alias: layer.name for layer in CATALOG.values()

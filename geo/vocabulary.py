@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 __all__ = [
+    "CASE_STAGE",
+    "CASE_TYPE",
     "COUNTRY",
     "KIND",
     "LEGAL_STATUS",
@@ -242,9 +244,43 @@ SEVERITY = _v("severity", "sev_", (
     Term("critical", "Crítica", "Critical", ("critica", "crítica")),
 ), ranked=True)
 
+# --- cases (trámites) and their stages (issue 12 item 4) ---
+#: What a legal case (trámite) asks an authority for.
+CASE_TYPE = _v("case_type", "case_type_", (
+    Term("legal_personality", "Inscripción de personería jurídica",
+         "Registration of legal personality",
+         ("personeria", "personería", "inscripcion de personeria", "inscripción de personería")),
+    Term("statute_change", "Modificación de estatuto", "Statute amendment",
+         ("estatuto", "modificacion de estatuto", "modificación de estatuto")),
+    Term("board_registration", "Inscripción de junta directiva", "Board registration",
+         ("junta", "junta directiva", "inscripcion de junta", "inscripción de junta directiva")),
+    Term("titling", "Titulación / saneamiento", "Titling / land regularisation",
+         ("titulacion", "titulación", "saneamiento", "titulacion_saneamiento")),
+    Term("mining_opposition", "Oposición a un petitorio minero",
+         "Opposition to a mining claim",
+         ("oposicion", "oposición", "oposicion minera", "oposicion a petitorio")),
+    Term("prior_consultation", "Participación en consulta previa",
+         "Participation in prior consultation", ("consulta", "consulta previa")),
+    Term("other", "Otro trámite", "Other case", ("otro", "otra")),
+))
+#: Where a case stands, from intake to closing (the order of a case's life).
+CASE_STAGE = _v("case_stage", "case_stage_", (
+    Term("intake", "Solicitud recibida", "Request received",
+         ("solicitud", "recepcion", "recepción", "pedido")),
+    Term("preparation", "En preparación", "In preparation",
+         ("preparacion", "preparación", "en preparacion")),
+    Term("filed", "Presentado", "Filed", ("presentado", "presentada", "ingresado")),
+    Term("observed", "Observado", "Objected by the authority",
+         ("observado", "observada", "observacion", "observación")),
+    Term("appeal", "En apelación", "On appeal", ("apelacion", "apelación", "recurso")),
+    Term("resolved", "Resuelto", "Decided", ("resuelto", "resuelta", "inscrito", "inscrita")),
+    Term("closed", "Archivado", "Closed", ("archivado", "cerrado", "concluido")),
+), ranked=True)
+
 VOCABULARIES: dict[str, Vocabulary] = {v.name: v for v in (
     KIND, COUNTRY, TITLE_STATUS, SENSITIVITY, LEGAL_STATUS, WATER_KIND, WATER_USE, STAGE,
-    SUBSTANCE, LEVEL, STATE, SEVERITY)}
+    SUBSTANCE, LEVEL, STATE, SEVERITY,
+    CASE_TYPE, CASE_STAGE)}
 
 
 def label(vocabulary: str, code: str | None, lang: str | None = "es") -> str:

@@ -60,6 +60,9 @@ def load_sample(conn: Connection, *, recorded_by: str, root: Path = PROJECT_ROOT
         for kind, path in sample_rasters(root)
     ]
     load_sample_programme(conn, recorded_by=recorded_by, root=root)
+    from layers.sample_cases import load_sample_cases
+
+    load_sample_cases(conn, recorded_by=recorded_by, source=f"{SOURCE} · trámites")
     return reports
 
 

@@ -2,6 +2,8 @@
 
 from layers import (  # noqa: F401
     batches,
+    calendar_keys,
+    cases,
     derived_tables,
     jobs,
     programme,

@@ -22,7 +22,7 @@ from api.routes import meta
 from api.routes import tiles as tile_routes
 from geo.errors import NotFoundError
 from geo.filehash import sha256_file
-from layers import jobs, map_page, maps
+from layers import cases, jobs, map_page, maps
 
 router = APIRouter(tags=["mapa / map"])
 
@@ -107,6 +107,10 @@ def panel(community_id: str, engine: EngineDep, viewer: ViewerDep, lang: LangDep
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         body = maps.community_file(conn, viewer, community_id, lang=lang)
         analysis = jobs.flags_state(conn, community_id)
+        if viewer.principal.sees_restricted:  # the case addressing each flag: editors only
+            by_rule = cases.open_cases_by_rule(conn, viewer.principal, community_id, lang)
+            for flag in body.get("flags") or []:
+                flag["case"] = by_rule.get(flag.get("rule_id"))
     if analysis["state"] != "current":
         body.update(flags=[], severity=None, run_id=None)
     body["analysis"] = analysis

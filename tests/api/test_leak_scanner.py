@@ -265,6 +265,10 @@ def _paths(w: LeakWorld) -> list[str]:
         "/api/programme/indicators/flags_open/communities?network=RED-01",
         "/programa", "/programa?lang=en&network=RED-01", "/programa/informe.csv",
         "/programa/informe.pdf", "/programa/informe.xlsx?lang=en",
+        # cases and deadlines: editors only (issue 12 items 4-5)
+        "/api/cases", "/api/cases?community=HF-001", "/api/cases/TR-MUESTRA-01",
+        "/api/cases/TR-MUESTRA-01/history", "/api/agenda", "/api/agenda?format=csv",
+        "/api/agenda?network=RED-01", "/api/agenda.ics?key=cal_adivinada",
     ]
     return paths
 

@@ -1,0 +1,128 @@
+"""The deadline agenda ("Mis plazos"): open cases' deadlines across communities, as JSON
+rows, CSV with Spanish headers and an iCalendar feed.
+
+Sorted by date, the overdue ones first (they are the earliest) and marked with how many days
+they are late. Filters: lawyer (case-insensitive), network (its current members) and
+district (admin-code prefix). Labels, never codes, reach the CSV and the calendar.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from geo import vocabulary as V
+from layers import communities, networks
+from layers.cases import legal_case
+from layers.users import Principal
+from layers.visibility import visible
+
+#: CSV columns: (key of an agenda item, Spanish header).
+CSV_COLUMNS = (
+    ("deadline", "plazo"), ("overdue_label", "vencido"), ("days_overdue", "dias_de_atraso"),
+    ("deadline_what", "para_que"), ("community_id", "codigo_comunidad"),
+    ("community_name", "comunidad"), ("case_id", "tramite"), ("type_label", "tipo_de_tramite"),
+    ("stage_label", "etapa"), ("authority", "autoridad"), ("lawyer", "abogado"),
+)
+
+
+def agenda(conn: Connection, principal: Principal, *, lawyer: str | None = None,
+           network: str | None = None, district: str | None = None,
+           today: dt.date | None = None, lang: str | None = "es") -> list[dict[str, Any]]:
+    """Deadlines of the open cases the principal may see, the earliest first."""
+    if not principal.sees_restricted:
+        return []
+    today = today or dt.date.today()
+    t, c = legal_case, communities.community
+    query = (sa.select(t.c.id, t.c.community_id, t.c.type, t.c.stage, t.c.authority,
+                       t.c.lawyer, t.c.deadline, t.c.deadline_what, c.c.name.label("cname"))
+             .join(c, sa.and_(c.c.id == t.c.community_id, c.c.valid_to.is_(None)))
+             .where(t.c.valid_to.is_(None), visible(t, principal), visible(c, principal),
+                    t.c.deadline.is_not(None), t.c.closed.is_(None), t.c.stage != "closed")
+             .order_by(t.c.deadline, c.c.name, t.c.id))
+    if lawyer:
+        query = query.where(sa.func.lower(t.c.lawyer) == lawyer.strip().lower())
+    if district:
+        query = query.where(c.c.admin_code.startswith(district.strip(), autoescape=True))
+    if network:
+        n = networks.network
+        query = query.where(sa.exists().where(n.c.valid_to.is_(None), n.c.id == network,
+                                              c.c.id == sa.any_(n.c.members)))
+    items = []
+    for r in conn.execute(query).mappings():
+        late = (today - r["deadline"]).days
+        items.append({
+            "case_id": r["id"], "community_id": r["community_id"],
+            "community_name": r["cname"], "type": r["type"],
+            "type_label": V.CASE_TYPE.label(r["type"], lang), "stage": r["stage"],
+            "stage_label": V.CASE_STAGE.label(r["stage"], lang), "authority": r["authority"],
+            "lawyer": r["lawyer"], "deadline": r["deadline"].isoformat(),
+            "deadline_what": r["deadline_what"], "overdue": late > 0,
+            "days_overdue": max(late, 0),
+        })
+    return items
+
+
+def to_csv(items: Iterable[dict[str, Any]]) -> str:
+    """The agenda as CSV, Spanish headers, labels instead of codes."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([h for _, h in CSV_COLUMNS])
+    for item in items:
+        row = {**item, "overdue_label": "sí" if item["overdue"] else "no"}
+        writer.writerow(["" if row.get(k) is None else row[k] for k, _ in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _escape(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _fold(line: str) -> list[str]:
+    """RFC 5545 line folding: at most 75 octets a line, continuations start with a space."""
+    out: list[str] = []
+    current, size = "", 0
+    for ch in line:
+        n = len(ch.encode("utf-8"))
+        if size + n > 75:
+            out.append(current)
+            current, size = " ", 1
+        current += ch
+        size += n
+    out.append(current)
+    return out
+
+
+def to_ics(items: Iterable[dict[str, Any]], *, calendar_name: str,
+           now: dt.datetime | None = None) -> str:
+    """An iCalendar (RFC 5545) with one all-day VEVENT per deadline; the UID is stable per
+    case and deadline date, so calendars update an event instead of duplicating it."""
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Allpa//Plazos//ES",
+             "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_escape(calendar_name)}"]
+    for item in items:
+        day = dt.date.fromisoformat(item["deadline"])
+        summary = f"Plazo: {item['type_label']} – {item['community_name']}"
+        detail = [item.get("deadline_what") or "", f"Etapa: {item['stage_label']}",
+                  f"Trámite {item['case_id']}"]
+        if item.get("authority"):
+            detail.append(f"Autoridad: {item['authority']}")
+        if item.get("lawyer"):
+            detail.append(f"Abogado/a: {item['lawyer']}")
+        lines += ["BEGIN:VEVENT",
+                  f"UID:{item['case_id']}-{day:%Y%m%d}@allpa",
+                  f"DTSTAMP:{stamp}",
+                  f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
+                  f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",
+                  f"SUMMARY:{_escape(summary)}",
+                  f"DESCRIPTION:{_escape(chr(10).join(d for d in detail if d))}",
+                  "TRANSP:TRANSPARENT", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "".join(f"{part}\r\n" for line in lines for part in _fold(line))

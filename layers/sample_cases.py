@@ -1,0 +1,59 @@
+"""A few FICTIONAL cases (trámites) of sample communities, written by code, not copied.
+
+Deadlines are relative to the day the sample is loaded, so the agenda always shows one
+overdue deadline and some coming ones. Existing sample records are not touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from layers import communities
+from layers.cases import COLUMNS, legal_case
+from layers.versioning import write_snapshot
+
+#: (id, community, type, stage, authority, lawyer, days to the deadline, what is due, rule)
+_CASES = (
+    ("TR-MUESTRA-01", "HF-001", "board_registration", "observed",
+     "SUNARP – Oficina Registral de Juliaca (ficticia)", "abogada", -12,
+     "Subsanar la observación registral", "PE-JUN-INSC"),
+    ("TR-MUESTRA-02", "HF-002", "titling", "filed",
+     "Dirección Regional Agraria (ficticia)", "abogada", 20,
+     "Presentar el plano georreferenciado", "PE-TERR-TIT"),
+    ("TR-MUESTRA-03", "HF-003", "mining_opposition", "preparation",
+     "INGEMMET (ficticio)", "abogado2", 5, "Plazo para oponerse al petitorio", None),
+    ("TR-MUESTRA-04", "HF-004", "statute_change", "intake",
+     "Asamblea comunal (ficticia)", None, None, None, "PE-EST-AGUA"),
+)
+
+
+def sample_case_rows(today: dt.date) -> list[dict[str, Any]]:
+    rows = []
+    for cid, community, kind, stage, authority, lawyer, days, what, rule in _CASES:
+        row: dict[str, Any] = dict.fromkeys(COLUMNS)
+        row.update(id=cid, community_id=community, type=kind, stage=stage,
+                   authority=authority, lawyer=lawyer, opened=today - dt.timedelta(days=60),
+                   stage_date=today - dt.timedelta(days=15),
+                   deadline=None if days is None else today + dt.timedelta(days=days),
+                   deadline_what=what, rule_id=rule, intake_who="Presidencia comunal (ficticia)",
+                   intake_need="Acompañamiento legal (ejemplo ficticio)",
+                   sensitivity="restricted")
+        rows.append(row)
+    return rows
+
+
+def load_sample_cases(conn: Connection, *, recorded_by: str, source: str,
+                      today: dt.date | None = None) -> int:
+    """Write the sample cases whose community exists; returns how many."""
+    c = communities.community
+    present = set(conn.execute(sa.select(c.c.id).where(c.c.valid_to.is_(None))).scalars())
+    rows = [r for r in sample_case_rows(today or dt.date.today())
+            if r["community_id"] in present]
+    if rows:
+        write_snapshot(conn, legal_case, "id", rows, recorded_by=recorded_by, batch_id=None,
+                       source=source, close_missing=False)
+    return len(rows)
