@@ -258,3 +258,30 @@ def interface_labels(lang: str | None) -> dict[str, str]:
     for vocabulary in VOCABULARIES.values():
         out.update(vocabulary.labels(lang))
     return out
+
+# --- Alerts on cadastre changes (issue 13). Kept out of VOCABULARIES: no catalog field
+# uses them; the alert API and feeds read their labels from here.
+#: States of an alert on a cadastre change touching a community, in workflow order.
+ALERT_STATE = _v("alert_state", "alert_state_", (
+    Term("nueva", "Nueva", "New", ("new",)),
+    Term("vista", "Vista", "Seen", ("seen",)),
+    Term("verificada", "Verificada en campo", "Verified in the field",
+         ("verificada_en_campo", "verified")),
+    Term("descartada", "Descartada", "Dismissed", ("dismissed",)),
+))
+#: What a concessions import changed in one mining right.
+CHANGE_KIND = _v("change_kind", "change_", (
+    Term("new", "Nuevo derecho minero", "New mining right", ("nuevo",)),
+    Term("changed", "Derecho minero modificado", "Mining right changed", ("modificado",)),
+    Term("extinguished", "Derecho minero extinguido", "Mining right extinguished",
+         ("extinguido",)),
+    Term("vanished", "Derecho minero desaparecido del catastro",
+         "Mining right vanished from the cadastre", ("desaparecido",)),
+))
+#: Fields of a right whose change raises an alert.
+CHANGE_FIELD = _v("change_field", "change_field_", (
+    Term("geometry", "geometría", "geometry", ("geometria",)),
+    Term("state", "estado", "state", ("estado",)),
+    Term("holder", "titular", "holder", ("titular",)),
+    Term("substance", "sustancia", "substance", ("sustancia",)),
+))
