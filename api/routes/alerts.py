@@ -4,20 +4,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, TypeAlias
 
 from fastapi import APIRouter, Body, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.dependencies import ConnDep, EditorDep, EngineDep, LangDep, PrincipalDep
+from api.enums import codes_literal, enum_query
 from api.models import AlertList, AlertStateChange, ok
 from geo import vocabulary
 from layers import alerts
 
 router = APIRouter(prefix="/api/alerts", tags=["alertas / alerts"])
 
-StateCode = Literal[vocabulary.ALERT_STATE.codes]  # type: ignore[valid-type]
+#: The alert states, from the vocabulary (OpenAPI ``enum``).
+if TYPE_CHECKING:
+    StateCode: TypeAlias = str
+    StateQ: TypeAlias = str | None
+else:
+    StateCode = codes_literal(vocabulary.ALERT_STATE)
+    StateQ = enum_query(vocabulary.ALERT_STATE)
 
 
 class AlertStateEdit(BaseModel):
@@ -40,7 +47,7 @@ def list_alerts(
     district: Annotated[str | None, Query(max_length=20, pattern=r"^\d+$",
                                           description="Prefijo de ubigeo / admin code prefix")]
     = None,
-    state: Annotated[StateCode | None, Query(description="Estado / state")] = None,
+    state: StateQ = None,
     since: Annotated[dt.date | None, Query(description="Desde (AAAA-MM-DD) / since")] = None,
 ) -> JSONResponse:
     """Alertas visibles para quien pregunta (las de comunidades que puede ver), recientes
