@@ -23,15 +23,17 @@ from sqlalchemy.engine import Connection
 WATCHED = ("geometry", "state", "holder", "substance")
 
 _CHANGES = sa.text("""
-WITH ins AS (
-  SELECT n.vid, n.code, n.state, n.holder, n.substance, n.geom
-  FROM concession n WHERE n.import_batch_id = :batch
+WITH hist AS MATERIALIZED (
+  -- every version of the codes this batch wrote, each with the version before it
+  SELECT k.vid, k.code, k.state, k.holder, k.substance, k.geom, k.import_batch_id,
+         lag(k.vid) OVER (PARTITION BY k.code ORDER BY k.vid) AS prev_vid
+  FROM concession k
+  WHERE k.code IN (SELECT n.code FROM concession n WHERE n.import_batch_id = :batch)
+), ins AS (
+  SELECT h.* FROM hist h WHERE h.import_batch_id = :batch
 ), prev AS (
   SELECT i.vid AS new_vid, o.vid, o.state, o.holder, o.substance, o.geom
-  FROM ins i
-  CROSS JOIN LATERAL (
-    SELECT o.vid, o.state, o.holder, o.substance, o.geom FROM concession o
-    WHERE o.code = i.code AND o.vid < i.vid ORDER BY o.vid DESC LIMIT 1) o
+  FROM ins i JOIN concession o ON o.vid = i.prev_vid
 ), source AS (
   SELECT b.report -> 'options' ->> 'source' AS name FROM import_batch b WHERE b.id = :batch
 ), coverage AS (
@@ -62,7 +64,7 @@ WHERE o.valid_to = now()
 """)
 
 _ALERTS = sa.text("""
-WITH ch AS (
+WITH ch AS MATERIALIZED (
   SELECT c.id, c.code, c.kind,
          CASE WHEN c.kind = 'vanished' THEN o.geom ELSE n.geom END AS geom,
          CASE WHEN 'geometry' = ANY(c.fields) THEN o.geom END AS old_geom
@@ -73,7 +75,7 @@ WITH ch AS (
     AND (c.kind IN ('extinguished', 'vanished')
          OR (c.kind = 'new' AND n.state <> 'extinguished')
          OR (c.kind = 'changed' AND c.fields && CAST(:watched AS text[])))
-), area AS (
+), area AS MATERIALIZED (
   SELECT m.id, m.territory,
          COALESCE(m.territory,
                   geometry(ST_Buffer(geography(m.location), :radius))) AS zone
@@ -84,9 +86,10 @@ WITH ch AS (
          ST_Area(geography(ST_CollectionExtract(ST_Intersection(a.zone, ch.geom), 3)))
            / 10000.0 AS ha
   FROM ch JOIN area a
-    ON (ST_Intersects(a.zone, ch.geom) AND NOT ST_Touches(a.zone, ch.geom))
+    ON (a.zone && ch.geom OR a.zone && ch.old_geom)
+   AND ((ST_Intersects(a.zone, ch.geom) AND NOT ST_Touches(a.zone, ch.geom))
     OR (ch.old_geom IS NOT NULL AND ST_Intersects(a.zone, ch.old_geom)
-        AND NOT ST_Touches(a.zone, ch.old_geom))
+        AND NOT ST_Touches(a.zone, ch.old_geom)))
 )
 INSERT INTO alert (community_id, change_id, kind, code, hectares, share, water_source_ids,
                    consultation_id)
