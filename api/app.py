@@ -19,10 +19,12 @@ from psycopg_pool import AsyncConnectionPool
 from api import compression, cors, docs, errors, forwarded, head, security
 from api.resilience import engine_options, tile_pool_options
 from api.routes import (
+    alerts,
     cases,
     communities,
     derived,
     exports,
+    feeds,
     layers,
     maps,
     meta,
@@ -111,4 +113,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ogc.router)
     app.include_router(maps.router)
     app.include_router(programme.router)
+    app.include_router(alerts.router)
+    app.include_router(feeds.router)
     return app

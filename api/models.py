@@ -376,3 +376,41 @@ class SessionInfo(Open):
     role: str | None = None
     csrf: str | None = Field(None, description="Token para X-CSRF-Token / token for "
                                                "X-CSRF-Token")
+
+
+# --- Alerts on cadastre changes (issue 13) ----------------------------------------------
+
+
+class Alert(Open):
+    """A change of the mining cadastre that touches a community."""
+
+    id: int
+    community_id: str
+    community_name: str | None
+    kind: str = Field(description="new | changed | extinguished | vanished")
+    kind_label: str
+    code: str = Field(description="Código del derecho minero / mining right code")
+    fields: list[str] = Field(description="Campos cambiados / changed fields")
+    hectares: float | None
+    share: float | None = Field(description="Parte del territorio / share of the territory")
+    water_source_ids: list[str]
+    consultation_id: str | None
+    state: str = Field(description="nueva | vista | verificada | descartada")
+    state_label: str
+    state_by: str | None
+    state_at: str | None
+    created_at: str
+    batch_id: int
+    summary: str
+
+
+class AlertList(Open):
+    alerts: list[Alert]
+    count: int
+
+
+class AlertStateChange(Open):
+    id: int
+    state: str
+    state_by: str | None
+    state_at: str | None

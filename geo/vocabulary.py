@@ -19,8 +19,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 __all__ = [
+    "ALERT_STATE",
     "CASE_STAGE",
     "CASE_TYPE",
+    "CHANGE_FIELD",
+    "CHANGE_KIND",
     "COUNTRY",
     "KIND",
     "LEGAL_STATUS",
@@ -277,10 +280,36 @@ CASE_STAGE = _v("case_stage", "case_stage_", (
     Term("closed", "Archivado", "Closed", ("archivado", "cerrado", "concluido")),
 ), ranked=True)
 
+# --- Alerts on cadastre changes (issue 13): the alert API, feeds and CLI read their labels.
+#: States of an alert on a cadastre change touching a community, in workflow order.
+ALERT_STATE = _v("alert_state", "alert_state_", (
+    Term("nueva", "Nueva", "New", ("new",)),
+    Term("vista", "Vista", "Seen", ("seen",)),
+    Term("verificada", "Verificada en campo", "Verified in the field",
+         ("verificada_en_campo", "verified")),
+    Term("descartada", "Descartada", "Dismissed", ("dismissed",)),
+))
+#: What a concessions import changed in one mining right.
+CHANGE_KIND = _v("change_kind", "change_", (
+    Term("new", "Nuevo derecho minero", "New mining right", ("nuevo",)),
+    Term("changed", "Derecho minero modificado", "Mining right changed", ("modificado",)),
+    Term("extinguished", "Derecho minero extinguido", "Mining right extinguished",
+         ("extinguido",)),
+    Term("vanished", "Derecho minero desaparecido del catastro",
+         "Mining right vanished from the cadastre", ("desaparecido",)),
+))
+#: Fields of a right whose change raises an alert.
+CHANGE_FIELD = _v("change_field", "change_field_", (
+    Term("geometry", "geometría", "geometry", ("geometria",)),
+    Term("state", "estado", "state", ("estado",)),
+    Term("holder", "titular", "holder", ("titular",)),
+    Term("substance", "sustancia", "substance", ("sustancia",)),
+))
+
 VOCABULARIES: dict[str, Vocabulary] = {v.name: v for v in (
     KIND, COUNTRY, TITLE_STATUS, SENSITIVITY, LEGAL_STATUS, WATER_KIND, WATER_USE, STAGE,
     SUBSTANCE, LEVEL, STATE, SEVERITY,
-    CASE_TYPE, CASE_STAGE)}
+    CASE_TYPE, CASE_STAGE, ALERT_STATE, CHANGE_KIND, CHANGE_FIELD)}
 
 
 def label(vocabulary: str, code: str | None, lang: str | None = "es") -> str:

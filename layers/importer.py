@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 
 from geo.errors import AllpaError, ConflictError, InputError, UnreadableFileError, bilingual
 from geo.ingest import prepare
-from layers import batches
+from layers import batches, changesets
 from layers.base import LayerSpec
 from layers.registry import get_layer
 from layers.versioning import write_snapshot
@@ -231,6 +231,7 @@ def import_file(
         _store(conn, spec, prepared, report, recorded_by=recorded_by, source=source,
                source_name=source_name, close_missing=close_missing,
                allow_mass_close=allow_mass_close, max_close_share=max_close_share)
+        changesets.after_import(conn, spec.name, report.batch_id)
     except psycopg.DataError as exc:
         # a value no column can take (class 22, or a NUL byte refused by the driver): the
         # file's content, not a fault of ours

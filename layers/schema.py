@@ -1,6 +1,7 @@
 """Import every table so ``layers.db.metadata`` is complete (used by Alembic)."""
 
 from layers import (  # noqa: F401
+    alert_tables,
     batches,
     calendar_keys,
     cases,

@@ -21,6 +21,7 @@ from api.app import create_app
 from layers import communities, derived_tables, networks, users, water
 from layers.config import Settings, load_settings
 from layers.versioning import write_snapshot
+from tests.api.alert_fixtures import add_alerts
 from tests.dbutil import fresh_database
 
 ROLES = ("public", "network", "editor", "admin")
@@ -92,6 +93,8 @@ def add_fixtures(conn: Connection) -> None:
         {"run_id": run_id, "community_id": first, "other_kind": "concession",
          "other_id": "010000001", "intersection_ha": 12.0, "share": 0.05, "details": {}},
     ])
+    add_alerts(conn, {first: ["ZZ-AGUA-SECRETA", "AG-001"], "ZZ-SECRETO-1": [],
+                      "ZZ-RED-1": ["ZZ-AGUA-RED"]})
     users.create_user(conn, "miembro", "network", ["RED-01"])
     users.create_user(conn, "abogada", "editor")
     users.create_user(conn, "admin", "admin")

@@ -35,6 +35,7 @@ from layers import communities, users, water
 from layers.analysis import run_analysis
 from layers.config import Settings, load_settings
 from layers.versioning import write_snapshot
+from tests.api.alert_fixtures import add_alerts
 from tests.dbutil import fresh_database
 
 ROLES = ("anonymous", "other_network", "network", "editor")
@@ -114,6 +115,8 @@ def leak_world(settings: Settings) -> Iterator[LeakWorld]:
                 name="Nombre reservado Ch'aska (prueba)")
         _revise(engine, water.water_source, spring, sensitivity="restricted")
         _revise(engine, water.water_source, flagged, sensitivity="restricted")
+        with engine.begin() as conn:  # cadastre alerts naming the hidden records
+            add_alerts(conn, {target: [spring, flagged], neighbour: [spring, flagged]})
         url = engine.url.render_as_string(hide_password=False)
         with TestClient(create_app(load_settings(database_url=url))) as client:
             yield LeakWorld(engine, client, tokens, target, neighbour, spring, flagged, before)
@@ -269,6 +272,10 @@ def _paths(w: LeakWorld) -> list[str]:
         "/api/cases", "/api/cases?community=HF-001", "/api/cases/TR-MUESTRA-01",
         "/api/cases/TR-MUESTRA-01/history", "/api/agenda", "/api/agenda?format=csv",
         "/api/agenda?network=RED-01", "/api/agenda.ics?key=cal_adivinada",
+        "/api/alerts", "/api/alerts?lang=en", f"/api/alerts?community={w.community}",
+        f"/api/alerts?community={w.neighbour}", "/api/alerts?network=RED-01",
+        f"/feeds/communities/{w.neighbour}.atom", f"/feeds/communities/{w.community}.atom",
+        "/feeds/networks/RED-01.atom", "/feeds/networks/RED-02.atom?lang=en",
     ]
     return paths
 

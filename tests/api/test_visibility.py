@@ -42,6 +42,8 @@ ENDPOINTS = [
     "/api/water/export?format=csv",
     "/api/water/export?format=kml",
     "/api/networks/export?format=csv",
+    "/api/alerts", "/api/alerts?network=RED-01", "/api/alerts?lang=en",
+    "/feeds/networks/RED-01.atom", "/feeds/communities/HF-001.atom",
 ]
 
 

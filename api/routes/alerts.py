@@ -1,0 +1,71 @@
+"""``GET /api/alerts`` (filters by community, network, district, state, since) and
+``PATCH /api/alerts/{id}`` (editors move an alert through its states)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, TypeAlias
+
+from fastapi import APIRouter, Body, Path, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.dependencies import ConnDep, EditorDep, EngineDep, LangDep, PrincipalDep
+from api.enums import codes_literal, enum_query
+from api.models import AlertList, AlertStateChange, ok
+from geo import vocabulary
+from layers import alerts
+
+router = APIRouter(prefix="/api/alerts", tags=["alertas / alerts"])
+
+#: The alert states, from the vocabulary (OpenAPI ``enum``).
+if TYPE_CHECKING:
+    StateCode: TypeAlias = str
+    StateQ: TypeAlias = str | None
+else:
+    StateCode = codes_literal(vocabulary.ALERT_STATE)
+    StateQ = enum_query(vocabulary.ALERT_STATE)
+
+
+class AlertStateEdit(BaseModel):
+    """The new state of an alert."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: StateCode = Field(description="nueva | vista | verificada | descartada")
+
+
+@router.get("", summary="Alertas del catastro minero / cadastre alerts", response_model=None,
+            responses=ok(AlertList))
+def list_alerts(
+    conn: ConnDep,
+    principal: PrincipalDep,
+    lang: LangDep,
+    community: Annotated[str | None, Query(max_length=64, description="id de comunidad")]
+    = None,
+    network: Annotated[str | None, Query(max_length=64, description="id de red")] = None,
+    district: Annotated[str | None, Query(max_length=20, pattern=r"^\d+$",
+                                          description="Prefijo de ubigeo / admin code prefix")]
+    = None,
+    state: StateQ = None,
+    since: Annotated[dt.date | None, Query(description="Desde (AAAA-MM-DD) / since")] = None,
+) -> JSONResponse:
+    """Alertas visibles para quien pregunta (las de comunidades que puede ver), recientes
+    primero."""
+    rows = alerts.list_alerts(conn, principal, alerts.AlertFilter(
+        community=community, network=network, district=district, state=state, since=since),
+        lang=lang)
+    return JSONResponse({"alerts": rows, "count": len(rows)})
+
+
+@router.patch("/{alert_id}", summary="Cambiar el estado de una alerta / set an alert's state",
+              response_model=None, responses=ok(AlertStateChange))
+def set_alert_state(
+    alert_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    edit: Annotated[AlertStateEdit, Body()],
+    engine: EngineDep,
+    principal: EditorDep,
+) -> JSONResponse:
+    """Guarda el nuevo estado con quién y cuándo / keeps who and when."""
+    with engine.begin() as conn:
+        return JSONResponse(alerts.set_state(conn, alert_id, edit.state, principal))
