@@ -12,9 +12,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.dependencies import ConnDep, EditorDep, EngineDep, LangDep
-from api.errors import AuthenticationError, PreconditionRequiredError, error
+from api.errors import AuthenticationError, error
 from api.models import EditResult, Open, binary, ok
-from api.routes.communities import _parse_if_match
+from api.versioned_edits import edit_answer, edit_request
 from geo import vocabulary as V
 from geo.errors import NotFoundError
 from layers import agenda as agenda_store
@@ -143,21 +143,11 @@ def edit_case(case_id: str, edit: Annotated[CaseEdit, Body()], engine: EngineDep
               if_match: Annotated[str | None, Header()] = None) -> JSONResponse:
     """Cierra la versión vigente e inserta una nueva (la historia de etapas queda). Requiere
     la versión leída en ``If-Match: "<vid>"`` o ``expected_vid``; si otra persona editó: 409."""
-    expected = _parse_if_match(if_match)
-    body = edit.model_dump(exclude_unset=True)
-    if expected is None:
-        expected = body.get("expected_vid")
-    if expected is None:
-        raise PreconditionRequiredError(
-            "Indique la versión que editó (If-Match: \"<vid>\" o expected_vid) / send the "
-            "version you edited (If-Match or expected_vid)")
-    changes = {k: v for k, v in body.items() if k not in ("change_note", "expected_vid")}
+    req = edit_request(edit, if_match)
     with engine.begin() as conn:
-        result = case_store.edit_case(conn, case_id, changes, expected_vid=expected,
-                                      principal=principal, change_note=body.get("change_note"))
-    return JSONResponse({"id": result.case_id, "old_vid": result.old_vid,
-                         "vid": result.new_vid, "changed": result.changed},
-                        headers={"ETag": f'"{result.new_vid}"'})
+        result = case_store.edit_case(conn, case_id, req.changes, expected_vid=req.expected_vid,
+                                      principal=principal, change_note=req.change_note)
+    return edit_answer(result.case_id, result.old_vid, result.new_vid, result.changed)
 
 
 _AGENDA_ANSWERS = ok(Agenda)

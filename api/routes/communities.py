@@ -22,7 +22,6 @@ from api.dependencies import (
     ViewerDep,
 )
 from api.enums import enum_query
-from api.errors import ParameterError, PreconditionRequiredError, error
 from api.models import (
     GEOJSON,
     CommunityDetail,
@@ -34,6 +33,7 @@ from api.models import (
     ok,
 )
 from api.responses import GeoJSONResponse, geojson_feature, page_response
+from api.versioned_edits import edit_answer, edit_request
 from geo import vocabulary as V
 from geo.catalog import COMMUNITIES
 from layers import edits, queries
@@ -137,21 +137,6 @@ else:
     CommunityEdit = _edit_model()
 
 
-def _parse_if_match(value: str | None) -> int | None:
-    if not value:
-        return None
-    tag = value.strip()
-    if tag.startswith("W/"):
-        tag = tag[2:]
-    tag = tag.strip('"')
-    try:
-        return int(tag)
-    except ValueError:
-        raise error(ParameterError, f"If-Match no válido '{value}'; use la ETag de la ficha",
-                    f"invalid If-Match '{value}'; use the detail's ETag",
-                    code="invalid_if_match") from None
-
-
 @router.patch("/{community_id}", summary="Editar la ficha legal / edit the legal file",
               response_model=None, responses=ok(EditResult))
 def edit_community(
@@ -164,19 +149,10 @@ def edit_community(
 ) -> JSONResponse:
     """Cierra la versión vigente e inserta una nueva (historial intacto). Requiere la versión
     leída en ``If-Match: "<vid>"`` o ``expected_vid``; si otra persona editó antes: 409."""
-    expected = _parse_if_match(if_match)
-    body = edit.model_dump(exclude_unset=True)
-    if expected is None:
-        expected = body.get("expected_vid")
-    if expected is None:
-        raise PreconditionRequiredError(
-            "Indique la versión que editó (If-Match: \"<vid>\" o expected_vid) / send the "
-            "version you edited (If-Match or expected_vid)")
-    changes = {k: v for k, v in body.items() if k not in ("change_note", "expected_vid")}
+    req = edit_request(edit, if_match)
     with engine.begin() as conn:
-        result = edits.edit_community(conn, community_id, changes, expected_vid=expected,
-                                      principal=principal, change_note=body.get("change_note"))
+        result = edits.edit_community(conn, community_id, req.changes,
+                                      expected_vid=req.expected_vid, principal=principal,
+                                      change_note=req.change_note)
     request.app.state.versions.invalidate()
-    return JSONResponse({"id": result.community_id, "old_vid": result.old_vid,
-                         "vid": result.new_vid, "changed": result.changed},
-                        headers={"ETag": f'"{result.new_vid}"'})
+    return edit_answer(result.community_id, result.old_vid, result.new_vid, result.changed)
