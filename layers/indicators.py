@@ -125,6 +125,9 @@ class Indicator:
     kind: str = "event"
     #: "higher": the target is a goal; "lower": the target is a ceiling (open flags).
     better: str = "higher"
+    #: its items are flags (``vid`` is the flag id): a reader counts only the flags they may
+    #: read, as the flag lists show them
+    counts_flags: bool = False
 
     def name(self, lang: str) -> str:
         return self.name_es if lang == "es" else self.name_en
@@ -264,14 +267,14 @@ INDICATORS: tuple[Indicator, ...] = (
               "Alertas (comunidad, regla) que aparecen en el periodo sin estar vigentes justo "
               "antes (según las ejecuciones de allpa analyze).",
               "Flags (community, rule) that appear in the period without being open just "
-              "before (as computed by allpa analyze runs).", _flags_raised),
+              "before (as computed by allpa analyze runs).", _flags_raised, counts_flags=True),
     Indicator("flags_resolved", "Alertas resueltas", "Flags resolved", "alertas", "flags",
               "Alertas cerradas en el periodo sin que la misma alerta siga vigente.",
               "Flags closed in the period without the same flag staying open.",
-              _flags_resolved),
+              _flags_resolved, counts_flags=True),
     Indicator("flags_open", "Alertas vigentes", "Open flags", "alertas", "flags",
               "Alertas vigentes en la fecha de corte.", "Flags open at the cut-off date.",
-              _flags_open, kind="state", better="lower"),
+              _flags_open, kind="state", better="lower", counts_flags=True),
     Indicator("consultation_communities", "Comunidades ante una consulta próxima",
               "Communities facing an upcoming consultation", *_COMMUNITIES,
               "Comunidades dentro del área de una consulta previa que aún no empieza.",

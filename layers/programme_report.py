@@ -59,7 +59,8 @@ def compute(conn: Connection, principal: Principal, *, as_of: ind.AsOf = None,
     default_start = min((a for a, _ in spans), default=dt.date(day.year, 1, 1))
     default_end = max((b for _, b in spans), default=day)
     # free text of visible records may name hidden ones ("deslinde con HF-033")
-    hidden = queries.redaction(conn, queries.Viewer(principal=principal))
+    viewer = queries.Viewer(principal=principal)
+    hidden = queries.redaction(conn, viewer)
     out = []
     for indicator in ind.INDICATORS:
         target = prog.pick_target(targets, indicator.id, scope.kind_value, day)
@@ -67,6 +68,10 @@ def compute(conn: Connection, principal: Principal, *, as_of: ind.AsOf = None,
         end = target["period_end"] if target else default_end
         ctx = ind.make_context(principal, as_of, start, end, scope)
         rows = ind.items(conn, indicator, ctx)
+        if hidden is not None and indicator.counts_flags:
+            # a flag that exists only because of hidden records is neither listed nor counted
+            unreadable = queries.unreadable_flags(conn, viewer, {int(r["vid"]) for r in rows})
+            rows = [r for r in rows if int(r["vid"]) not in unreadable]
         if hidden is not None:
             rows = [{**r, "detail": scrub(r["detail"], hidden)} for r in rows]
         value = len(rows)

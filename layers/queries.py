@@ -42,7 +42,14 @@ from layers.reads import (
     page,
     where_clauses,
 )
-from layers.redaction import flag_severities, flags, hidden_names, overlaps, redaction
+from layers.redaction import (
+    flag_severities,
+    flags,
+    hidden_names,
+    overlaps,
+    redaction,
+    unreadable_flags,
+)
 
 __all__ = [
     "BATCH_FIELDS_FOR_EDITORS", "COLLECTIONS", "GEOMETRY_COLLECTIONS", "LIFESPAN_OUT",
@@ -51,5 +58,5 @@ __all__ = [
     "check_paging", "collection_among", "community_detail", "community_history", "count",
     "data_version", "extent", "feature", "flag_severities", "flags", "fold", "frame",
     "get_collection", "hidden_names", "jsonable", "overlaps", "page", "redaction",
-    "where_clauses",
+    "unreadable_flags", "where_clauses",
 ]

@@ -108,6 +108,25 @@ def overlaps(conn: Connection, viewer: Viewer, community_id: str, *, as_of: AsOf
             for r in conn.execute(query).mappings()]
 
 
+def unreadable_flags(conn: Connection, viewer: Viewer, flag_ids: set[int]) -> set[int]:
+    """Of ``flag_ids``, the flags that exist only because of records this viewer may not see
+    (the flag lists leave them out, so counts must too: a count would reveal them)."""
+    hidden = redaction(conn, viewer)
+    if hidden is None or not flag_ids:
+        return set()
+    f, c = derived_tables.flag, communities.community
+    rows = [dict(r) for r in conn.execute(sa.select(
+        f.c.id, f.c.community_id, f.c.rule_id, f.c.message_es.label("message"),
+        f.c.action_es.label("action"), f.c.evidence).where(f.c.id.in_(flag_ids))).mappings()]
+    names = hidden_names(conn, viewer)
+    community_rows = {str(r["id"]): dict(r) for r in conn.execute(
+        sa.select(c).where(c.c.valid_to.is_(None),
+                           c.c.id.in_({str(r["community_id"]) for r in rows}))).mappings()}
+    return {int(r["id"]) for r in rows
+            if flag_for_viewer(r, hidden=names, pattern=hidden, lang="es",
+                               community=community_rows.get(str(r["community_id"]))) is None}
+
+
 def flags(conn: Connection, viewer: Viewer, *, lang: str = "es", community_id: str | None = None,
           severity: str | None = None, rule_id: str | None = None, as_of: AsOf = None,
           limit: int = 100, offset: int = 0, hidden: re.Pattern[str] | None = None) -> Page:
