@@ -132,8 +132,8 @@ def plan(conn: Connection, now: dt.datetime) -> int:
 
 def backoff(attempts: int) -> dt.timedelta:
     """Wait before attempt ``attempts + 1``: 1 min, 5 min, 25 min, … at most a day."""
-    return min(dt.timedelta(seconds=BACKOFF_BASE_S * BACKOFF_FACTOR ** (attempts - 1)),
-               BACKOFF_MAX)
+    seconds = BACKOFF_BASE_S * BACKOFF_FACTOR ** min(max(attempts - 1, 0), 10)
+    return min(dt.timedelta(seconds=seconds), BACKOFF_MAX)
 
 
 def sign(secret: str, body: bytes) -> str:
