@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
@@ -44,7 +44,7 @@ class _Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(msg, EmailMessage)
         self.messages.append(msg)
@@ -143,9 +143,9 @@ def test_one_digest_per_subscriber_visibility_language_and_retry(
 class _Receiver(BaseHTTPRequestHandler):
     fail_first = 2
     secret = b""
-    hits: list[tuple[int, str, bool, dict[str, Any]]] = []
+    hits: ClassVar[list[tuple[int, str, bool, dict[str, Any]]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         want = "sha256=" + hmac.new(self.secret, body, hashlib.sha256).hexdigest()
         good = hmac.compare_digest(want, self.headers.get("X-Allpa-Signature", ""))
