@@ -15,18 +15,23 @@ import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from shapely.geometry import MultiPolygon, Point, box, mapping
 from sqlalchemy.engine import Connection
 
 from geo.errors import InputError
-from layers import delivery
-from layers.config import load_settings
+from layers import communities, delivery
+from layers.config import Settings, load_settings
 from layers.delivery_tables import delivery as delivery_table
+from layers.versioning import write_snapshot
+from layers.watch import watch
 from tests.api.conftest import add_fixtures
+from tests.dbutil import fresh_database
 
 T0 = dt.datetime(2030, 5, 1, 12, 0, tzinfo=dt.UTC)
 CODE = "010000777"  # the right of the hand-made alerts
@@ -232,3 +237,52 @@ def test_daily_subscription_gets_at_most_one_delivery_a_day(
     assert delivery.deliver(world, up, T0 + dt.timedelta(hours=23)).emails == 0
     assert delivery.deliver(world, up, T0 + dt.timedelta(hours=24)).emails == 1
     assert "010000888" in _body(inbox.messages[-1])
+
+
+def _cadastre(path: Path, codes: list[str]) -> Path:
+    feats = [{"type": "Feature", "geometry": mapping(box(-70.0 + i * 0.02, -15.0,
+                                                          -69.99 + i * 0.02, -14.99)),
+              "properties": {"CODIGOU": code, "CONCESION": f"Derecho {code}",
+                             "TIT_CONCES": "MINERA PRUEBA S.A.C.", "D_ESTADO": "TITULADO"}}
+             for i, code in enumerate(codes)]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}),
+                    encoding="utf-8")
+    return path
+
+
+def test_watch_imports_what_is_new_and_sends_nothing_twice(
+        settings: Settings, smtp: tuple[_Inbox, int], tmp_path: Path) -> None:
+    inbox, port = smtp
+    with fresh_database(settings, "watch") as engine:
+        with engine.begin() as conn:
+            row: dict[str, Any] = {a: None for a in communities.ATTRIBUTES}
+            row.update(id="CC-VIGIA", name="Comunidad Vigía (prueba)",
+                       kind="comunidad_campesina", country="PE", admin_code="219901",
+                       title_status="titled", sensitivity="public", legal_status="none",
+                       territory=MultiPolygon([box(-70.005, -15.005, -69.975, -14.985)]),
+                       location=Point(-69.99, -14.995))
+            write_snapshot(conn, communities.community, "id", [row], recorded_by="t",
+                           batch_id=None, source="t", close_missing=False)
+            delivery.subscribe(conn, subscriber="vigia@example.org", scope="community",
+                               scope_id="CC-VIGIA")
+        s = load_settings(database_url=engine.url.render_as_string(hide_password=False),
+                          smtp_host="127.0.0.1", smtp_port=port)
+        folder = tmp_path / "catastro"
+        folder.mkdir()
+        _cadastre(folder / "2030-05-01.geojson", ["W1"])
+        first = watch(engine, s, folder, source="zona", recorded_by="t")
+        assert first.imported == ["2030-05-01.geojson"] and first.analysed
+        assert (first.sent, first.emails) == (1, 1) and len(inbox.messages) == 1
+        assert "Derecho W1" in _body(inbox.messages[0])
+
+        again = watch(engine, s, folder, source="zona", recorded_by="t")
+        assert again.imported == [] and again.skipped == ["2030-05-01.geojson"]
+        assert (again.sent, again.emails, again.analysed) == (0, 0, False)
+        assert len(inbox.messages) == 1
+
+        # a new cut of the cadastre: only its new right goes out
+        _cadastre(folder / "2030-06-01.geojson", ["W1", "W2"])
+        third = watch(engine, s, folder, source="zona", recorded_by="t")
+        assert third.imported == ["2030-06-01.geojson"] and third.emails == 1
+        last = _body(inbox.messages[-1])
+        assert "W2" in last and "W1" not in last
