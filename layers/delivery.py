@@ -16,6 +16,7 @@ import hmac
 import json
 import smtplib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -201,7 +202,8 @@ def _address(sub: dict[str, Any]) -> str:
 
 
 def _send_emails(conn: Connection, settings: Settings, rows: list[dict[str, Any]],
-                 subs: dict[int, dict[str, Any]], now: dt.datetime) -> tuple[int, int, int]:
+                 subs: dict[int, dict[str, Any]], now: dt.datetime,
+                 done: Callable[[], None]) -> tuple[int, int, int]:
     """One digest per address (all its due deliveries together)."""
     by_address: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -217,6 +219,7 @@ def _send_emails(conn: Connection, settings: Settings, rows: list[dict[str, Any]
         if not items:  # nothing left the subscriber may see: done, nothing to say
             for row in group:
                 _sent(conn, row, now)
+            done()
             continue
         subject, text = digest(items, lang)
         msg = EmailMessage()
@@ -230,16 +233,23 @@ def _send_emails(conn: Connection, settings: Settings, rows: list[dict[str, Any]
             for row in group:
                 _fail(conn, row, now, f"{type(exc).__name__}: {exc}")
             failed += len(group)
+            done()
             continue
         for row in group:
             _sent(conn, row, now)
+        done()
         sent += len(group)
         emails += 1
     return sent, failed, emails
 
 
-def send_due(conn: Connection, settings: Settings, now: dt.datetime) -> SendSummary:
-    """Try every delivery that is due at ``now`` (pending, or failed and past its back-off)."""
+def send_due(conn: Connection, settings: Settings, now: dt.datetime,
+             after_each: Callable[[], None] | None = None) -> SendSummary:
+    """Try every delivery that is due at ``now`` (pending, or failed and past its back-off).
+
+    ``after_each`` (e.g. ``conn.commit``) runs once each delivery's outcome is recorded, so a
+    crash in the middle of a run re-sends at most the message that was in flight."""
+    done = after_each or (lambda: None)
     rows = [dict(r) for r in conn.execute(
         sa.select(delivery).where(delivery.c.state != "sent", delivery.c.next_attempt_at <= now)
         .order_by(delivery.c.id).with_for_update(skip_locked=True)).mappings()]
@@ -252,8 +262,9 @@ def send_due(conn: Connection, settings: Settings, now: dt.datetime) -> SendSumm
             sent += 1
         else:
             failed += 1
+        done()
     mail_rows = [r for r in rows if subs[r["subscription_id"]]["channel"] == "email"]
-    m_sent, m_failed, emails = _send_emails(conn, settings, mail_rows, subs, now)
+    m_sent, m_failed, emails = _send_emails(conn, settings, mail_rows, subs, now, done)
     return SendSummary(sent=sent + m_sent, failed=failed + m_failed, emails=emails)
 
 

@@ -3,8 +3,8 @@
 A file whose content hash is already in an import batch of the layer is skipped before it
 is even read, so running the watch twice on the same files imports nothing and (the
 deliveries being keyed per subscription and alert) sends nothing new. Each step commits on
-its own: an import that fails leaves the earlier ones, and delivered alerts are recorded
-as soon as they go out.
+its own: an import that fails leaves the earlier ones, and each delivery is committed
+as soon as it goes out.
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def watch(engine: Engine, settings: Settings, target: Path, *, layer: str = "con
     now = now or dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
         delivery.plan(conn, now)
-    with engine.begin() as conn:
-        sent = delivery.send_due(conn, settings, now)
+    with engine.connect() as conn:
+        sent = delivery.send_due(conn, settings, now, after_each=conn.commit)
+        conn.commit()
     report.sent, report.failed, report.emails = sent.sent, sent.failed, sent.emails
     return report

@@ -51,8 +51,9 @@ def deliver_cmd() -> None:
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
         delivery.plan(conn, now)
-    with engine.begin() as conn:
-        out = delivery.send_due(conn, s, now)
+    with engine.connect() as conn:
+        out = delivery.send_due(conn, s, now, after_each=conn.commit)
+        conn.commit()
     typer.echo(f"enviadas {out.sent}, fallidas {out.failed}, correos {out.emails} / "
                f"sent {out.sent}, failed {out.failed}, e-mails {out.emails}")
 

@@ -286,3 +286,14 @@ def test_watch_imports_what_is_new_and_sends_nothing_twice(
         assert third.imported == ["2030-06-01.geojson"] and third.emails == 1
         last = _body(inbox.messages[-1])
         assert "W2" in last and "W1" not in last
+
+
+def test_subscribe_cli_asks_for_one_scope_in_both_languages() -> None:
+    from typer.testing import CliRunner
+
+    from api.cli.main import app
+
+    result = CliRunner().invoke(app, ["subscribe", "vigia@example.org"])
+    assert result.exit_code == 2
+    assert "Indique --network o --community" in result.output
+    assert "Pass exactly one of --network or --community" in result.output
