@@ -40,6 +40,17 @@ def subscribe_cmd(
 
 
 @friendly_errors
+def unsubscribe_cmd(subscription_id: Annotated[int, typer.Argument(help="id")]) -> None:
+    """Detiene una suscripción (se conserva su historial) / stop a subscription."""
+    from layers import delivery
+
+    with ready_engine().begin() as conn:
+        delivery.unsubscribe(conn, subscription_id)
+    typer.echo(f"suscripción {subscription_id} detenida / subscription {subscription_id} "
+               "stopped")
+
+
+@friendly_errors
 def deliver_cmd() -> None:
     """Envía las alertas nuevas y reintenta las fallidas / send new alerts, retry failed."""
     import datetime as dt
@@ -93,6 +104,7 @@ def watch_cmd(
 
 def register(app: typer.Typer) -> None:
     app.command("subscribe")(subscribe_cmd)
+    app.command("unsubscribe")(unsubscribe_cmd)
     app.command("deliver")(deliver_cmd)
     app.command("deliveries")(deliveries_cmd)
     app.command("watch")(watch_cmd)

@@ -24,7 +24,7 @@ from aiosmtpd.controller import Controller
 from shapely.geometry import MultiPolygon, Point, box, mapping
 from sqlalchemy.engine import Connection
 
-from geo.errors import InputError
+from geo.errors import InputError, NotFoundError
 from layers import communities, delivery
 from layers.config import Settings, load_settings
 from layers.delivery_tables import delivery as delivery_table
@@ -297,3 +297,14 @@ def test_subscribe_cli_asks_for_one_scope_in_both_languages() -> None:
     assert result.exit_code == 2
     assert "Indique --network o --community" in result.output
     assert "Pass exactly one of --network or --community" in result.output
+
+
+def test_a_stopped_subscription_gets_nothing_and_is_kept(world: Connection) -> None:
+    sid = delivery.subscribe(world, subscriber="abogada", email="abogada@example.org",
+                             scope="community", scope_id="HF-001")
+    delivery.unsubscribe(world, sid)
+    assert delivery.plan(world, T0) == 0
+    assert world.execute(sa.text("SELECT active FROM subscription WHERE id = :i"),
+                         {"i": sid}).scalar_one() is False
+    with pytest.raises(NotFoundError):
+        delivery.unsubscribe(world, sid + 1000)
