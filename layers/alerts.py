@@ -35,6 +35,7 @@ class AlertFilter:
     district: str | None = None
     state: str | None = None
     since: dt.datetime | dt.date | None = None
+    ids: tuple[int, ...] | None = None
 
 
 def _visible_community(principal: Principal) -> sa.ColumnElement[bool]:
@@ -47,6 +48,8 @@ def _where(f: AlertFilter, principal: Principal) -> list[sa.ColumnElement[bool]]
     where = [_visible_community(principal)]
     if f.community:
         where.append(alert.c.community_id == f.community)
+    if f.ids is not None:
+        where.append(alert.c.id.in_(f.ids))
     if f.state:
         where.append(alert.c.state == parse_state(f.state))
     if f.since is not None:

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     #: run the analysis jobs left by edits and imports inside ``allpa serve`` (off when a
     #: separate ``allpa worker`` process does it)
     worker: bool = True
+    #: SMTP server of the alert e-mail digests (plain SMTP, as a local relay speaks it)
+    smtp_host: str = "localhost"
+    #: port of that SMTP server
+    smtp_port: int = 25
+    #: sender address of the alert e-mail digests
+    smtp_from: str = "allpa@localhost"
 
     @property
     def var(self) -> Path:

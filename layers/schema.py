@@ -5,6 +5,7 @@ from layers import (  # noqa: F401
     batches,
     calendar_keys,
     cases,
+    delivery_tables,
     derived_tables,
     jobs,
     programme,

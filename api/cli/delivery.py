@@ -1,0 +1,110 @@
+"""``allpa subscribe``, ``allpa deliver``, ``allpa deliveries`` and ``allpa watch``: alert
+delivery by e-mail digest and signed webhook. Heavy libraries are imported inside commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api.cli.context import friendly_errors, ready_engine, settings
+
+
+@friendly_errors
+def subscribe_cmd(
+    subscriber: Annotated[str, typer.Argument(help="usuario o correo / user or e-mail")],
+    network: Annotated[str | None, typer.Option(help="id de red")] = None,
+    community: Annotated[str | None, typer.Option(help="id de comunidad")] = None,
+    email: Annotated[str | None, typer.Option(help="correo (si no es el suscriptor)")] = None,
+    webhook: Annotated[str | None, typer.Option(help="URL del webhook")] = None,
+    secret: Annotated[str | None, typer.Option(help="secreto HMAC del webhook")] = None,
+    frequency: Annotated[str, typer.Option(help="immediate|daily")] = "immediate",
+    lang: Annotated[str, typer.Option(help="es|en")] = "es",
+) -> None:
+    """Suscribe a las alertas de una red o comunidad / subscribe to alerts."""
+    from geo.errors import InputError, bilingual
+    from layers import delivery
+
+    if (network is None) == (community is None):
+        raise InputError(bilingual("Indique --network o --community (uno solo)",
+                                   "Pass exactly one of --network or --community"),
+                         code="invalid_subscription")
+    with ready_engine().begin() as conn:
+        sid = delivery.subscribe(
+            conn, subscriber=subscriber, scope="network" if network else "community",
+            scope_id=str(network or community), channel="webhook" if webhook else "email",
+            email=email, webhook_url=webhook, secret=secret, frequency=frequency, lang=lang)
+    typer.echo(f"suscripción {sid} / subscription {sid}")
+
+
+@friendly_errors
+def unsubscribe_cmd(subscription_id: Annotated[int, typer.Argument(help="id")]) -> None:
+    """Detiene una suscripción (se conserva su historial) / stop a subscription."""
+    from layers import delivery
+
+    with ready_engine().begin() as conn:
+        delivery.unsubscribe(conn, subscription_id)
+    typer.echo(f"suscripción {subscription_id} detenida / subscription {subscription_id} "
+               "stopped")
+
+
+@friendly_errors
+def deliver_cmd() -> None:
+    """Envía las alertas nuevas y reintenta las fallidas / send new alerts, retry failed."""
+    import datetime as dt
+
+    from layers import delivery
+
+    s = settings()
+    engine = ready_engine(s)
+    now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:
+        delivery.plan(conn, now)
+    with engine.connect() as conn:
+        out = delivery.send_due(conn, s, now, after_each=conn.commit)
+        conn.commit()
+    typer.echo(f"enviadas {out.sent}, fallidas {out.failed}, correos {out.emails} / "
+               f"sent {out.sent}, failed {out.failed}, e-mails {out.emails}")
+
+
+@friendly_errors
+def deliveries_cmd(limit: Annotated[int, typer.Option(help="cuántas")] = 50) -> None:
+    """Registro de envíos (solo administración) / delivery log (admins)."""
+    from layers import delivery
+    from layers.layer_collections import jsonable
+
+    with ready_engine().connect() as conn:
+        rows: list[dict[str, Any]] = [{k: jsonable(v) for k, v in r.items()}
+                                      for r in delivery.delivery_log(conn, limit)]
+    typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+
+
+@friendly_errors
+def watch_cmd(
+    target: Annotated[Path, typer.Argument(exists=True, help="archivo o carpeta / file or dir")],
+    layer: Annotated[str, typer.Option(help="capa / layer")] = "concessions",
+    source: Annotated[str | None, typer.Option(help="Fuente / source note")] = None,
+    profile: Annotated[str | None, typer.Option(help="perfil de importación")] = None,
+    by: Annotated[str | None, typer.Option(help="Quién registra / recorded by")] = None,
+) -> None:
+    """Importa lo nuevo, analiza y envía alertas (idempotente) / import what is new,
+    analyse, deliver alerts (idempotent)."""
+    from layers.watch import watch
+
+    s = settings()
+    report = watch(ready_engine(s), s, target, layer=layer, source=source, profile=profile,
+                   recorded_by=by or s.user)
+    typer.echo(f"importados {len(report.imported)}, ya conocidos {len(report.skipped)}, "
+               f"enviadas {report.sent}, fallidas {report.failed} / imported "
+               f"{len(report.imported)}, known {len(report.skipped)}, sent {report.sent}, "
+               f"failed {report.failed}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("subscribe")(subscribe_cmd)
+    app.command("unsubscribe")(unsubscribe_cmd)
+    app.command("deliver")(deliver_cmd)
+    app.command("deliveries")(deliveries_cmd)
+    app.command("watch")(watch_cmd)
