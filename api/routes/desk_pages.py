@@ -99,10 +99,10 @@ def alerts_page(request: Request, conn: ConnDep, principal: PrincipalDep,
     for row in rows:
         row["share_text"] = _percent(row.get("share"), lang)
         row["hectares_text"] = _number(row.get("hectares"), lang)
-        row["created_text"] = row["created_at"].date().isoformat() if row.get(
-            "created_at") else ""
+        row["created_text"] = str(row.get("created_at") or "")[:10]  # the day, ISO
     return _render(request, "alerts.html", lang, alerts=rows, filters=chosen,
-                   states=vocabulary.ALERT_STATE.labels(lang),
+                   states={code: vocabulary.ALERT_STATE.label(code, lang)
+                           for code in vocabulary.ALERT_STATE.codes},
                    can_edit=principal.can_edit, fictional=maps.sample_loaded(conn))
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from layers import users
+from layers import cases, users
 from tests.api.alert_fixtures import add_alerts
 from tests.maps_world import (
     RESTRICTED_ID,
@@ -39,6 +39,12 @@ def pages_world(settings: Any) -> Iterator[MapWorld]:
             users.create_user(conn, EDITOR, "editor")
             users.set_password(conn, EDITOR, PASSWORD)
             add_alerts(conn, {"HF-001": [], "HF-002": [], RESTRICTED_ID: []})
+            cases.create_case(conn, {
+                "id": "TR-RESERVADO", "community_id": RESTRICTED_ID, "type": "titling",
+                "stage": "filed", "lawyer": "abogada",
+                "deadline": dt.date.today() - dt.timedelta(days=3),
+                "deadline_what": "Responder al oficio"},
+                principal=users.Principal(name=EDITOR, role="editor"))
         yield world
 
 
@@ -73,8 +79,8 @@ def test_deadlines_and_alerts_pages(size: str, browser: Any, pages_world: MapWor
                                     pages_server: LiveServer, output_dir: Path) -> None:
     engine, base = pages_world.engine, pages_server.base_url
     with engine.connect() as conn:
-        alert_ids = dict(conn.execute(sa.text(
-            "SELECT community_id, id FROM alert")).tuples().all())
+        alert_ids = dict(conn.execute(sa.text(  # this test's own alerts (see add_alerts)
+            "SELECT community_id, id FROM alert WHERE code = '010000777'")).all())
     target = alert_ids["HF-00" + str(sorted(SIZES).index(size) + 1)]
     context = browser.new_context(viewport=SIZES[size], locale="es-PE",
                                   is_mobile=size == "phone", has_touch=size == "phone")
@@ -88,7 +94,7 @@ def test_deadlines_and_alerts_pages(size: str, browser: Any, pages_world: MapWor
         assert answer is not None and answer.status == 401
         assert "Inicie sesión" in page.locator("#refused").inner_text()
         assert page.locator("li.card").count() == 0
-        assert "TR-MUESTRA" not in page.content()
+        assert "TR-MUESTRA" not in page.content() and "TR-RESERVADO" not in page.content()
         errors.clear()  # the browser reports the 401 document itself as a console error
         page.goto(base + "/alertas", wait_until="load")
         public = page.locator("#alerts").inner_text()
@@ -99,7 +105,9 @@ def test_deadlines_and_alerts_pages(size: str, browser: Any, pages_world: MapWor
         # the editor signs in; the map header links both pages with the count of new alerts
         _sign_in(page, base)
         page.wait_for_selector("#alerts-new:not([hidden])")
-        new_count = sum(1 for a in alert_ids.values() if _state(engine, a) == "nueva")
+        with engine.connect() as conn:  # editors see every community's alerts
+            new_count = conn.execute(sa.text(
+                "SELECT count(*) FROM alert WHERE state = 'nueva'")).scalar_one()
         assert page.locator("#alerts-new").inner_text().strip() == f"· {new_count} nuevas"
         assert page.locator("#deadlines-link").get_attribute("href") == "/plazos?lang=es"
         _no_sideways_scroll(page)
