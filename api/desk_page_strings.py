@@ -8,7 +8,7 @@ from typing import Any
 
 ES: dict[str, str] = {
     "deadlines_title": "Mis plazos", "alerts_title": "Alertas del catastro minero",
-    "map": "Mapa", "other_lang": "English", "show": "Ver", "clear": "Quitar filtros",
+    "map": "Mapa", "other_lang": "English", "show": "Ver", "clear_filters": "Quitar filtros",
     "lawyer": "Abogado/a", "network": "Red", "district": "Distrito (ubigeo)",
     "community": "Comunidad (código)", "state": "Estado", "any_state": "Todos",
     "fictional": "Datos de ejemplo ficticios: no corresponden a comunidades reales.",
@@ -31,7 +31,7 @@ ES: dict[str, str] = {
 
 EN: dict[str, str] = {
     "deadlines_title": "My deadlines", "alerts_title": "Mining cadastre alerts",
-    "map": "Map", "other_lang": "Español", "show": "Show", "clear": "Clear filters",
+    "map": "Map", "other_lang": "Español", "show": "Show", "clear_filters": "Clear filters",
     "lawyer": "Lawyer", "network": "Network", "district": "District (admin code)",
     "community": "Community (code)", "state": "State", "any_state": "All",
     "fictional": "Fictional sample data: not real communities.",

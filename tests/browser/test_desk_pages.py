@@ -127,6 +127,7 @@ def test_deadlines_and_alerts_pages(size: str, browser: Any, pages_world: MapWor
         dates = [d for d in page.locator("#deadlines .date").all_inner_texts()]
         assert dates == sorted(dates) and dates[0] < dt.date.today().isoformat()
         assert "allpa users calendar-key" in page.locator(".calendar").inner_text()
+        assert page.locator("form.filters a").inner_text() == "Quitar filtros"
         _no_sideways_scroll(page)
         page.screenshot(path=str(output_dir / f"deskpages-{size}-plazos.png"), full_page=True)
         # the filter form keeps the CSV link on the same filters
