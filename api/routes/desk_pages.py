@@ -12,17 +12,21 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.engine import Connection
 
 from api import csp
 from api.dependencies import ConnDep, PrincipalDep, session_principal
 from api.desk_page_strings import overdue_text, page_strings
 from api.routes.web import asset_url, templates
 from geo import vocabulary
+from geo.errors import NotFoundError
 from layers import agenda as agenda_store
-from layers import alerts, maps
+from layers import alerts, communities, maps
 from layers.users import ANONYMOUS, Principal
+from layers.visibility import visible
 
 router = APIRouter(tags=["escritorio / desk pages"])
 
@@ -89,6 +93,11 @@ def alerts_page(request: Request, conn: ConnDep, principal: PrincipalDep,
                 lang: Lang = "es") -> HTMLResponse:
     """Alerts the reader may see (public readers: public communities only), newest first."""
     chosen = _filters(community=community, network=network, district=district)
+    if "community" in chosen and not _community_visible(conn, principal, chosen["community"]):
+        # like /api/communities/{id}: a hidden community is "not found", and the page (which
+        # echoes its filters in the form and links) is not rendered at all
+        raise NotFoundError("No existe la comunidad indicada / community not found",
+                            code="community_not_found")
     state_code = None
     if state and state.strip():
         state_code = alerts.parse_state(state.strip())
@@ -104,6 +113,13 @@ def alerts_page(request: Request, conn: ConnDep, principal: PrincipalDep,
                    states={code: vocabulary.ALERT_STATE.label(code, lang)
                            for code in vocabulary.ALERT_STATE.codes},
                    can_edit=principal.can_edit, fictional=maps.sample_loaded(conn))
+
+
+def _community_visible(conn: Connection, principal: Principal, community_id: str) -> bool:
+    c = communities.community
+    return conn.execute(sa.select(c.c.id).where(
+        c.c.id == community_id, c.c.valid_to.is_(None), visible(c, principal))).first() \
+        is not None
 
 
 def _number(value: float | None, lang: str) -> str:

@@ -101,6 +101,8 @@ def test_deadlines_and_alerts_pages(size: str, browser: Any, pages_world: MapWor
         assert "HF-001" in public and RESTRICTED_ID not in public
         assert RESTRICTED_NAME not in page.content()
         assert page.locator("form.state-form").count() == 0  # readers cannot change states
+        hidden = page.request.get(base + f"/alertas?community={RESTRICTED_ID}")
+        assert hidden.status == 404 and RESTRICTED_NAME not in hidden.text()
 
         # the editor signs in; the map header links both pages with the count of new alerts
         _sign_in(page, base)
