@@ -23,6 +23,7 @@ from api.routes import (
     cases,
     communities,
     derived,
+    desk_pages,
     exports,
     feeds,
     layers,
@@ -114,5 +115,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(maps.router)
     app.include_router(programme.router)
     app.include_router(alerts.router)
+    app.include_router(desk_pages.router)
     app.include_router(feeds.router)
     return app

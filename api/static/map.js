@@ -443,6 +443,20 @@
     }
   });
 
+  // signed-in editors: how many alerts are still "nueva", beside the link to /alertas
+  var alertsNew = document.getElementById("alerts-new");
+  if (alertsNew) {
+    fetch("/api/alerts?state=nueva", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) {
+        if (!body || !body.count) { return; }
+        alertsNew.textContent = " · " + DESK.alerts_new.replace("{n}", body.count);
+        alertsNew.hidden = false;
+        document.getElementById("alerts-link").href = "/alertas?state=nueva&lang=" +
+          (LANG === "en" ? "en" : "es");
+      }).catch(function () { /* the count is a hint; the link works without it */ });
+  }
+
   document.body.setAttribute("data-ready", "1");
   var ready = Promise.resolve();
   window.allpa = { map: map, grid: grid, state: state, selectCommunity: selectCommunity,

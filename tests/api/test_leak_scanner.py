@@ -276,6 +276,10 @@ def _paths(w: LeakWorld) -> list[str]:
         f"/api/alerts?community={w.neighbour}", "/api/alerts?network=RED-01",
         f"/feeds/communities/{w.neighbour}.atom", f"/feeds/communities/{w.community}.atom",
         "/feeds/networks/RED-01.atom", "/feeds/networks/RED-02.atom?lang=en",
+        # the desk pages: deadlines (editors only) and alerts (issue 12 item 5, 13 item 3)
+        "/plazos", "/plazos?network=RED-01", "/plazos?lang=en&district=0",
+        "/alertas", "/alertas?lang=en", f"/alertas?community={w.community}",
+        f"/alertas?community={w.neighbour}", "/alertas?network=RED-01&state=nueva",
     ]
     return paths
 
