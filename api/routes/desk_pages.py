@@ -28,6 +28,8 @@ from layers import alerts, communities, maps
 from layers.users import ANONYMOUS, Principal
 from layers.visibility import visible
 
+#: Browser pages (HTML, a 401/403 page when refused): not API operations, so not in OpenAPI;
+#: the leak scanner reads them by path.
 router = APIRouter(tags=["escritorio / desk pages"])
 
 Lang = Literal["es", "en"]
@@ -67,7 +69,8 @@ def _refusal(request: Request, principal: Principal, lang: Lang, title: str) -> 
 
 
 @router.get("/plazos", summary="Mis plazos (página) / deadlines page",
-            response_class=HTMLResponse)
+            response_class=HTMLResponse,
+            include_in_schema=False)
 def deadlines_page(request: Request, conn: ConnDep, principal: PrincipalDep,
                    lawyer: TextQ = None, network: TextQ = None, district: DistrictQ = None,
                    lang: Lang = "es") -> HTMLResponse:
@@ -86,7 +89,8 @@ def deadlines_page(request: Request, conn: ConnDep, principal: PrincipalDep,
                                                         "lang": lang}))
 
 
-@router.get("/alertas", summary="Alertas (página) / alerts page", response_class=HTMLResponse)
+@router.get("/alertas", summary="Alertas (página) / alerts page", response_class=HTMLResponse,
+            include_in_schema=False)
 def alerts_page(request: Request, conn: ConnDep, principal: PrincipalDep,
                 community: TextQ = None, network: TextQ = None, district: DistrictQ = None,
                 state: Annotated[str | None, Query(max_length=32)] = None,
