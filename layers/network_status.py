@@ -128,6 +128,19 @@ def membership_history(conn: Connection, principal: Principal, network_id: str, 
             "events": events, "count": len(events)}
 
 
+def by_version(events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The events grouped by the version that recorded them, newest first (one line per
+    assembly act or import on a page, its members joined and left inside it)."""
+    groups: dict[tuple[int, str], dict[str, Any]] = {}
+    for e in events:
+        group = groups.setdefault((e["vid"], e["at"]), {
+            **{k: e[k] for k in ("vid", "previous_vid", "at", "recorded_by", "source",
+                                 "change_note", "import_batch_id")},
+            "joined": [], "left": []})
+        group[e["change"]].append(e)
+    return sorted(groups.values(), key=lambda g: (g["at"], g["vid"]), reverse=True)
+
+
 _CHANGE_LABELS = {"joined": ("Se unió", "Joined"), "left": ("Salió", "Left")}
 
 

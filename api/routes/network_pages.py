@@ -121,7 +121,8 @@ def network_page(request: Request, network_id: str, conn: ConnDep, principal: Pr
     draw_indicators(data, lang)
     t = network_strings(lang)
     return _render(
-        request, "network.html", lang, net=status, events=list(reversed(history["events"])),
+        request, "network.html", lang, net=status,
+        versions=network_status.by_version(history["events"]),
         data=data, sev_labels={c: V.SEVERITY.label(c, lang) for c in V.SEVERITY.codes},
         visibility=_visibility(principal, t),
         fictional=maps.sample_loaded(conn), today=today.isoformat(),

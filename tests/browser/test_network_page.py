@@ -114,10 +114,15 @@ def _check_page(page: Any, world: MapWorld, role: str, width: int) -> None:
     assert page.locator("#cases-hidden").is_visible()  # cases: editors only
     # membership history: HF-001 left and HF-002 joined, by whom and from which source
     history = page.locator("#history").inner_text()
-    left = page.locator(f"#history li.left[data-community='{LEFT}']").inner_text()
-    assert "Salió" in left and "Abg. Quispe" in left and "Acta de asamblea (prueba)" in left
-    joined = page.locator(f"#history li.joined[data-community='{JOINED}']").first.inner_text()
-    assert "Se unió" in joined and "Abg. Quispe" in joined
+    latest = page.locator("#history li.version").first  # newest first: the import
+    text = latest.inner_text()
+    assert "Abg. Quispe" in text and "Acta de asamblea (prueba)" in text
+    assert latest.locator(f"p.left .event[data-community='{LEFT}']").count() == 1
+    assert "Salió (1)" in latest.locator("p.left").inner_text()
+    assert latest.locator(f"p.joined .event[data-community='{JOINED}']").count() == 1
+    assert "Se unió (1)" in latest.locator("p.joined").inner_text()
+    first = page.locator("#history li.version").last  # the network as first recorded
+    assert first.locator("p.joined .event").count() >= 10
     assert RESTRICTED_ID not in history
     # indicators: every bar drawn, the network's target marked
     bars = page.evaluate("""() => [...document.querySelectorAll('#indicators svg.bar')].map(s =>
