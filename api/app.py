@@ -29,6 +29,7 @@ from api.routes import (
     layers,
     maps,
     meta,
+    network_pages,
     ogc,
     programme,
     session,
@@ -116,5 +117,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(programme.router)
     app.include_router(alerts.router)
     app.include_router(desk_pages.router)
+    app.include_router(network_pages.router)
     app.include_router(feeds.router)
     return app

@@ -26,7 +26,7 @@ ES: dict[str, str] = {
     "waters": "Fuentes de agua", "consultation": "Consulta previa", "none": "ninguna",
     "created": "Fecha", "change_state": "Cambiar estado", "save": "Guardar",
     "saved": "Estado guardado.", "save_failed": "No se pudo guardar el estado.",
-    "count": "{n} alertas", "count_deadlines": "{n} plazos",
+    "count": "{n} alertas", "count_deadlines": "{n} plazos", "networks_link": "Redes",
 }
 
 EN: dict[str, str] = {
@@ -49,7 +49,7 @@ EN: dict[str, str] = {
     "waters": "Water sources", "consultation": "Prior consultation", "none": "none",
     "created": "Date", "change_state": "Change state", "save": "Save",
     "saved": "State saved.", "save_failed": "The state could not be saved.",
-    "count": "{n} alerts", "count_deadlines": "{n} deadlines",
+    "count": "{n} alerts", "count_deadlines": "{n} deadlines", "networks_link": "Networks",
 }
 
 

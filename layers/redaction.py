@@ -50,16 +50,18 @@ def redaction(conn: Connection, viewer: Viewer) -> re.Pattern[str] | None:
 
 def redact_features(conn: Connection, coll: Collection, viewer: Viewer,
                      features: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Free text of visible records may name hidden ones ("lindero con HF-033"): redact."""
-    if viewer.principal.sees_restricted or not coll.free_text:
+    """Free text of visible records may name hidden ones ("lindero con HF-033"): redact.
+    A version's change note is free text of every layer ("se suma HF-030" on a network)."""
+    if viewer.principal.sees_restricted:
         return features
-    if not any(f["properties"].get(c) for f in features for c in coll.free_text):
+    texts = (*coll.free_text, "change_note")
+    if not any(f["properties"].get(c) for f in features for c in texts):
         return features
     pattern = redaction(conn, viewer)
     if pattern is None:
         return features
     for f in features:
-        for c in coll.free_text:
+        for c in texts:
             if f["properties"].get(c):
                 f["properties"][c] = scrub(f["properties"][c], pattern)
     return features

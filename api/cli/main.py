@@ -21,7 +21,7 @@ app.command("batches")(data.batches_cmd)
 
 # Command groups contributed by other modules register themselves on ``app`` when present.
 for _module in ("analysis", "web", "maps", "users", "rasters", "exports", "backup",
-                "programme", "worker", "cases", "alerts", "delivery"):
+                "programme", "worker", "cases", "alerts", "delivery", "networks"):
     try:
         importlib.import_module(f"api.cli.{_module}").register(app)
     except ModuleNotFoundError as exc:

@@ -176,6 +176,18 @@ def _query(request: Request, **changes: str | None) -> str:
     return urlencode({k: v for k, v in params.items() if v})
 
 
+def draw_indicators(data: dict[str, Any], lang: str) -> None:
+    """Give every indicator of ``data`` its SVG bar against the target and its figures as
+    text (the programme page and the network page draw them alike)."""
+    for ind in data["indicators"]:
+        name = ind["name_en" if lang == "en" else "name_es"]
+        ind["svg"] = progress_svg(ind["value"], ind["target"], label=name,
+                                  lower_is_better=ind["better"] == "lower")
+        ind["value_text"] = fmt_number(ind["value"])
+        ind["target_text"] = fmt_number(ind["target"])
+        ind["community_list"] = _communities(ind)
+
+
 @router.get("/programa", summary="Página del programa / programme page",
             response_class=HTMLResponse)
 def programme_page(
@@ -185,13 +197,7 @@ def programme_page(
 ) -> HTMLResponse:
     data = programme_report.compute(conn, viewer.principal, as_of=as_of, scope=scope,
                                     programme_id=programme_id, since=since)
-    for ind in data["indicators"]:
-        name = ind["name_en" if lang == "en" else "name_es"]
-        ind["svg"] = progress_svg(ind["value"], ind["target"], label=name,
-                                  lower_is_better=ind["better"] == "lower")
-        ind["value_text"] = fmt_number(ind["value"])
-        ind["target_text"] = fmt_number(ind["target"])
-        ind["community_list"] = _communities(ind)
+    draw_indicators(data, lang)
     other = "en" if lang == "es" else "es"
     html = templates().get_template("programme.html").render(
         lang=lang, t=report_files.strings(lang) | PAGE[lang], data=data, asset=asset_url,

@@ -457,6 +457,12 @@
       }).catch(function () { /* the count is a hint; the link works without it */ });
   }
 
+  // a link from another page (a network's member list): /?community=ID opens its panel
+  var wanted = new URLSearchParams(window.location.search).get("community");
+  if (wanted) {
+    selectCommunity(wanted, true).catch(function () { /* not visible to this reader */ });
+  }
+
   document.body.setAttribute("data-ready", "1");
   var ready = Promise.resolve();
   window.allpa = { map: map, grid: grid, state: state, selectCommunity: selectCommunity,

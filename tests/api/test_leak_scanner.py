@@ -31,7 +31,7 @@ from pypdf import PdfReader
 from sqlalchemy.engine import Connection, Engine
 
 from api.app import create_app
-from layers import communities, users, water
+from layers import communities, networks, users, water
 from layers.analysis import run_analysis
 from layers.config import Settings, load_settings
 from layers.versioning import write_snapshot
@@ -115,6 +115,14 @@ def leak_world(settings: Settings) -> Iterator[LeakWorld]:
                 name="Nombre reservado Ch'aska (prueba)")
         _revise(engine, water.water_source, spring, sensitivity="restricted")
         _revise(engine, water.water_source, flagged, sensitivity="restricted")
+        for nid in ("RED-01", "RED-03"):  # a membership change naming the hidden community
+            with engine.begin() as conn:
+                net = {k: v for k, v in _row(conn, networks.network, nid).items()
+                       if k in ("id", "name", "description", "members")}
+                write_snapshot(conn, networks.network, "id", [
+                    {**net, "members": sorted({*net["members"], target, neighbour})}],
+                    recorded_by="pytest", batch_id=None, source="pytest", close_missing=False,
+                    change_note=f"se suman {target} y {neighbour}")
         with engine.begin() as conn:  # cadastre alerts naming the hidden records
             add_alerts(conn, {target: [spring, flagged], neighbour: [spring, flagged]})
         url = engine.url.render_as_string(hide_password=False)
@@ -280,6 +288,10 @@ def _paths(w: LeakWorld) -> list[str]:
         "/plazos", "/plazos?network=RED-01", "/plazos?lang=en&district=0",
         "/alertas", "/alertas?lang=en", f"/alertas?community={w.community}",
         f"/alertas?community={w.neighbour}", "/alertas?network=RED-01&state=nueva",
+        # networks as living objects: pages, framed map, membership history (issue 14 item 4)
+        "/redes", "/redes?lang=en", "/redes/RED-01", "/redes/RED-02?lang=en", "/redes/RED-03",
+        "/redes/RED-01/mapa", "/api/networks/RED-01/membership",
+        "/api/networks/RED-03/membership?lang=en", "/api/networks/RED-02/membership",
     ]
     return paths
 
