@@ -102,8 +102,9 @@
     return { fill: true, fillColor: c, fillOpacity: 0.5, color: c, weight: 1, radius: 3, className: "allpa-water" };
   }
   var STYLES = {
-    boundaries: function () { return { fill: false, color: "#404040", weight: 1.5, dashArray: "6 4", className: "allpa-boundary" }; },
-    consultations: function () { return { fill: true, fillColor: "#ff7f00", fillOpacity: 0.06, color: "#ff7f00", weight: 2, dashArray: "2 5", className: "allpa-consultation" }; },
+    // colours from the legend (geo/maps/labels.py), never repeated here
+    boundaries: function () { return { fill: false, color: colorOf(LEGEND.boundaries, "boundary"), weight: 1.5, dashArray: "6 4", className: "allpa-boundary" }; },
+    consultations: function () { var c = colorOf(LEGEND.consultations, "area"); return { fill: true, fillColor: c, fillOpacity: 0.06, color: c, weight: 2, dashArray: "2 5", className: "allpa-consultation" }; },
     concessions: concessionStyle,
     communities: communityStyle,
     water: waterStyle
