@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from api.credentials import parse_authorization
 from api.errors import AuthenticationError, ParameterError
+from api.openapi_problems import answers
 from geo.errors import PermissionDeniedError
 from layers import queries
 from layers.config import Settings
@@ -34,17 +35,20 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+@answers(503)
 def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
+@answers(503)
 def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
     """A read connection for one request (read-only work; rolled back at the end)."""
     with engine.connect() as conn:
         yield conn
 
 
+@answers(400)
 def bbox_param(
     bbox: Annotated[str | None, Query(
         description="minlon,minlat,maxlon,maxlat (WGS84 / CRS84)",
@@ -99,6 +103,7 @@ def parse_as_of(value: str | None) -> dt.date | dt.datetime | None:
         ) from None
 
 
+@answers(400)
 def as_of_param(
     as_of: Annotated[str | None, Query(
         description="Estado a esa fecha (AAAA-MM-DD = fin del día UTC) o fecha-hora ISO / "
@@ -138,6 +143,7 @@ def _int(value: str, name: str) -> int:
                              f"integer: '{value}'", code="tile_out_of_range") from None
 
 
+@answers(400)
 def tile_param(
     z: Annotated[str, Path(description="zoom 0..22")],
     x: Annotated[str, Path(description="columna / column 0..2^z-1")],
@@ -172,6 +178,7 @@ def session_principal(request: Request) -> tuple[Principal, str] | None:
         return principal_for_session(conn, token)
 
 
+@answers(401, 429, 503)
 def current_principal(
     request: Request,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
@@ -208,6 +215,7 @@ def current_principal(
     return by_token
 
 
+@answers(401, 403)
 def require_editor(
     principal: Annotated[Principal, Depends(current_principal)],
 ) -> Principal:

@@ -15,8 +15,10 @@ import typing
 from dataclasses import fields as dataclass_fields
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model
 
+from api.enums import codes_literal
+from geo.vocabulary import SEVERITY
 from layers.importer import ImportReport
 from layers.queries import COLLECTIONS
 
@@ -414,3 +416,91 @@ class AlertStateChange(Open):
     state: str
     state_by: str | None
     state_at: str | None
+
+
+# --- the browser map's JSON helpers (``/map/...``) -----------------------------------------
+
+
+class SearchHit(Open):
+    """A community found by name or id, with where it is (namesakes told apart)."""
+
+    id: str
+    name: str | None
+    country: str | None
+    admin_code: str | None
+    district: str | None = Field(description="Nombre del distrito / district name")
+
+
+class SearchResults(Open):
+    items: list[SearchHit]
+
+
+#: A flag severity code (``geo.vocabulary.SEVERITY``): an OpenAPI enum.
+Severity = codes_literal(SEVERITY)
+
+
+class SeverityMap(RootModel[dict[str, Severity]]):  # type: ignore[valid-type]
+    """Gravedad máxima por comunidad (solo las marcadas) / highest flag severity by
+    community (flagged ones only): community id → severity code."""
+
+
+
+
+
+class AnalysisState(Open):
+    """Whether the flags shown were computed from the record shown (else they are withheld)."""
+
+    state: Literal["current", "recalculating", "failed", "outdated"]
+    record_vid: int | None
+    analysed_vid: int | None
+
+
+class PanelConcession(Open):
+    code: str
+    name: str | None
+    holder: str | None
+    state: str | None
+    official_ha: float | None
+    overlap_ha: float | None
+    share: float | None
+
+
+class PanelWater(Open):
+    id: str
+    name: str | None
+    kind: str | None
+    use: str | None
+    in_concession: bool | None
+
+
+class PanelItem(Open):
+    """A consultation or a neighbouring community touching this one."""
+
+    id: str
+    name: str | None
+
+
+class CommunityPanel(Open):
+    """The community's file for the map's side panel: legal file, overlaps, water at risk
+    and flags (withheld, ``flags: []``, while ``analysis.state`` is not ``current``)."""
+
+    id: str
+    name: str | None
+    kind: str | None
+    country: str | None
+    district: str | None
+    vid: int
+    legal_personality: LegalPersonality
+    statute: dict[str, Any]
+    board: dict[str, Any]
+    procedure: dict[str, Any]
+    severity: Severity | None  # type: ignore[valid-type]
+    flags: list[FlagItem]
+    concessions: list[PanelConcession]
+    water: list[PanelWater]
+    consultations: list[PanelItem]
+    neighbours: list[PanelItem]
+    share_union: float | None
+    point_only: bool
+    bbox: list[float] | None = Field(description="minlon, minlat, maxlon, maxlat")
+    analysis: AnalysisState

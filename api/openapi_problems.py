@@ -1,16 +1,32 @@
-"""Every operation's error answers documented in ``/openapi.json``: RFC 9457 problems.
+"""Every operation's error answers documented in ``/openapi.json``: RFC 9457 problems, and
+only the ones the operation can actually give.
 
-The handlers in :mod:`api.errors` answer 400/401/403/404/405/409/413/422/428/429/503 with
-``application/problem+json``; FastAPI documents only 200 and its own 422 shape, so clients and
-schema-driven testers (schemathesis) would see undocumented codes. This adds them, once, to
-the generated document.
+The handlers in :mod:`api.errors` answer 4xx and 503 with ``application/problem+json``;
+FastAPI documents only 200 and its own 422 shape. Which statuses an operation can answer
+follows from what it is built of, so they are derived from the route, never listed by hand:
+
+* its dependencies: one marked with :func:`answers` (the caller's token: 401/429; an editor
+  or admin role: 401/403; a parsed bbox / as_of / tile address: 400; the database: 503)
+  lends its statuses to every operation that uses it, directly or through another;
+* its parameters: one that can be refused (required, typed, an enum, bounded) can be
+  malformed or missing (400); a path parameter that is not an enum can name nothing (404);
+* its body: a JSON body can fail validation (422); a ``multipart/form-data`` one can be too
+  large (413); an ``If-Match`` header means an optimistic edit (400 unreadable, 409 stale
+  version, 428 no version named; a stale version is a 409, the service never answers 412);
+* a state-changing method resolving the caller also checks a session's CSRF token (403);
+* :data:`EXTRA` / :data:`NEVER`: what the route's own code adds or rules out (each with why).
+
+``tests/api/test_error_statuses.py`` sends every operation the requests that provoke each
+status and checks the two agree both ways.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from fastapi import FastAPI
+from fastapi import routing as fastapi_routing
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
@@ -18,17 +34,111 @@ from api.models import ALTERNATIVES, BINARY, PROBLEM, Problem
 
 ERROR_STATUSES = {
     "400": "Parámetro no válido / invalid parameter",
-    "401": "Se requiere autenticación / authentication required",
-    "403": "Permiso denegado / permission denied",
-    "404": "No encontrado / not found",
-    "405": "Método no permitido / method not allowed",
-    "409": "Conflicto / conflict",
+    "401": "Se requiere autenticación o el token no es válido / authentication required or "
+           "invalid token",
+    "403": "Permiso denegado (rol, token CSRF) / permission denied (role, CSRF token)",
+    "404": "No encontrado (o no visible para usted) / not found (or not visible to you)",
+    "409": "Conflicto: otra persona editó antes / conflict: someone else edited first",
     "413": "Demasiado grande / too large",
     "422": "Datos no procesables / unprocessable content",
-    "428": "Se requiere precondición / precondition required",
-    "429": "Demasiados intentos / too many attempts",
+    "428": "Falta la versión editada (If-Match) / the edited version is missing (If-Match)",
+    "429": "Demasiados intentos fallidos / too many failed attempts",
     "503": "Base de datos no disponible / database unavailable",
 }
+
+F = TypeVar("F", bound=Callable[..., Any])
+_MARK = "__allpa_answers__"
+
+
+def answers(*statuses: int) -> Callable[[F], F]:
+    """Mark a dependency: every operation using it can answer ``statuses``."""
+
+    def mark(fn: F) -> F:
+        setattr(fn, _MARK, frozenset(str(s) for s in statuses))
+        return fn
+
+    return mark
+
+
+#: Statuses a route's own code answers beyond its structure, by (method, path), with why.
+EXTRA: dict[tuple[str, str], set[str]] = {
+    # the tiles' hot path reads z/x/y and resolves the caller itself (async, no dependency)
+    ("get", "/tiles/map/{z}/{x}/{y}.pbf"): {"400", "401", "429", "503"},
+    ("get", "/tiles/{layer}/{z}/{x}/{y}.pbf"): {"400", "401", "429", "503"},
+    # a format or filter the layer does not support: InputError
+    ("get", "/api/{layer}/export"): {"422"},
+    # the calendar feed's own key (?key=): missing 401, unknown or revoked 404
+    ("get", "/api/agenda.ics"): {"401", "404"},
+    # a bbox on a layer without geometry: InputError
+    ("get", "/api/networks"): {"422"},
+    # ?programme= naming no programme
+    ("get", "/api/programme/indicators"): {"404"},
+    ("get", "/programa"): {"404"},
+    ("get", "/programa/informe.{ext}"): {"404"},
+    # an import that would close most of a layer without allow_mass_close
+    ("post", "/api/layers/{layer}/imports"): {"409"},
+}
+#: Statuses the structure suggests that the route cannot answer, by (method, path), and why.
+NEVER: dict[tuple[str, str], set[str]] = {
+    # an unknown layer is a refused input (422), not a missing record
+    ("post", "/api/layers/{layer}/imports"): {"404"},
+    # the map page's route answers ``/`` first and reads ?lang= leniently (else Spanish)
+    ("get", "/"): {"400"},
+}
+_CONSTRAINTS = ("enum", "pattern", "minLength", "maxLength", "minimum", "maximum",
+                "exclusiveMinimum", "exclusiveMaximum", "format")
+
+
+def _refusable(param: dict[str, Any]) -> bool:
+    """Whether a value of ``param`` can be refused (400): required, or not any string."""
+    schema = param.get("schema", {})
+    variants = [schema, *schema.get("anyOf", [])]
+    return bool(param.get("required")) or any(
+        any(k in v for k in _CONSTRAINTS) or v.get("type") in ("integer", "number", "boolean",
+                                                                "array")
+        for v in variants)
+
+
+def _dependencies(dependant: Any) -> Iterator[Any]:
+    for dep in getattr(dependant, "dependencies", []):
+        yield dep
+        yield from _dependencies(dep)
+
+
+def _routes(app: FastAPI) -> Iterator[tuple[str, str, Any]]:
+    """(method, path, dependant) of every documented operation."""
+    for ctx in fastapi_routing.iter_route_contexts(app.routes):
+        original = ctx.original_route
+        if not isinstance(original, fastapi_routing.APIRoute) or not original.include_in_schema:
+            continue
+        dependant = getattr(ctx, "dependant", None) or original.dependant
+        for method in ctx.methods or ():
+            yield method.lower(), str(ctx.path_format), dependant
+
+
+def statuses(method: str, path: str, dependant: Any, operation: dict[str, Any]) -> set[str]:
+    """The error statuses ``operation`` can answer (see the module docstring)."""
+    out: set[str] = set()
+    for dep in _dependencies(dependant):
+        out |= getattr(dep.call, _MARK, frozenset())
+    params = operation.get("parameters", [])
+    # a path parameter is always required: only its type or enum makes it refusable
+    if any(_refusable({**p, "required": p["in"] != "path" and p.get("required")})
+           for p in params):
+        out.add("400")
+    if any(p["in"] == "path" and "enum" not in p.get("schema", {}) for p in params):
+        out.add("404")
+    body = operation.get("requestBody", {}).get("content", {})
+    if "application/json" in body:
+        out.add("422")
+    if "multipart/form-data" in body:
+        out |= {"413", "422"}
+    if any(p["in"] == "header" and p["name"].lower() == "if-match" for p in params):
+        out |= {"400", "409", "428"}  # unreadable, stale, missing version
+    if method not in ("get", "head") and "401" in out:
+        out.add("403")  # a session cookie without its CSRF token
+    same = "get" if method == "head" else method  # HEAD answers as GET does
+    return (out | EXTRA.get((same, path), set())) - NEVER.get((same, path), set())
 
 
 def _schemas(models: dict[str, type[BaseModel]]) -> dict[str, Any]:
@@ -57,7 +167,7 @@ def _own_operation_id(operation: dict[str, Any], method: str) -> None:
 
 
 def install(app: FastAPI) -> None:
-    """Wrap ``app.openapi`` so every operation lists the problem answers."""
+    """Wrap ``app.openapi`` so every operation lists the problem answers it can give."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -69,14 +179,14 @@ def install(app: FastAPI) -> None:
         missing = {n: m for n, m in wanted.items() if n not in schemas}
         schemas.update({k: v for k, v in _schemas(missing).items() if k not in schemas})
         content = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        for path_item in doc.get("paths", {}).values():
-            for method, operation in path_item.items():
-                if not isinstance(operation, dict) or "responses" not in operation:
-                    continue
-                _document_bodies(operation)
-                _own_operation_id(operation, method)
-                for status, text in ERROR_STATUSES.items():
-                    operation["responses"][status] = {"description": text, "content": content}
+        for method, path, dependant in _routes(app):
+            operation = doc["paths"][path][method]
+            _document_bodies(operation)
+            _own_operation_id(operation, method)
+            operation["responses"].pop("422", None)  # FastAPI's own shape: ours is a Problem
+            for status in sorted(statuses(method, path, dependant, operation)):
+                operation["responses"][status] = {"description": ERROR_STATUSES[status],
+                                                  "content": content}
         for unused in ("HTTPValidationError", "ValidationError"):  # FastAPI's 422, replaced
             doc["components"]["schemas"].pop(unused, None)
         app.openapi_schema = doc

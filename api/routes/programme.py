@@ -26,6 +26,7 @@ from api.models import (
     binary,
     ok,
 )
+from api.openapi_problems import answers
 from api.routes.web import asset_url, templates
 from geo.errors import PermissionDeniedError
 from geo.maps import programme_report as report_files
@@ -56,6 +57,7 @@ SinceQ = Annotated[dt.date | None, Query(
     description="Inicio del periodo cuando no hay meta / period start without a target")]
 
 
+@answers(401, 403)
 def require_admin(principal: PrincipalDep) -> Principal:
     if principal is ANONYMOUS:
         raise AuthenticationError("Inicie sesión con un token de administrador / sign in "

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from api import csp, i18n
 from api.dependencies import ConnDep, EngineDep, LangDep, SettingsDep, ViewerDep, session_principal
 from api.desk_strings import desk_strings
+from api.models import CommunityPanel, SearchResults, SeverityMap, ok
 from api.routes import meta
 from api.routes import tiles as tile_routes
 from geo.errors import NotFoundError
@@ -85,20 +86,23 @@ def _session_config(request: Request) -> dict[str, Any] | None:
             "can_edit": principal.can_edit}
 
 
-@router.get("/map/search.json", summary="Buscar comunidades (con distrito y país) / search")
+@router.get("/map/search.json", summary="Buscar comunidades (con distrito y país) / search",
+            response_model=None, responses=ok(SearchResults))
 def search(conn: ConnDep, viewer: ViewerDep,
            q: Annotated[str, Query(min_length=1, max_length=100)]) -> JSONResponse:
     return JSONResponse({"items": map_page.search(conn, viewer, q)},
                         headers={"Cache-Control": "no-cache"})
 
 
-@router.get("/map/severity.json", summary="Gravedad máxima por comunidad / max severity")
+@router.get("/map/severity.json", summary="Gravedad máxima por comunidad / max severity",
+            response_model=None, responses=ok(SeverityMap))
 def severity(conn: ConnDep, viewer: ViewerDep) -> JSONResponse:
     return JSONResponse(maps.severities(conn, viewer), headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/map/panel/{community_id}.json",
-            summary="Ficha de la comunidad para el panel / community panel")
+            summary="Ficha de la comunidad para el panel / community panel",
+            response_model=None, responses=ok(CommunityPanel))
 def panel(community_id: str, engine: EngineDep, viewer: ViewerDep, lang: LangDep
           ) -> JSONResponse:
     """The file and its flags read in ONE snapshot with the analysis state: while the

@@ -102,8 +102,9 @@
     return { fill: true, fillColor: c, fillOpacity: 0.5, color: c, weight: 1, radius: 3, className: "allpa-water" };
   }
   var STYLES = {
-    boundaries: function () { return { fill: false, color: "#404040", weight: 1.5, dashArray: "6 4", className: "allpa-boundary" }; },
-    consultations: function () { return { fill: true, fillColor: "#ff7f00", fillOpacity: 0.06, color: "#ff7f00", weight: 2, dashArray: "2 5", className: "allpa-consultation" }; },
+    // colours from the legend (geo/maps/labels.py), never repeated here
+    boundaries: function () { return { fill: false, color: colorOf(LEGEND.boundaries, "boundary"), weight: 1.5, dashArray: "6 4", className: "allpa-boundary" }; },
+    consultations: function () { var c = colorOf(LEGEND.consultations, "area"); return { fill: true, fillColor: c, fillOpacity: 0.06, color: c, weight: 2, dashArray: "2 5", className: "allpa-consultation" }; },
     concessions: concessionStyle,
     communities: communityStyle,
     water: waterStyle
@@ -169,16 +170,38 @@
 
   // ---- reference layer from the project's own data (district and lake names) -----------
   var reference = L.layerGroup();
-  (cfg.reference || []).forEach(function (r) {
+  // in priority order: districts by area (largest first), then lakes (the server's order)
+  var refMarkers = (cfg.reference || []).map(function (r) {
     var span = el("span", { text: r.name });
-    reference.addLayer(L.marker([r.lat, r.lon], {
+    return L.marker([r.lat, r.lon], {
       pane: "reference", interactive: false, keyboard: false,
       icon: L.divIcon({ className: "ref-label ref-" + r.kind, html: span, iconSize: null })
-    }));
+    }).addTo(reference);
   });
   reference.addTo(map);
+  // a label that would overlap one already placed is hidden (zoomed out, neighbouring
+  // districts' names collide); zooming in brings it back
+  var LABEL_GAP = 3;  // px kept free around each label
+  function declutter() {
+    var placed = [];
+    refMarkers.forEach(function (m) {
+      var node = m.getElement();
+      if (!node) { return; }
+      node.classList.remove("ref-hidden");
+      var b = node.firstChild.getBoundingClientRect();
+      if (!b.width) { return; }  // not drawn at this zoom (lakes below zoom 10)
+      var clash = placed.some(function (p) {
+        return b.left < p.right + LABEL_GAP && p.left < b.right + LABEL_GAP &&
+               b.top < p.bottom + LABEL_GAP && p.top < b.bottom + LABEL_GAP;
+      });
+      if (clash) { node.classList.add("ref-hidden"); } else { placed.push(b); }
+    });
+  }
   // lake names only once there is room for them (district names always)
-  function zoomClass() { map.getContainer().classList.toggle("allpa-zoom-low", map.getZoom() < 10); }
+  function zoomClass() {
+    map.getContainer().classList.toggle("allpa-zoom-low", map.getZoom() < 10);
+    declutter();
+  }
   map.on("zoomend", zoomClass);
   zoomClass();
 
@@ -214,7 +237,7 @@
     input.addEventListener("change", function () {
       state.visible[name] = input.checked;
       if (name === "reference") {
-        if (input.checked) { reference.addTo(map); } else { map.removeLayer(reference); }
+        if (input.checked) { reference.addTo(map); declutter(); } else { map.removeLayer(reference); }
       } else { redraw(); }
     });
     return el("label", { "for": "layer-" + name }, [input, " " + text]);

@@ -151,8 +151,12 @@ def test_api_docs_load_nothing_from_elsewhere(client: TestClient) -> None:
 def test_openapi_documents_problem_answers(client: TestClient) -> None:
     doc = client.get("/openapi.json").json()
     op = doc["paths"]["/api/communities"]["get"]["responses"]
-    for status in ("400", "404", "422", "503"):
+    for status in ("400", "401", "503"):
         assert "application/problem+json" in op[status]["content"]
+    # a list names no record: no 404 (which statuses where: tests/api/test_error_statuses.py)
+    assert "404" not in op
+    one = doc["paths"]["/api/communities/{community_id}"]["get"]["responses"]
+    assert "application/problem+json" in one["404"]["content"]
 
 
 def test_batches_hide_people_and_files_below_editor(client: TestClient,

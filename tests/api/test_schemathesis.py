@@ -75,4 +75,4 @@ def test_no_server_errors(api_schema: Any) -> None:
                                 f"{response.status_code}: {str(exc)[:600]}")
 
         exercise()
-    assert failures == []
+    assert failures == [], "\n".join(failures)
