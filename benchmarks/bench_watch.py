@@ -36,12 +36,22 @@ from typing import Any, ClassVar
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from shapely.geometry import MultiPolygon, box
 
-from benchmarks.national import SOURCE, create_database, generate, load, new_filings
+from benchmarks.national import (
+    SOURCE,
+    NationalData,
+    create_database,
+    generate,
+    load,
+    new_filings,
+)
 from layers import changesets, cluster, delivery, networks, users
 from layers.analysis import run_analysis
+from layers.concessions import COLUMNS as CONCESSION_COLUMNS
 from layers.config import load_settings
 from layers.importer import import_file
 from layers.versioning import write_snapshot
@@ -49,6 +59,8 @@ from layers.versioning import write_snapshot
 DB = "allpa_bench_watch"
 NETWORK = "RED-BENCH"
 SECRET = "secreto-del-benchmark"
+#: the file carries the canonical columns (as the first load stored them)
+COLUMNS = [c for c in CONCESSION_COLUMNS if c != "geom"]
 
 
 class _Inbox:
@@ -97,6 +109,17 @@ def _prepare(engine: sa.Engine, community_ids: list[str], hook_url: str) -> None
                            secret=SECRET)
 
 
+def _over_communities(data: NationalData, filings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The new petitions moved onto communities spread over the data set: each a ~1 km
+    square at the inner point of a different community territory."""
+    polys = data.communities[data.communities.geom_type != "Point"]
+    step = max(len(polys) // len(filings), 1)
+    spots = shapely.point_on_surface(polys.geometry.values[::step][:len(filings)])
+    squares = [MultiPolygon([box(p.x - 0.005, p.y - 0.005, p.x + 0.005, p.y + 0.005)])
+               for p in spots]
+    return filings.set_geometry(squares, crs=4326)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0)
@@ -127,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"reference: full analysis {full.seconds:.2f} s, {full.flags} flags", flush=True)
         _prepare(engine, [str(i) for i in data.communities["id"]],
                  f"http://127.0.0.1:{hooks.server_address[1]}/alertas")
-        filings = new_filings(data, n=args.filings)
+        filings = _over_communities(data, new_filings(data, n=args.filings))
         snapshot = gpd.GeoDataFrame(pd.concat([data.concessions, filings], ignore_index=True),
                                     geometry="geometry", crs=4326)
         path = Path(tmp.name) / "catastro_2.gpkg"
@@ -139,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         with engine.begin() as conn:
             report = import_file(conn, "concessions", path, recorded_by="benchmark",
-                                 source=SOURCE)
+                                 source=SOURCE, mapping={c: c for c in COLUMNS})
         wall = time.perf_counter() - t0
         inner = dict(changesets.last_timings)
         phases["import"] = wall - sum(inner.values())

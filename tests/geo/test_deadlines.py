@@ -83,11 +83,11 @@ def test_a_bad_deadline_is_refused_in_both_languages(change: dict[str, Any], spa
 def test_one_deadline_per_change_kind_and_holidays_are_dates() -> None:
     data = _doc()
     data["deadline"].append({**data["deadline"][0], "id": "PE-OTRO"})
-    with pytest.raises(RuleFileError, match="ya hay un plazo para el cambio 'new'.*one per"):
+    with pytest.raises(RuleFileError, match=r"ya hay un plazo para el cambio 'new'.*one per"):
         parse_rules(data, source="b.toml")
     data = _doc()
     data["calendar"] = {"holidays": ["2026-12-08"]}
-    with pytest.raises(RuleFileError, match="lista de fechas AAAA-MM-DD.*unquoted YYYY-MM-DD"):
+    with pytest.raises(RuleFileError, match=r"lista de fechas AAAA-MM-DD.*unquoted YYYY-MM-DD"):
         parse_rules(data, source="b.toml")
     data["calendar"] = {"feriados": []}
     with pytest.raises(RuleFileError, match=r"claves desconocidas en \[calendar\]: feriados"):

@@ -24,7 +24,6 @@ from aiosmtpd.controller import Controller
 from shapely.geometry import MultiPolygon, box, mapping
 from sqlalchemy.engine import Connection
 
-from geo.deadlines import add_days
 from geo.rule_files import load_rules
 from layers import agenda, alerts, communities, delivery, networks
 from layers.config import load_settings
