@@ -98,8 +98,9 @@ def text(deadline: Mapping[str, Any] | None, lang: str = "es") -> str:
 def agenda_items(conn: Connection, principal: Principal, *, network: str | None = None,
                  district: str | None = None, today: dt.date,
                  lang: str | None = "es") -> list[dict[str, Any]]:
-    """Alerts still open (new or seen) with a response deadline, as agenda items (the same
-    keys as a case deadline, ``source`` = ``alert``): the agenda unions them with the cases.
+    """Alerts still open (new or seen) with a response deadline that was still open when the
+    alert was raised, as agenda items (the same keys as a case deadline, ``source`` =
+    ``alert``): the agenda unions them with the cases.
     Visibility: the alert's community, as everywhere alerts are read."""
     c = communities.community
     query = (sa.select(alert.c.id, alert.c.community_id, alert.c.kind, alert.c.code,
@@ -107,7 +108,12 @@ def agenda_items(conn: Connection, principal: Principal, *, network: str | None 
                        c.c.name.label("cname"))
              .join(c, sa.and_(c.c.id == alert.c.community_id, c.c.valid_to.is_(None)))
              .where(alert.c.response_due.is_not(None), visible(c, principal),
-                    alert.c.state.in_(("nueva", "vista")))
+                    alert.c.state.in_(("nueva", "vista")),
+                    # a window already closed when the cadastre showed the change (e.g. every
+                    # right of a first import) stays on its alert, not in the agenda
+                    alert.c.response_due >= sa.cast(sa.func.timezone("UTC",
+                                                                     alert.c.created_at),
+                                                     sa.Date))
              .order_by(alert.c.response_due, c.c.name, alert.c.id))
     if district:
         query = query.where(c.c.admin_code.startswith(district.strip(), autoescape=True))

@@ -117,28 +117,35 @@ def test_second_snapshot_alerts_carry_their_countrys_deadline(
 
 def test_agenda_lists_open_alert_deadlines(conn: Connection,
                                            imported: dict[str, dict[str, Any]]) -> None:
-    today = dt.date(2026, 6, 1)
+    detected = conn.execute(sa.text("SELECT (now() AT TIME ZONE 'UTC')::date")).scalar_one()
+    due = detected + dt.timedelta(days=60)
+    today = detected + dt.timedelta(days=61)
     items = agenda.agenda(conn, EDITOR, today=today)
     mine = [i for i in items if i["source"] == "alert"]
-    assert [(i["community_id"], i["deadline"]) for i in mine][:2] == [
-        ("CC-PE", "2026-05-01"), ("CC-BO", "2026-09-14")]
-    pe = mine[0]
-    assert pe["overdue"] and pe["days_overdue"] == 31
-    assert pe["type_label"] == "Nuevo derecho minero R-PE" and pe["stage_label"] == "Nueva"
-    assert pe["deadline_what"].startswith("Presentar oposición") and pe["case_id"] is None
+    # CC-PE's and CC-BO's windows closed before the cadastre showed their petitions: they
+    # stay on the alerts ("vencido"), the agenda holds the deadline still open when raised
+    assert [(i["community_id"], i["deadline"]) for i in mine] == [("CC-ND", due.isoformat())]
+    (nd,) = mine
+    assert nd["overdue"] and nd["days_overdue"] == 1 and nd["alert_id"] == \
+        imported["CC-ND"]["id"]
+    assert nd["type_label"] == "Nuevo derecho minero R-ND" and nd["stage_label"] == "Nueva"
+    assert nd["deadline_what"].startswith("Presentar oposición") and nd["case_id"] is None
+    assert "D.S. 018-92-EM" in nd["reference"]
     assert [i["deadline"] for i in items] == sorted(i["deadline"] for i in items)
     csv = agenda.to_csv(items)
     assert "alerta,referencia" in csv.splitlines()[0] and "D.S. 018-92-EM" in csv
     ics = agenda.to_ics(items, calendar_name="prueba")
-    assert f"UID:alert-{imported['CC-PE']['id']}-20260501@allpa" in ics
+    assert f"UID:alert-{nd['alert_id']}-{due:%Y%m%d}@allpa" in ics
     # filters: a lawyer's agenda holds cases only; a district keeps its own communities
     assert all(i["source"] == "case" for i in agenda.agenda(conn, EDITOR, lawyer="abogada"))
-    assert {i["community_id"] for i in agenda.agenda(conn, EDITOR, district="02")
-            if i["source"] == "alert"} == {"CC-BO"}
+    assert [i for i in agenda.agenda(conn, EDITOR, district="02")
+            if i["source"] == "alert"] == []
+    assert len([i for i in agenda.agenda(conn, EDITOR, district="2199")
+                if i["source"] == "alert"]) == 1
     # a dismissed alert leaves the agenda; the public has no agenda at all
-    alerts.set_state(conn, imported["CC-PE"]["id"], "descartada", EDITOR)
-    assert "CC-PE" not in {i["community_id"] for i in agenda.agenda(conn, EDITOR, today=today)
-                           if i["source"] == "alert"}
+    alerts.set_state(conn, nd["alert_id"], "descartada", EDITOR)
+    assert [i for i in agenda.agenda(conn, EDITOR, today=today) if i["source"] == "alert"] \
+        == []
     assert agenda.agenda(conn, ANONYMOUS) == []
 
 
