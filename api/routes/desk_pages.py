@@ -87,6 +87,8 @@ def deadlines_page(request: Request, conn: ConnDep, principal: PrincipalDep,
         item["when_text"] = overdue_text(item, today, lang)
     return _render(request, "deadlines.html", lang, items=items, today=today.isoformat(),
                    filters=chosen, fictional=maps.sample_loaded(conn),
+                   new_count=alerts.count_alerts(conn, principal,
+                                                 alerts.AlertFilter(state="nueva")),
                    csv_href="/api/agenda?" + urlencode({**chosen, "format": "csv",
                                                         "lang": lang}))
 

@@ -5,6 +5,7 @@ count of new alerts equal to the database's count. At 390×844 and desktop."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +50,13 @@ def paging_world(settings: Any) -> Iterator[MapWorld]:
             conn.execute(sa.text(
                 "UPDATE alert SET response_due = '2026-05-01', response = CAST(:r AS jsonb) "
                 "WHERE id = :i"), {"r": json.dumps(DEADLINE), "i": ids["HF-001"]})
+            # HF-002's newest alert: a window still open (20 days from the detection)
+            due = conn.execute(sa.text("SELECT current_date + 20")).scalar_one()
+            conn.execute(sa.text(
+                "UPDATE alert SET response_due = :d, response = CAST(:r AS jsonb) "
+                "WHERE id = :i"), {"d": due, "i": ids["HF-002"], "r": json.dumps({
+                    **DEADLINE, "due": due.isoformat(), "counts_from": "detection",
+                    "from": (due - dt.timedelta(days=20)).isoformat(), "days": 20})})
         yield world
 
 
@@ -130,6 +138,24 @@ def test_alerts_page_pages_and_shows_the_deadline(size: str, browser: Any,
         page.locator("#newer").click()
         page.wait_for_url("**offset=0**")
         assert _ids(page) == first
+        # the open window is in "Mis plazos" too, as a cadastre alert's deadline
+        page.goto(base + "/plazos", wait_until="load")
+        with engine.connect() as conn:
+            open_id, open_due = conn.execute(sa.text(
+                "SELECT id, response_due FROM alert WHERE code = '010000014' "
+                "AND community_id = 'HF-002'")).one()
+        item = page.locator(f"#deadlines li.card[data-alert='{open_id}']")
+        shown = item.inner_text()
+        assert open_due.isoformat() in shown and "en 20 días" in shown
+        assert "Alerta del catastro: Nuevo derecho minero 010000014" in shown
+        assert "Para: Presentar oposición al petitorio minero ante INGEMMET" in shown
+        assert "Referencia (orientativa): TUO de la Ley General de Minería" in shown
+        # the closed window (2026-05-01, before the alert was raised) stays off the agenda
+        assert page.locator(f"#deadlines li.card[data-alert='{stamped}']").count() == 0
+        assert page.evaluate("document.documentElement.scrollWidth <= "
+                             "document.documentElement.clientWidth")
+        item.scroll_into_view_if_needed()
+        page.screenshot(path=str(output_dir / f"plazos-{size}-alert-deadline.png"))
         # English, same page size and the deadline in English
         page.goto(base + "/alertas?lang=en", wait_until="load")
         en = page.locator(f"li.card[data-alert='{stamped}'] .deadline").inner_text()
