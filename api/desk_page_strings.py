@@ -27,6 +27,12 @@ ES: dict[str, str] = {
     "created": "Fecha", "change_state": "Cambiar estado", "save": "Guardar",
     "saved": "Estado guardado.", "save_failed": "No se pudo guardar el estado.",
     "count": "{n} alertas", "count_deadlines": "{n} plazos", "networks_link": "Redes",
+    "alerts_new": "{n} nuevas",
+    "showing": "{total} alertas · se muestran de la {first} a la {last}",
+    "older": "Más antiguas →", "newer": "← Más recientes",
+    "response_deadline": "Plazo de respuesta", "reference": "Referencia (orientativa)",
+    "counted": "Cómputo", "no_deadline": "sin plazo en las reglas",
+    "from_alert": "Alerta del catastro",
 }
 
 EN: dict[str, str] = {
@@ -50,6 +56,11 @@ EN: dict[str, str] = {
     "created": "Date", "change_state": "Change state", "save": "Save",
     "saved": "State saved.", "save_failed": "The state could not be saved.",
     "count": "{n} alerts", "count_deadlines": "{n} deadlines", "networks_link": "Networks",
+    "alerts_new": "{n} new", "showing": "{total} alerts · showing {first} to {last}",
+    "older": "Older →", "newer": "← Newer",
+    "response_deadline": "Response deadline", "reference": "Reference (indicative)",
+    "counted": "Counted", "no_deadline": "no deadline in the rules",
+    "from_alert": "Cadastre alert",
 }
 
 

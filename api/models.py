@@ -383,6 +383,22 @@ class SessionInfo(Open):
 # --- Alerts on cadastre changes (issue 13) ----------------------------------------------
 
 
+class AlertDeadline(Open):
+    """The response deadline a rule file gives this kind of change (orientative)."""
+
+    due: dt.date = Field(description="Último día / last day")
+    what: str = Field(description="Qué hacer / what to do")
+    reference: str = Field(description="Referencia legal orientativa / indicative legal "
+                                       "reference")
+    counted: str = Field(description="Cómo se contó / how it was counted")
+    rule: str = Field(description="id del plazo en el archivo de reglas / rule file id")
+    days: int
+    day_type: str = Field(description="calendar | business")
+    counts_from: str = Field(description="filing | detection")
+    from_: dt.date = Field(alias="from", description="Fecha desde la que se cuenta / "
+                                                     "counted from")
+
+
 class Alert(Open):
     """A change of the mining cadastre that touches a community."""
 
@@ -404,11 +420,19 @@ class Alert(Open):
     created_at: str
     batch_id: int
     summary: str
+    deadline: AlertDeadline | None = Field(description="Plazo de respuesta, si una regla lo "
+                                                       "da / response deadline, if any")
 
 
 class AlertList(Open):
     alerts: list[Alert]
-    count: int
+    count: int = Field(description="Alertas en esta página / alerts on this page")
+    total: int = Field(description="Alertas con estos filtros (todas las páginas) / alerts "
+                                   "matching the filters (all pages)")
+    limit: int
+    offset: int
+    next: str | None = Field(description="Página siguiente (más antiguas), también en el "
+                                         "encabezado Link rel=next / next (older) page")
 
 
 class AlertStateChange(Open):

@@ -4,7 +4,8 @@
 
 Order: ``benchmarks.bench_analysis`` (overlaps and flags at national scale), then, when the
 modules exist, ``benchmarks.bench_tiles``, ``benchmarks.bench_zonal``,
-``benchmarks.bench_startup``, ``benchmarks.bench_import`` and ``benchmarks.bench_desk``.
+``benchmarks.bench_startup``, ``benchmarks.bench_import``, ``benchmarks.bench_desk`` and
+``benchmarks.bench_watch``.
 Exits non-zero if any benchmark failed to run (a missed target is reported by the benchmark,
 not an error).
 """
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = [("analysis", "benchmarks.bench_analysis"), ("tiles", "benchmarks.bench_tiles"),
               ("zonal", "benchmarks.bench_zonal"), ("pageload", "benchmarks.bench_pageload"),
               ("startup", "benchmarks.bench_startup"), ("import", "benchmarks.bench_import"),
-              ("desk", "benchmarks.bench_desk")]
+              ("desk", "benchmarks.bench_desk"), ("watch", "benchmarks.bench_watch")]
 
 
 def available(module: str) -> bool:
@@ -34,7 +35,7 @@ def available(module: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", help="comma-separated subset: "
-                                   "analysis,tiles,zonal,pageload,startup,import,desk")
+                                   "analysis,tiles,zonal,pageload,startup,import,desk,watch")
     args = ap.parse_args(argv)
     wanted = set(args.only.split(",")) if args.only else {name for name, _ in BENCHMARKS}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geo.deadlines import ResponseDeadline, WorkCalendar, parse_calendar, parse_deadlines
 from geo.errors import InputError
 from geo.flag_rank import SEVERITIES, severity_rank
 from geo.rule_expr import ConditionError, Evaluator, parse_condition, suggest
@@ -127,6 +128,13 @@ class RuleSet:
     rules: tuple[Rule, ...]
     statute_lead_days: int = 120
     meta: Mapping[str, Any] = field(default_factory=dict)
+    #: response deadlines of cadastre alerts (``[[deadline]]``) and the business-day calendar
+    deadlines: tuple[ResponseDeadline, ...] = ()
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+
+    def deadline_for(self, change_kind: str) -> ResponseDeadline | None:
+        """The response deadline of a kind of cadastre change, if the file gives one."""
+        return next((d for d in self.deadlines if d.change_kind == change_kind), None)
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self.rules)
@@ -141,7 +149,7 @@ class RuleSet:
         raise KeyError(rule_id)
 
 
-_TOP_KEYS = {"meta", "defaults", "rule"}
+_TOP_KEYS = {"meta", "defaults", "rule", "deadline", "calendar"}
 _META_KEYS = {"country", "name_es", "name_en", "version", "note_es", "note_en", "reviewed"}
 _DEFAULT_KEYS = {"statute_lead_days"}
 _RULE_REQUIRED = {
@@ -213,8 +221,14 @@ def parse_rules(data: Mapping[str, Any], *, source: str = "<rules>") -> RuleSet:
         seen.add(rule.id)
         rules.append(rule)
     country = str(meta.get("country", "")).upper()
+
+    def fail(rule_id: str | None, message: str) -> RuleFileError:
+        return RuleFileError(source, rule_id, message)
+
     return RuleSet(
-        country=country, source=source, rules=tuple(rules), statute_lead_days=lead, meta=meta
+        country=country, source=source, rules=tuple(rules), statute_lead_days=lead, meta=meta,
+        deadlines=parse_deadlines(data.get("deadline"), fail),
+        calendar=parse_calendar(data.get("calendar"), fail),
     )
 
 

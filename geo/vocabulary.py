@@ -25,6 +25,8 @@ __all__ = [
     "CHANGE_FIELD",
     "CHANGE_KIND",
     "COUNTRY",
+    "DAY_TYPE",
+    "DEADLINE_BASIS",
     "KIND",
     "LEGAL_STATUS",
     "LEVEL",
@@ -306,10 +308,23 @@ CHANGE_FIELD = _v("change_field", "change_field_", (
     Term("substance", "sustancia", "substance", ("sustancia",)),
 ))
 
+#: The date an alert's response deadline counts from (``counts_from`` in the rule files).
+DEADLINE_BASIS = _v("deadline_basis", "deadline_basis_", (
+    Term("filing", "fecha del petitorio", "filing date", ("petitorio", "filed_on")),
+    Term("detection", "fecha en que el catastro mostró el cambio",
+         "date the cadastre showed the change", ("deteccion", "import")),
+))
+#: How a response window is counted (``day_type`` in the rule files).
+DAY_TYPE = _v("day_type", "day_type_", (
+    Term("calendar", "días calendario", "calendar days", ("naturales", "calendario")),
+    Term("business", "días hábiles", "business days", ("habiles", "working")),
+))
+
 VOCABULARIES: dict[str, Vocabulary] = {v.name: v for v in (
     KIND, COUNTRY, TITLE_STATUS, SENSITIVITY, LEGAL_STATUS, WATER_KIND, WATER_USE, STAGE,
     SUBSTANCE, LEVEL, STATE, SEVERITY,
-    CASE_TYPE, CASE_STAGE, ALERT_STATE, CHANGE_KIND, CHANGE_FIELD)}
+    CASE_TYPE, CASE_STAGE, ALERT_STATE, CHANGE_KIND, CHANGE_FIELD, DEADLINE_BASIS,
+    DAY_TYPE)}
 
 
 def label(vocabulary: str, code: str | None, lang: str | None = "es") -> str:

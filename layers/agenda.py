@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo import vocabulary as V
-from layers import communities, networks
+from layers import alert_deadlines, communities, networks
 from layers.cases import legal_case
 from layers.users import Principal
 from layers.visibility import visible
@@ -29,16 +29,31 @@ CSV_COLUMNS = (
     ("deadline_what", "para_que"), ("community_id", "codigo_comunidad"),
     ("community_name", "comunidad"), ("case_id", "tramite"), ("type_label", "tipo_de_tramite"),
     ("stage_label", "etapa"), ("authority", "autoridad"), ("lawyer", "abogado"),
+    ("alert_id", "alerta"), ("reference", "referencia"),
 )
 
 
 def agenda(conn: Connection, principal: Principal, *, lawyer: str | None = None,
            network: str | None = None, district: str | None = None,
            today: dt.date | None = None, lang: str | None = "es") -> list[dict[str, Any]]:
-    """Deadlines of the open cases the principal may see, the earliest first."""
+    """Deadlines of the open cases and the open cadastre alerts the principal may see, the
+    earliest first (an alert has no lawyer: a lawyer filter lists cases only)."""
     if not principal.sees_restricted:
         return []
     today = today or dt.date.today()
+    items = case_items(conn, principal, lawyer=lawyer, network=network, district=district,
+                       today=today, lang=lang)
+    if not lawyer:
+        items += alert_deadlines.agenda_items(conn, principal, network=network,
+                                              district=district, today=today, lang=lang)
+    return sorted(items, key=lambda i: (i["deadline"], i["community_name"] or "",
+                                        i["case_id"] or "", i.get("alert_id") or 0))
+
+
+def case_items(conn: Connection, principal: Principal, *, lawyer: str | None,
+               network: str | None, district: str | None, today: dt.date,
+               lang: str | None) -> list[dict[str, Any]]:
+    """Deadlines of the open cases the principal may see, the earliest first."""
     t, c = legal_case, communities.community
     query = (sa.select(t.c.id, t.c.community_id, t.c.type, t.c.stage, t.c.authority,
                        t.c.lawyer, t.c.deadline, t.c.deadline_what, c.c.name.label("cname"))
@@ -58,7 +73,8 @@ def agenda(conn: Connection, principal: Principal, *, lawyer: str | None = None,
     for r in conn.execute(query).mappings():
         late = (today - r["deadline"]).days
         items.append({
-            "case_id": r["id"], "community_id": r["community_id"],
+            "source": "case", "alert_id": None, "reference": None, "case_id": r["id"],
+            "community_id": r["community_id"],
             "community_name": r["cname"], "type": r["type"],
             "type_label": V.CASE_TYPE.label(r["type"], lang), "stage": r["stage"],
             "stage_label": V.CASE_STAGE.label(r["stage"], lang), "authority": r["authority"],
@@ -110,14 +126,20 @@ def to_ics(items: Iterable[dict[str, Any]], *, calendar_name: str,
     for item in items:
         day = dt.date.fromisoformat(item["deadline"])
         summary = f"Plazo: {item['type_label']} – {item['community_name']}"
-        detail = [item.get("deadline_what") or "", f"Etapa: {item['stage_label']}",
-                  f"Trámite {item['case_id']}"]
+        if item.get("alert_id") is not None:  # a cadastre alert's response deadline
+            uid = f"alert-{item['alert_id']}-{day:%Y%m%d}@allpa"
+            detail = [item.get("deadline_what") or "", f"Alerta {item['alert_id']}",
+                      f"Estado: {item['stage_label']}", item.get("reference") or ""]
+        else:
+            uid = f"{item['case_id']}-{day:%Y%m%d}@allpa"
+            detail = [item.get("deadline_what") or "", f"Etapa: {item['stage_label']}",
+                      f"Trámite {item['case_id']}"]
         if item.get("authority"):
             detail.append(f"Autoridad: {item['authority']}")
         if item.get("lawyer"):
             detail.append(f"Abogado/a: {item['lawyer']}")
         lines += ["BEGIN:VEVENT",
-                  f"UID:{item['case_id']}-{day:%Y%m%d}@allpa",
+                  f"UID:{uid}",
                   f"DTSTAMP:{stamp}",
                   f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
                   f"DTEND;VALUE=DATE:{day + dt.timedelta(days=1):%Y%m%d}",

@@ -8,7 +8,7 @@ only an alert's state (and who set it, when) is updated afterwards.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from layers.db import metadata
 
@@ -43,6 +43,15 @@ alert = sa.Table(
     sa.Column("state_at", sa.DateTime(timezone=True)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False,
               server_default=sa.func.now()),
+    # the response deadline a rule file gives this kind of change (geo.deadlines): its last
+    # day, and what to do, the reference and how it was counted, as they stood when raised
+    sa.Column("response_due", sa.Date),
+    sa.Column("response", JSONB),
     sa.Index("ix_alert_community", "community_id"),
     sa.Index("ix_alert_change", "change_id"),
+    sa.Index("ix_alert_response_due", "response_due",
+             postgresql_where=sa.text("response_due IS NOT NULL")),
 )
+
+#: /alertas and /api/alerts page newest first
+sa.Index("ix_alert_created", alert.c.created_at.desc(), alert.c.id.desc())

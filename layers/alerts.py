@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from geo import vocabulary
 from geo.errors import InputError, NotFoundError, bilingual
-from layers import batches, communities, concessions, networks, water
+from layers import alert_deadlines, batches, communities, concessions, networks, water
 from layers.alert_tables import alert, concession_change
 from layers.layer_collections import jsonable
 from layers.users import ANONYMOUS, Principal
@@ -77,9 +77,19 @@ def parse_state(value: str) -> str:
                          code="invalid_alert_state") from None
 
 
+def count_alerts(conn: Connection, principal: Principal, f: AlertFilter | None = None) -> int:
+    """How many alerts the listing would hold without paging: one SQL ``count(*)`` (the
+    header's "N nuevas" and the pages' totals)."""
+    query = sa.select(sa.func.count()).select_from(alert).where(
+        *_where(f or AlertFilter(), principal))
+    return int(conn.execute(query).scalar_one())
+
+
 def list_alerts(conn: Connection, principal: Principal, f: AlertFilter | None = None,
-                *, lang: str = "es", limit: int = MAX_ALERTS) -> list[dict[str, Any]]:
-    """Visible alerts, newest first, with what changed said in words."""
+                *, lang: str = "es", limit: int = MAX_ALERTS,
+                offset: int = 0) -> list[dict[str, Any]]:
+    """Visible alerts, newest first (``offset`` skips the newer ones: paging), with what
+    changed said in words and the response deadline where a rule gives one."""
     f = f or AlertFilter()
     c, k, b, w = (communities.community, concessions.concession, batches.import_batch,
                   water.water_source)
@@ -96,13 +106,13 @@ def list_alerts(conn: Connection, principal: Principal, f: AlertFilter | None = 
                   alert.c.kind, alert.c.code, right.c.name.label("concession_name"),
                   right.c.holder, concession_change.c.fields, alert.c.hectares, alert.c.share,
                   waters.label("water_source_ids"), alert.c.consultation_id, alert.c.state,
-                  alert.c.state_by, alert.c.state_at, alert.c.created_at,
+                  alert.c.state_by, alert.c.state_at, alert.c.created_at, alert.c.response,
                   concession_change.c.batch_id, b.c.file_name.label("batch_file"))
         .select_from(alert.join(concession_change, concession_change.c.id == alert.c.change_id)
                      .join(b, b.c.id == concession_change.c.batch_id)
                      .join(right, sa.true(), isouter=True))
         .where(*_where(f, principal))
-        .order_by(alert.c.created_at.desc(), alert.c.id.desc()).limit(limit))
+        .order_by(alert.c.created_at.desc(), alert.c.id.desc()).limit(limit).offset(offset))
     return [_present(dict(r), principal, lang) for r in conn.execute(query).mappings()]
 
 
@@ -113,6 +123,7 @@ def _present(row: dict[str, Any], principal: Principal, lang: str) -> dict[str, 
     row["fields_labels"] = [vocabulary.CHANGE_FIELD.label(x, lang) for x in row["fields"]]
     if principal is ANONYMOUS:
         row["state_by"] = None
+    row["deadline"] = alert_deadlines.describe(row.pop("response", None), lang)
     row["summary"] = summary(row, lang)
     return {key: jsonable(v) for key, v in row.items()}
 

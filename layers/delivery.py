@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.errors import InputError, NotFoundError, bilingual
-from layers import networks
+from layers import alert_deadlines, networks
 from layers.alert_tables import alert
 from layers.alerts import AlertFilter, _visible_community, list_alerts
 from layers.config import Settings
@@ -159,7 +159,12 @@ def digest(alerts: list[dict[str, Any]], lang: str) -> tuple[str, str]:
             " nueva" + ("s" if n != 1 else "") + " del catastro minero"
         head = "Cambios nuevos en el catastro minero afectan a estas comunidades:"
         foot = "Recibe este correo porque se suscribió a las alertas de Allpa."
-    lines = [head, ""] + [f"- {a['summary']}" for a in alerts] + ["", foot]
+    lines = [head, ""]
+    for a in alerts:
+        lines.append(f"- {a['summary']}")
+        if a.get("deadline"):  # the response window a rule gives this change
+            lines.append(f"  {alert_deadlines.text(a['deadline'], lang)}")
+    lines += ["", foot]
     return subject, "\n".join(lines) + "\n"
 
 

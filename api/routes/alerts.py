@@ -1,12 +1,14 @@
-"""``GET /api/alerts`` (filters by community, network, district, state, since) and
-``PATCH /api/alerts/{id}`` (editors move an alert through its states)."""
+"""``GET /api/alerts`` (filters by community, network, district, state, since; pages of
+``limit`` alerts from ``offset``, newest first, the next page in ``next`` and a ``Link:
+<…>; rel="next"`` header) and ``PATCH /api/alerts/{id}`` (editors move an alert through its
+states)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING, Annotated, TypeAlias
 
-from fastapi import APIRouter, Body, Path, Query
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +19,9 @@ from geo import vocabulary
 from layers import alerts
 
 router = APIRouter(prefix="/api/alerts", tags=["alertas / alerts"])
+
+#: Alerts per page when the request does not say.
+PAGE_SIZE = 100
 
 #: The alert states, from the vocabulary (OpenAPI ``enum``).
 if TYPE_CHECKING:
@@ -38,6 +43,7 @@ class AlertStateEdit(BaseModel):
 @router.get("", summary="Alertas del catastro minero / cadastre alerts", response_model=None,
             responses=ok(AlertList))
 def list_alerts(
+    request: Request,
     conn: ConnDep,
     principal: PrincipalDep,
     lang: LangDep,
@@ -49,13 +55,26 @@ def list_alerts(
     = None,
     state: StateQ = None,
     since: Annotated[dt.date | None, Query(description="Desde (AAAA-MM-DD) / since")] = None,
+    limit: Annotated[int, Query(ge=0, le=alerts.MAX_ALERTS, description=(
+        "Alertas por página (0: solo el total) / alerts per page (0: the total only)"))]
+    = PAGE_SIZE,
+    offset: Annotated[int, Query(ge=0, le=10**9, description=(
+        "Saltar las N más recientes / skip the N newest"))] = 0,
 ) -> JSONResponse:
     """Alertas visibles para quien pregunta (las de comunidades que puede ver), recientes
-    primero."""
-    rows = alerts.list_alerts(conn, principal, alerts.AlertFilter(
-        community=community, network=network, district=district, state=state, since=since),
-        lang=lang)
-    return JSONResponse({"alerts": rows, "count": len(rows)})
+    primero, por páginas; ``total`` cuenta todas las que cumplen los filtros."""
+    chosen = alerts.AlertFilter(community=community, network=network, district=district,
+                                state=state, since=since)
+    total = alerts.count_alerts(conn, principal, chosen)
+    rows = alerts.list_alerts(conn, principal, chosen, lang=lang, limit=limit,
+                              offset=offset) if limit else []
+    following = None
+    if limit and offset + len(rows) < total:
+        following = str(request.url.include_query_params(offset=offset + limit, limit=limit))
+    body = {"alerts": rows, "count": len(rows), "total": total, "limit": limit,
+            "offset": offset, "next": following}
+    headers = {"Link": f'<{following}>; rel="next"'} if following else None
+    return JSONResponse(body, headers=headers)
 
 
 @router.patch("/{alert_id}", summary="Cambiar el estado de una alerta / set an alert's state",

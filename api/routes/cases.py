@@ -44,7 +44,13 @@ class CaseHistory(Open):
 
 
 class AgendaItem(Open):
-    case_id: str
+    source: Literal["case", "alert"] = Field(
+        description="case: plazo de un trámite / a case's deadline; alert: plazo de respuesta "
+                    "a una alerta del catastro / response deadline of a cadastre alert")
+    case_id: str | None
+    alert_id: int | None
+    reference: str | None = Field(description="Referencia legal orientativa (alertas) / "
+                                              "indicative legal reference (alerts)")
     community_id: str
     community_name: str
     type_label: str

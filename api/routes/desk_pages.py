@@ -35,6 +35,8 @@ router = APIRouter(tags=["escritorio / desk pages"])
 Lang = Literal["es", "en"]
 TextQ = Annotated[str | None, Query(max_length=64)]
 DistrictQ = Annotated[str | None, Query(max_length=20, pattern=r"^\d*$")]
+#: Alerts per page of /alertas.
+PAGE_SIZE = 25
 
 
 def _filters(**values: str | None) -> dict[str, str]:
@@ -85,6 +87,8 @@ def deadlines_page(request: Request, conn: ConnDep, principal: PrincipalDep,
         item["when_text"] = overdue_text(item, today, lang)
     return _render(request, "deadlines.html", lang, items=items, today=today.isoformat(),
                    filters=chosen, fictional=maps.sample_loaded(conn),
+                   new_count=alerts.count_alerts(conn, principal,
+                                                 alerts.AlertFilter(state="nueva")),
                    csv_href="/api/agenda?" + urlencode({**chosen, "format": "csv",
                                                         "lang": lang}))
 
@@ -94,8 +98,11 @@ def deadlines_page(request: Request, conn: ConnDep, principal: PrincipalDep,
 def alerts_page(request: Request, conn: ConnDep, principal: PrincipalDep,
                 community: TextQ = None, network: TextQ = None, district: DistrictQ = None,
                 state: Annotated[str | None, Query(max_length=32)] = None,
+                offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+                size: Annotated[int, Query(ge=1, le=200)] = PAGE_SIZE,
                 lang: Lang = "es") -> HTMLResponse:
-    """Alerts the reader may see (public readers: public communities only), newest first."""
+    """Alerts the reader may see (public readers: public communities only), newest first,
+    ``size`` a page; "más antiguas" links to the next page."""
     chosen = _filters(community=community, network=network, district=district)
     if "community" in chosen and not _community_visible(conn, principal, chosen["community"]):
         # like /api/communities/{id}: a hidden community is "not found", and the page (which
@@ -106,17 +113,32 @@ def alerts_page(request: Request, conn: ConnDep, principal: PrincipalDep,
     if state and state.strip():
         state_code = alerts.parse_state(state.strip())
         chosen["state"] = state_code
-    rows = alerts.list_alerts(conn, principal, alerts.AlertFilter(
+    wanted = alerts.AlertFilter(
         community=chosen.get("community"), network=chosen.get("network"),
-        district=chosen.get("district"), state=state_code), lang=lang)
+        district=chosen.get("district"), state=state_code)
+    total = alerts.count_alerts(conn, principal, wanted)
+    rows = alerts.list_alerts(conn, principal, wanted, lang=lang, limit=size, offset=offset)
+    today = dt.date.today()
     for row in rows:
         row["share_text"] = _percent(row.get("share"), lang)
         row["hectares_text"] = _number(row.get("hectares"), lang)
         row["created_text"] = str(row.get("created_at") or "")[:10]  # the day, ISO
+        if row.get("deadline"):
+            row["deadline_when"] = overdue_text({"deadline": row["deadline"]["due"]}, today,
+                                                lang)
+    base = {**chosen, "lang": lang, **({"size": str(size)} if size != PAGE_SIZE else {})}
+    older = ("/alertas?" + urlencode({**base, "offset": offset + size})
+             if offset + len(rows) < total else None)
+    newer = ("/alertas?" + urlencode({**base, "offset": max(offset - size, 0)})
+             if offset > 0 else None)
+    new_count = alerts.count_alerts(conn, principal, alerts.AlertFilter(state="nueva")) \
+        if principal.can_edit else 0
     return _render(request, "alerts.html", lang, alerts=rows, filters=chosen,
                    states={code: vocabulary.ALERT_STATE.label(code, lang)
                            for code in vocabulary.ALERT_STATE.codes},
-                   can_edit=principal.can_edit, fictional=maps.sample_loaded(conn))
+                   can_edit=principal.can_edit, fictional=maps.sample_loaded(conn),
+                   total=total, first=offset + 1 if rows else 0, last=offset + len(rows),
+                   older_href=older, newer_href=newer, new_count=new_count)
 
 
 def _community_visible(conn: Connection, principal: Principal, community_id: str) -> bool:

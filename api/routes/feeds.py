@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from api.dependencies import ConnDep, LangDep, PrincipalDep
 from geo import atom
 from geo.errors import NotFoundError, bilingual
-from layers import alerts, communities, networks
+from layers import alert_deadlines, alerts, communities, networks
 from layers.visibility import visible
 
 router = APIRouter(prefix="/feeds", tags=["alertas / alerts"])
@@ -36,7 +36,9 @@ def _entries(request: Request, rows: list[dict[str, Any]], lang: str) -> list[at
             id=f"urn:allpa:alert:{r['id']}",
             title=f"{r['kind_label']}: {r['code']} · {r['community_name'] or r['community_id']}"
                   f" ({r['state_label']})",
-            updated=dt.datetime.fromisoformat(stamp), summary=r["summary"],
+            updated=dt.datetime.fromisoformat(stamp),
+            summary=" ".join(x for x in (r["summary"],
+                                         alert_deadlines.text(r["deadline"], lang)) if x),
             link=str(request.url_for("community_map", community_id=r["community_id"],
                                      ext="html")) + f"?lang={lang}"))
     return out

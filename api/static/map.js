@@ -469,11 +469,12 @@
   // signed-in editors: how many alerts are still "nueva", beside the link to /alertas
   var alertsNew = document.getElementById("alerts-new");
   if (alertsNew) {
-    fetch("/api/alerts?state=nueva", { credentials: "same-origin" })
+    // limit=0: only the total, counted by the database (no alert rows travel)
+    fetch("/api/alerts?state=nueva&limit=0", { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (body) {
-        if (!body || !body.count) { return; }
-        alertsNew.textContent = " · " + DESK.alerts_new.replace("{n}", body.count);
+        if (!body || !body.total) { return; }
+        alertsNew.textContent = " · " + DESK.alerts_new.replace("{n}", body.total);
         alertsNew.hidden = false;
         document.getElementById("alerts-link").href = "/alertas?state=nueva&lang=" +
           (LANG === "en" ? "en" : "es");

@@ -9,6 +9,7 @@ warning, never a silent guess.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -305,6 +306,9 @@ def _column(spec: FieldSpec, values: list[Any], index: pd.Index) -> pd.Series:
     return pd.Series(values, index=index, dtype=object)
 
 
+_MISS = object()
+
+
 def _convert(
     spec: FieldSpec,
     series: pd.Series | None,
@@ -318,12 +322,29 @@ def _convert(
     raw_values: list[Any] = series.tolist() if series is not None else [None] * len(index)
     out: list[Any] = []
     bad: Counter[str] = Counter()
+    # a column repeats its values (states, substances, holders, dates): parse each distinct
+    # value once (parsing is a pure function of the value; lists are never shared)
+    seen: dict[tuple[type, Any], Any] = {}
+    cacheable = spec.kind != "list"
     for i, value in zip(index, raw_values, strict=True):
+        key = (type(value), value)
+        if cacheable:
+            try:
+                hit = seen.get(key, _MISS)
+            except TypeError:  # an unhashable cell (a list from JSON): no cache
+                hit = _MISS
+            if hit is not _MISS:
+                out.append(hit)
+                continue
         if blank(value):
             out.append(_default_value(spec, default))
             continue
         try:
-            out.append(parse_value(spec, value))
+            parsed = parse_value(spec, value)
+            out.append(parsed)
+            if cacheable:
+                with contextlib.suppress(TypeError):  # unhashable: not cached
+                    seen[key] = parsed
         except ValueError:
             text = str(value)
             if spec.kind == "enum" and spec.on_unknown == "reject":

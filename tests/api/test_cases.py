@@ -150,10 +150,12 @@ def test_agenda_csv_has_spanish_headers_and_labels(client: TestClient,
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert list(rows[0]) == ["plazo", "vencido", "dias_de_atraso", "para_que",
                              "codigo_comunidad", "comunidad", "tramite", "tipo_de_tramite",
-                             "etapa", "autoridad", "abogado"]
+                             "etapa", "autoridad", "abogado", "alerta", "referencia"]
     assert rows[0]["vencido"] == "sí"
-    assert {r["tipo_de_tramite"] for r in rows} <= {t.label_es for t in V.CASE_TYPE.terms}
-    assert {r["etapa"] for r in rows} <= {t.label_es for t in V.CASE_STAGE.terms}
+    cases = [r for r in rows if r["tramite"]]  # the others are cadastre alerts' deadlines
+    assert cases and all(r["alerta"] for r in rows if not r["tramite"])
+    assert {r["tipo_de_tramite"] for r in cases} <= {t.label_es for t in V.CASE_TYPE.terms}
+    assert {r["etapa"] for r in cases} <= {t.label_es for t in V.CASE_STAGE.terms}
     for code in (*V.CASE_TYPE.codes, *V.CASE_STAGE.codes):
         assert f",{code}," not in r.text
 

@@ -125,6 +125,15 @@ def leak_world(settings: Settings) -> Iterator[LeakWorld]:
                     change_note=f"se suman {target} y {neighbour}")
         with engine.begin() as conn:  # cadastre alerts naming the hidden records
             add_alerts(conn, {target: [spring, flagged], neighbour: [spring, flagged]})
+            # ... with an open response deadline: in /api/alerts, the feeds and the agenda
+            conn.execute(sa.text(
+                "UPDATE alert SET response_due = current_date + 30, response = CAST(:r AS "
+                "jsonb) WHERE community_id IN (:t, :n) AND code = '010000777'"),
+                {"t": target, "n": neighbour, "r": json.dumps({
+                    "rule": "PE-PLAZO-OPOSICION", "due": "2099-01-01",
+                    "counts_from": "detection", "from": "2098-11-02", "days": 60,
+                    "day_type": "calendar", "what_es": "Oponerse", "what_en": "Oppose",
+                    "reference_es": "D.S. 018-92-EM", "reference_en": "D.S. 018-92-EM"})})
         url = engine.url.render_as_string(hide_password=False)
         with TestClient(create_app(load_settings(database_url=url))) as client:
             yield LeakWorld(engine, client, tokens, target, neighbour, spring, flagged, before)
@@ -282,6 +291,8 @@ def _paths(w: LeakWorld) -> list[str]:
         "/api/agenda?network=RED-01", "/api/agenda.ics?key=cal_adivinada",
         "/api/alerts", "/api/alerts?lang=en", f"/api/alerts?community={w.community}",
         f"/api/alerts?community={w.neighbour}", "/api/alerts?network=RED-01",
+        "/api/alerts?limit=1&offset=1", "/api/alerts?state=nueva&limit=0",
+        "/alertas?size=1&offset=1",
         f"/feeds/communities/{w.neighbour}.atom", f"/feeds/communities/{w.community}.atom",
         "/feeds/networks/RED-01.atom", "/feeds/networks/RED-02.atom?lang=en",
         # the desk pages: deadlines (editors only) and alerts (issue 12 item 5, 13 item 3)
