@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from layers import cases, users
+from layers import case_deadlines, cases, users
 from tests.api.alert_fixtures import add_alerts
 from tests.maps_world import (
     RESTRICTED_ID,
@@ -39,12 +39,13 @@ def pages_world(settings: Any) -> Iterator[MapWorld]:
             users.create_user(conn, EDITOR, "editor")
             users.set_password(conn, EDITOR, PASSWORD)
             add_alerts(conn, {"HF-001": [], "HF-002": [], RESTRICTED_ID: []})
+            editor = users.Principal(name=EDITOR, role="editor")
             cases.create_case(conn, {
                 "id": "TR-RESERVADO", "community_id": RESTRICTED_ID, "type": "titling",
-                "stage": "filed", "lawyer": "abogada",
-                "deadline": dt.date.today() - dt.timedelta(days=3),
-                "deadline_what": "Responder al oficio"},
-                principal=users.Principal(name=EDITOR, role="editor"))
+                "stage": "filed", "lawyer": "abogada"}, principal=editor)
+            case_deadlines.add_deadline(conn, editor, "TR-RESERVADO",
+                                        due=dt.date.today() - dt.timedelta(days=3),
+                                        what="Responder al oficio")
         yield world
 
 
