@@ -381,6 +381,16 @@ class SessionInfo(Open):
 # --- Alerts on cadastre changes (issue 13) ----------------------------------------------
 
 
+class CaseBrief(Open):
+    """A case named beside a flag or an alert (editors only)."""
+
+    id: str
+    type: str
+    type_label: str
+    stage: str
+    stage_label: str
+
+
 class Alert(Open):
     """A change of the mining cadastre that touches a community."""
 
@@ -402,6 +412,9 @@ class Alert(Open):
     created_at: str
     batch_id: int
     summary: str
+    cases: list[CaseBrief] | None = Field(
+        None, description="Trámites que atienden la alerta (solo editores) / cases "
+                          "answering it (editors only)")
 
 
 class AlertList(Open):

@@ -53,8 +53,8 @@ def _require_writer(conn: Connection, principal: Principal, case_id: str) -> dic
 def check_size(size: int, limit_bytes: int) -> None:
     if size > limit_bytes:
         mb = limit_bytes / 1024**2
-        raise TooLargeError(bilingual(f"El documento supera el límite de {mb:g} MB",
-                                      f"The document exceeds the {mb:g} MB limit"),
+        raise TooLargeError(bilingual(f"El documento supera el límite de {mb:.3g} MB",
+                                      f"The document exceeds the {mb:.3g} MB limit"),
                             limit_bytes=limit_bytes)
 
 

@@ -14,7 +14,7 @@ from api.dependencies import ConnDep, EditorDep, EngineDep, LangDep, PrincipalDe
 from api.enums import codes_literal, enum_query
 from api.models import AlertList, AlertStateChange, ok
 from geo import vocabulary
-from layers import alerts
+from layers import alerts, cases
 
 router = APIRouter(prefix="/api/alerts", tags=["alertas / alerts"])
 
@@ -51,10 +51,14 @@ def list_alerts(
     since: Annotated[dt.date | None, Query(description="Desde (AAAA-MM-DD) / since")] = None,
 ) -> JSONResponse:
     """Alertas visibles para quien pregunta (las de comunidades que puede ver), recientes
-    primero."""
+    primero; a editores, con los trámites que las atienden (``cases``)."""
     rows = alerts.list_alerts(conn, principal, alerts.AlertFilter(
         community=community, network=network, district=district, state=state, since=since),
         lang=lang)
+    if principal.sees_restricted:  # the cases answering each alert: editors only
+        answered = cases.cases_by_alert(conn, principal, [r["id"] for r in rows], lang)
+        for row in rows:
+            row["cases"] = answered.get(row["id"], [])
     return JSONResponse({"alerts": rows, "count": len(rows)})
 
 

@@ -111,6 +111,7 @@ def panel(community_id: str, engine: EngineDep, viewer: ViewerDep, lang: LangDep
             by_rule = cases.open_cases_by_rule(conn, viewer.principal, community_id, lang)
             for flag in body.get("flags") or []:
                 flag["case"] = by_rule.get(flag.get("rule_id"))
+                flag["case_type"] = cases.case_type_for_rule(flag.get("rule_id"))
     if analysis["state"] != "current":
         body.update(flags=[], severity=None, run_id=None)
     body["analysis"] = analysis
