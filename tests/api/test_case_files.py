@@ -339,3 +339,48 @@ def test_intake_record_flag_case_type_and_alert_link(client: TestClient,
     panel = client.get("/map/panel/HF-001.json", headers=editor).json()
     for flag in panel["flags"]:
         assert flag["case_type"] == types.get(flag["rule_id"])
+
+
+def test_cli_attach_list_download_and_deadlines(api_world: ApiWorld, client: TestClient,
+                                                tmp_path: object,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from api.cli.main import app
+
+    monkeypatch.setenv("ALLPA_DATABASE_URL", api_world.url)
+    runner = CliRunner()
+    case_id = _case(client, api_world)
+    folder = Path(str(tmp_path))
+    (folder / "oficio.pdf").write_bytes(_pdf(f"Oficio {case_id}"))
+    (folder / "oficio-2.pdf").write_bytes(_pdf(f"Oficio {case_id} v2"))
+    (folder / "virus.exe").write_bytes(b"MZ" + b"\x00" * 100)
+    done = runner.invoke(app, ["cases", "attach", case_id, str(folder / "oficio.pdf"),
+                               "--note", "recibido en mesa de partes", "--by", "abogada"])
+    assert done.exit_code == 0, done.output
+    digest = hashlib.sha256((folder / "oficio.pdf").read_bytes()).hexdigest()
+    assert "versión 1" in done.output and digest in done.output
+    doc_id = client.get(f"/api/cases/{case_id}/documents", headers=auth(api_world, "editor")
+                        ).json()["items"][0]["id"]
+    v2 = runner.invoke(app, ["cases", "attach", case_id, str(folder / "oficio-2.pdf"),
+                             "--document", str(doc_id), "--note", "con sello"])
+    assert v2.exit_code == 0 and "versión 2" in v2.output, v2.output
+    refused = runner.invoke(app, ["cases", "attach", case_id, str(folder / "virus.exe")])
+    assert refused.exit_code == 2 and "Se aceptan" in refused.output
+    listed = runner.invoke(app, ["cases", "documents", case_id])
+    assert listed.exit_code == 0, listed.output
+    assert digest[:12] in listed.output and "recibido en mesa de partes" in listed.output
+    assert "abogada" in listed.output and "con sello" in listed.output
+    out = folder / "v1.pdf"
+    got = runner.invoke(app, ["cases", "download", case_id, str(doc_id), "--version", "1",
+                              "-o", str(out)])
+    assert got.exit_code == 0 and out.read_bytes() == (folder / "oficio.pdf").read_bytes()
+    added = runner.invoke(app, ["cases", "deadline", case_id, "2031-03-04",
+                                "Presentar alegatos", "--kind", "authority"])
+    assert added.exit_code == 0 and "Plazo de la autoridad" in added.output, added.output
+    table = runner.invoke(app, ["cases", "deadlines", case_id])
+    assert "2031-03-04" in table.output and "Pendiente" in table.output
+    plain = runner.invoke(app, ["cases", "--community", "HF-001", "--format", "json"])
+    assert plain.exit_code == 0 and case_id in plain.output
