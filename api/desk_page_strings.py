@@ -27,6 +27,10 @@ ES: dict[str, str] = {
     "created": "Fecha", "change_state": "Cambiar estado", "save": "Guardar",
     "saved": "Estado guardado.", "save_failed": "No se pudo guardar el estado.",
     "count": "{n} alertas", "count_deadlines": "{n} plazos",
+    "kind": "Tipo de plazo", "open_case_view": "Ver el trámite en el mapa",
+    "answered_by": "Trámites que la atienden", "no_case": "Ningún trámite la atiende aún.",
+    "open_case": "Abrir trámite", "link_case": "Vincular a un trámite",
+    "link": "Vincular", "linked": "Vinculada.", "link_failed": "No se pudo vincular.",
 }
 
 EN: dict[str, str] = {
@@ -50,6 +54,10 @@ EN: dict[str, str] = {
     "created": "Date", "change_state": "Change state", "save": "Save",
     "saved": "State saved.", "save_failed": "The state could not be saved.",
     "count": "{n} alerts", "count_deadlines": "{n} deadlines",
+    "kind": "Kind of deadline", "open_case_view": "View the case on the map",
+    "answered_by": "Cases answering it", "no_case": "No case answers it yet.",
+    "open_case": "Open a case", "link_case": "Link to a case",
+    "link": "Link", "linked": "Linked.", "link_failed": "Could not link.",
 }
 
 

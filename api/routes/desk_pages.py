@@ -24,7 +24,7 @@ from api.routes.web import asset_url, templates
 from geo import vocabulary
 from geo.errors import NotFoundError
 from layers import agenda as agenda_store
-from layers import alerts, communities, maps
+from layers import alerts, cases, communities, maps
 from layers.users import ANONYMOUS, Principal
 from layers.visibility import visible
 
@@ -109,6 +109,14 @@ def alerts_page(request: Request, conn: ConnDep, principal: PrincipalDep,
     rows = alerts.list_alerts(conn, principal, alerts.AlertFilter(
         community=chosen.get("community"), network=chosen.get("network"),
         district=chosen.get("district"), state=state_code), lang=lang)
+    open_cases: dict[str, list[dict[str, Any]]] = {}
+    if principal.sees_restricted:  # the cases answering each alert: editors only
+        answered = cases.cases_by_alert(conn, principal, [r["id"] for r in rows], lang)
+        for row in rows:
+            row["cases"] = answered.get(row["id"], [])
+        for community_id in {r["community_id"] for r in rows}:
+            open_cases[community_id] = cases.list_cases(
+                conn, principal, community_id=community_id, open_only=True, lang=lang)
     for row in rows:
         row["share_text"] = _percent(row.get("share"), lang)
         row["hectares_text"] = _number(row.get("hectares"), lang)
@@ -116,7 +124,8 @@ def alerts_page(request: Request, conn: ConnDep, principal: PrincipalDep,
     return _render(request, "alerts.html", lang, alerts=rows, filters=chosen,
                    states={code: vocabulary.ALERT_STATE.label(code, lang)
                            for code in vocabulary.ALERT_STATE.codes},
-                   can_edit=principal.can_edit, fictional=maps.sample_loaded(conn))
+                   can_edit=principal.can_edit, fictional=maps.sample_loaded(conn),
+                   open_cases=open_cases)
 
 
 def _community_visible(conn: Connection, principal: Principal, community_id: str) -> bool:

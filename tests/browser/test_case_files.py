@@ -44,13 +44,17 @@ def _flags_without_case(engine: sa.Engine) -> list[tuple[str, str, str]]:
     one per community."""
     with engine.connect() as conn:
         rows = conn.execute(sa.text("""
-            SELECT DISTINCT ON (c.id) c.id, c.name, f.rule_id FROM flag f
-            JOIN community c ON c.id = f.community_id AND c.valid_to IS NULL
-             AND c.sensitivity = 'public'
-            WHERE f.valid_to IS NULL AND NOT EXISTS (
-                SELECT 1 FROM legal_case k WHERE k.valid_to IS NULL
-                   AND k.community_id = c.id AND k.rule_id = f.rule_id)
-            ORDER BY c.id, f.rank, f.rule_id""")).all()
+            SELECT id, name, rule_id FROM (
+              SELECT DISTINCT ON (c.id) c.id, c.name, f.rule_id,
+                     EXISTS (SELECT 1 FROM alert a WHERE a.community_id = c.id) AS alerted
+              FROM flag f
+              JOIN community c ON c.id = f.community_id AND c.valid_to IS NULL
+               AND c.sensitivity = 'public'
+              WHERE f.valid_to IS NULL AND NOT EXISTS (
+                  SELECT 1 FROM legal_case k WHERE k.valid_to IS NULL
+                     AND k.community_id = c.id AND k.rule_id = f.rule_id)
+              ORDER BY c.id, f.rank, f.rule_id) x
+            ORDER BY alerted DESC, id""")).all()
     return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
 
 
@@ -176,6 +180,36 @@ def test_open_a_case_from_a_flag_and_attach_documents(
         page.locator("#document-list").evaluate("e => e.scrollIntoView({block: 'start'})")
         _no_sideways_scroll(page)
         page.screenshot(path=str(output_dir / f"casefiles-{size}-documents.png"))
+
+        # /alertas: the editor links one of this community's alerts to the new case; the
+        # alert then names the case, whose link opens it on the map
+        with engine.connect() as conn:
+            alert_id = conn.execute(sa.text("SELECT max(id) FROM alert WHERE community_id = "
+                                            ":c"), {"c": cid}).scalar_one()
+        assert alert_id is not None
+        page.goto(base + f"/alertas?community={cid}", wait_until="load")
+        card = page.locator(f"li.card[data-alert='{alert_id}']")
+        assert "Ningún trámite la atiende aún." in card.inner_text()
+        assert card.locator("a.open-case").get_attribute("href") == \
+            f"/?lang=es&community={cid}&intake=alert:{alert_id}"
+        card.locator("form.link-form select").select_option(case["id"])
+        card.locator("form.link-form button").click()
+        page.wait_for_selector(f"li.card[data-alert='{alert_id}'] a.case-link")
+        card = page.locator(f"li.card[data-alert='{alert_id}']")
+        assert case["id"] in card.locator(".alert-cases").inner_text()
+        with engine.connect() as conn:
+            linked = conn.execute(sa.text("SELECT alert_ids FROM legal_case WHERE id = :i AND "
+                                          "valid_to IS NULL"), {"i": case["id"]}).scalar_one()
+        assert linked == [str(alert_id)]
+        card.screenshot(path=str(output_dir / f"casefiles-{size}-alert-linked.png"))
+        _no_sideways_scroll(page)
+        # /plazos: the case's deadline with its kind, linked to the case view on the map
+        page.goto(base + "/plazos", wait_until="load")
+        item = page.locator(f"#deadlines li.card[data-case='{case['id']}']")
+        assert "Presentar el pedido a la autoridad · Plazo legal" in item.inner_text()
+        item.locator("a.case-link").click()
+        page.wait_for_selector(f"#case-view[data-case='{case['id']}']")
+        assert str(alert_id) in page.locator("#case-intake").inner_text()
         assert not errors, errors
     finally:
         context.close()
