@@ -203,6 +203,22 @@ def test_open_a_case_from_a_flag_and_attach_documents(
         assert linked == [str(alert_id)]
         card.screenshot(path=str(output_dir / f"casefiles-{size}-alert-linked.png"))
         _no_sideways_scroll(page)
+        # "Abrir trámite" from the alert: the intake form on the map, prefilled for the alert
+        card.locator("a.open-case").click()
+        page.wait_for_selector("#intake-form #c-alert")
+        assert page.locator("#c-alert").inner_text() == f"Atiende la alerta {alert_id}"
+        assert page.locator("#c-type").input_value() == "mining_opposition"
+        assert page.locator("#c-intake_channel").input_value() == "alerta"
+        page.fill("#c-intake_who", "Teniente gobernador (ficticio)")
+        page.fill("#c-intake_need", "Saber si el nuevo derecho minero toca el ojo de agua")
+        page.locator("#case-save").click()
+        page.wait_for_selector("#case-saved")
+        with engine.connect() as conn:
+            from_alert = conn.execute(sa.text(
+                "SELECT type, intake_channel FROM legal_case WHERE valid_to IS NULL AND "
+                "community_id = :c AND :a = ANY(alert_ids) AND id <> :i"),
+                {"c": cid, "a": str(alert_id), "i": case["id"]}).one()
+        assert tuple(from_alert) == ("mining_opposition", "alerta")
         # /plazos: the case's deadline with its kind, linked to the case view on the map
         page.goto(base + "/plazos", wait_until="load")
         item = page.locator(f"#deadlines li.card[data-case='{case['id']}']")
