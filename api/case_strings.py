@@ -30,6 +30,10 @@ ES: dict[str, str] = {
     "accepted": "PDF, imágenes (PNG, JPEG, TIFF, WebP), ODT o DOCX; hasta {mb} MB.",
     "too_big": "El archivo pasa de {mb} MB.", "choose_file": "Elija un archivo.",
     "answers_alert": "Atiende la alerta {id}", "back": "Volver a la ficha",
+    "edit_case": "Editar trámite", "f_stage": "Etapa", "f_stage_date": "Fecha de la etapa",
+    "f_note": "Nota", "f_change_note": "Motivo del cambio (obligatorio)",
+    "change_note_required": "Escriba el motivo del cambio.", "case_updated": "Trámite guardado.",
+    "stale": "Otra persona cambió este trámite; no se guardó nada. Vuelva a abrirlo.",
 }
 
 EN: dict[str, str] = {
@@ -56,6 +60,10 @@ EN: dict[str, str] = {
     "accepted": "PDF, images (PNG, JPEG, TIFF, WebP), ODT or DOCX; up to {mb} MB.",
     "too_big": "The file is larger than {mb} MB.", "choose_file": "Choose a file.",
     "answers_alert": "Answers alert {id}", "back": "Back to the file",
+    "edit_case": "Edit case", "f_stage": "Stage", "f_stage_date": "Stage date",
+    "f_note": "Note", "f_change_note": "Reason for the change (required)",
+    "change_note_required": "Write the reason for the change.", "case_updated": "Case saved.",
+    "stale": "Someone else changed this case; nothing was saved. Open it again.",
 }
 
 _VOCABULARIES = (V.CASE_TYPE, V.CASE_STAGE, V.CASE_CHANNEL, V.DEADLINE_KIND, V.DEADLINE_STATE)

@@ -120,11 +120,65 @@
       });
       view.appendChild(el("h4", { text: C.intake }));
       view.appendChild(intake);
+      var edit = el("button", { type: "button", id: "case-edit", "class": "small", text: C.edit_case });
+      edit.addEventListener("click", function () { editCase(box, c, edit); });
+      view.appendChild(edit);
       view.appendChild(deadlines(box, c.id, r[1].body.items || []));
       view.appendChild(documents(box, c.id, r[2].body.items || []));
       box.appendChild(view);
       scrollTo(view);
     });
+  }
+
+  // ---- edit a case: a new version (If-Match: the version read; 409 when someone was first)
+  var EDITABLE = [["type", C.case_type], ["stage", C.case_stage], ["stage_date", "date"],
+                  ["lawyer", "text"], ["authority", "text"], ["intake_who", "text"],
+                  ["intake_role", "text"], ["intake_contact", "text"], ["intake_date", "date"],
+                  ["intake_channel", C.case_channel], ["intake_need", "textarea"], ["note", "textarea"]];
+  function editCase(box, c, button) {
+    var form = el("form", { id: "case-edit-form", "class": "case-form", novalidate: "novalidate" });
+    var fs = el("fieldset", {}, [el("legend", { text: C.edit_case + " · " + c.id })]);
+    EDITABLE.forEach(function (f) {
+      var id = "e-" + f[0];
+      var value = f[1] === "date" ? day(c[f[0]]) : c[f[0]];
+      var node = Array.isArray(f[1]) ? select(id, f[0], f[1], value, f[0] === "intake_channel") : input(id, f[0], f[1], value);
+      fs.appendChild(field(id, C["f_" + f[0]], node));
+    });
+    fs.appendChild(field("e-change_note", C.f_change_note, input("e-change_note", "change_note", "textarea")));
+    form.appendChild(fs);
+    var msg = el("p", { id: "case-edit-message", role: "alert" });
+    var save = el("button", { type: "submit", id: "case-edit-save", text: C.save_case });
+    form.appendChild(msg);
+    form.appendChild(el("div", { "class": "buttons" }, [save]));
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var note = form.elements.change_note.value.trim();
+      if (!note) { message(msg, C.change_note_required); return; }
+      var changes = { change_note: note };
+      EDITABLE.forEach(function (f) {
+        var raw = form.elements[f[0]].value.trim();
+        var was = f[1] === "date" ? day(c[f[0]]) : (c[f[0]] || "");
+        if (raw !== was) { changes[f[0]] = raw === "" ? null : raw; }
+      });
+      save.disabled = true;
+      var headers = { "Accept": "application/json", "Content-Type": "application/json",
+                      "X-CSRF-Token": SESSION.csrf, "If-Match": '"' + c.vid + '"' };
+      fetch(caseUrl(c.id) + "?lang=" + LANG, { method: "PATCH", headers: headers, credentials: "same-origin",
+                                               body: JSON.stringify(changes) })
+        .then(function (r) { return r.json().then(function (j) { return { status: r.status, body: j }; }); })
+        .then(function (res) {
+          save.disabled = false;
+          if (res.status === 409) { message(msg, C.stale); return; }
+          if (res.status !== 200) { message(msg, C.error + ": " + (res.body.detail || res.status)); return; }
+          // the flag naming this case shows its new stage: draw the panel again
+          return A.reloadPanel(current.id).then(function () {
+            return openCase(document.getElementById("case-box"), c.id, C.case_updated);
+          });
+        });
+    });
+    button.parentNode.insertBefore(form, button.nextSibling);
+    button.hidden = true;
+    scrollTo(form);
   }
 
   function deadlines(box, id, items) {

@@ -149,6 +149,21 @@ def test_open_a_case_from_a_flag_and_attach_documents(
         _no_sideways_scroll(page)
         page.screenshot(path=str(output_dir / f"casefiles-{size}-flag-case.png"))
 
+        # the case moves on: a new version of it, and the flag shows the new stage
+        page.locator("#case-edit").click()
+        page.select_option("#e-stage", "preparation")
+        page.fill("#e-authority", "SUNARP (ficticia)")
+        page.fill("#e-change_note", "Se reunió la documentación")
+        page.locator("#case-edit-save").click()
+        page.wait_for_selector("#case-saved:has-text('Trámite guardado.')")
+        flag = page.locator(f"#panel .flag[data-rule='{rule}']")
+        assert "etapa: En preparación" in flag.locator(".case-open").inner_text()
+        with engine.connect() as conn:
+            stages = [tuple(r) for r in conn.execute(sa.text(
+                "SELECT stage, authority, change_note FROM legal_case WHERE id = :i "
+                "ORDER BY vid"), {"i": case["id"]})]
+        assert stages == [("intake", None, None),
+                          ("preparation", "SUNARP (ficticia)", "Se reunió la documentación")]
         # attach a document, then a second version: both listed, nothing replaced
         first, second = tmp_path / "Acta de asamblea.pdf", tmp_path / "acta-firmada.pdf"
         first.write_bytes(_pdf(f"Acta {size}"))
