@@ -61,7 +61,9 @@ def _office(data: bytes, name: str) -> DocumentType | None:
         package = zipfile.ZipFile(io.BytesIO(data))
         names = package.namelist()
         if "mimetype" in names:
-            kind = package.read("mimetype")[:100].decode("ascii", "replace").strip()
+            if package.getinfo("mimetype").file_size > 200:  # never inflate a bomb
+                return None
+            kind = package.read("mimetype").decode("ascii", "replace").strip()
             if kind == ODT.media_type:
                 return ODT
             return None

@@ -15,7 +15,7 @@ from geo.errors import InputError
 
 def _zip(entries: dict[str, str]) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as z:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         for name, text in entries.items():
             z.writestr(name, text)
     return out.getvalue()
@@ -51,6 +51,8 @@ def test_accepted_types_by_content(data: bytes, name: str, media: str) -> None:
                                   'macroEnabled.main+xml"/>', "word/document.xml": "<w/>",
            "word/vbaProject.bin": "x"}), "macro.docx", "con macros"),
     (b"%PDF-1.4", "foto.png", "termina en «.png» pero es PDF"),
+    (_zip({"mimetype": "application/vnd.oasis.opendocument.text" + " " * 50_000_000}),
+     "bomba.odt", "no es de un tipo aceptado"),
     (b"", "vacio.pdf", "está vacío"),
 ])
 def test_refused_with_a_bilingual_message(data: bytes, name: str, es: str) -> None:
