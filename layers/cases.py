@@ -192,7 +192,7 @@ def create_case(conn: Connection, values: Mapping[str, Any], *, principal: Princ
     row["stage"] = row["stage"] or "intake"
     row["opened"] = row["opened"] or dt.date.today()
     row["intake_date"] = row["intake_date"] or row["opened"]
-    row["alert_ids"] = _alert_ids(row["alert_ids"])
+    row["alert_ids"] = _own_alerts(conn, row["community_id"], _alert_ids(row["alert_ids"]))
     write_snapshot(conn, t, "id", [row], recorded_by=principal.name, batch_id=None,
                    source="api", close_missing=False, change_note=change_note)
     return str(case_id)
@@ -228,6 +228,8 @@ def edit_case(conn: Connection, case_id: str, changes: Mapping[str, Any], *,
     record = {k: v for k, v in row.items() if k != "vid"}
     record.update(clean, sensitivity="restricted")
     record["alert_ids"] = _alert_ids(record["alert_ids"])
+    if "alert_ids" in clean:
+        _own_alerts(conn, record["community_id"], record["alert_ids"])
     counts = write_snapshot(conn, t, "id", [record], recorded_by=principal.name,
                             batch_id=None, source="api", close_missing=False,
                             change_note=change_note)
@@ -254,6 +256,22 @@ def _alert_ids(value: Any) -> list[str]:
         if text not in out:
             out.append(text)
     return out
+
+
+def _own_alerts(conn: Connection, community_id: str, ids: list[str]) -> list[str]:
+    """``ids`` when every one is an alert of the community; else a clear error."""
+    from layers.alert_tables import alert
+
+    if not ids:
+        return ids
+    query = (sa.select(sa.cast(alert.c.id, sa.Text), alert.c.community_id)
+             .where(alert.c.id.in_([int(i) for i in ids])))
+    found: dict[str, str] = {str(k): str(v) for k, v in conn.execute(query).all()}
+    for i in ids:
+        if found.get(i) != community_id:
+            raise InputError(f"La alerta {i} no existe o es de otra comunidad / alert {i} does "
+                             f"not exist or belongs to another community", field="alert_ids")
+    return ids
 
 
 def link_alert(conn: Connection, principal: Principal, case_id: str, alert_id: int, *,

@@ -325,6 +325,13 @@ def test_intake_record_flag_case_type_and_alert_link(client: TestClient,
     assert linked.status_code == 200 and linked.json()["changed"], linked.text
     assert client.post(f"/api/cases/{case_id}/alerts", json={"alert_id": foreign},
                        headers=editor).status_code == 422
+    etag = client.get(f"/api/cases/{case_id}", headers=editor).headers["ETag"]
+    sneaky = client.patch(f"/api/cases/{case_id}", json={"alert_ids": [str(foreign)]},
+                          headers={**editor, "If-Match": etag})
+    assert sneaky.status_code == 422 and "otra comunidad" in sneaky.json()["message_es"]
+    assert client.post("/api/cases", headers=editor, json={
+        "community_id": "HF-001", "type": "titling", "alert_ids": ["999999999"]}
+    ).status_code == 422
     history = client.get(f"/api/cases/{case_id}/history", headers=editor).json()["versions"]
     assert history[-1]["alert_ids"] == [str(alert_id)] and history[0]["alert_ids"] == []
     listed = client.get("/api/alerts?community=HF-001", headers=editor).json()["alerts"]
