@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 
 from geo import documents
@@ -68,9 +67,7 @@ def attach(conn: Connection, principal: Principal, case_id: str, data: bytes, fi
     kind = documents.detect(data, file_name)
     name = documents.download_name(file_name, kind)
     digest = hashlib.sha256(data).hexdigest()
-    conn.execute(pg_insert(document_blob).values(
-        sha256=digest, size_bytes=len(data), media_type=kind.media_type, content=data
-    ).on_conflict_do_nothing(index_elements=["sha256"]))
+    _store_blob(conn, digest, kind.media_type, data)
     d, v = case_document, case_document_version
     if document_id is None:
         text = (title or "").strip() or name
@@ -96,6 +93,31 @@ def attach(conn: Connection, principal: Principal, case_id: str, data: bytes, fi
         media_type=kind.media_type, size_bytes=len(data),
         note=(note or "").strip() or None, uploaded_by=principal.name, source=source))
     return get_document(conn, principal, case_id, document_id)
+
+
+def _driver(conn: Connection) -> Any:
+    """The psycopg connection under ``conn`` (same transaction): bytes travel in binary
+    format, not as hex text of twice their size."""
+    return conn.connection.dbapi_connection
+
+
+def _store_blob(conn: Connection, digest: str, media_type: str, data: bytes) -> None:
+    """The bytes once per SHA-256 (a second upload of the same file stores nothing)."""
+    exists = conn.execute(sa.select(document_blob.c.sha256)
+                          .where(document_blob.c.sha256 == digest)).first()
+    if exists is not None:
+        return
+    with _driver(conn).cursor() as cur:
+        cur.execute("INSERT INTO document_blob (sha256, size_bytes, media_type, content) "
+                    "VALUES (%s, %s, %s, %b) ON CONFLICT (sha256) DO NOTHING",
+                    (digest, len(data), media_type, data))
+
+
+def _blob(conn: Connection, digest: str) -> bytes:
+    with _driver(conn).cursor(binary=True) as cur:
+        cur.execute("SELECT content FROM document_blob WHERE sha256 = %s", (digest,))
+        row = cur.fetchone()
+    return bytes(row[0])
 
 
 def _not_found(document_id: int, version: int | None = None) -> DocumentNotFoundError:
@@ -148,17 +170,16 @@ def read_file(conn: Connection, principal: Principal, case_id: str, document_id:
               version: int | None = None) -> StoredFile:
     """A version's bytes (the latest when ``version`` is None), checked against its hash."""
     get_case(conn, principal, case_id)
-    d, v, b = case_document, case_document_version, document_blob
-    query = (sa.select(v.c.version, v.c.file_name, v.c.media_type, v.c.sha256, b.c.content)
-             .select_from(v.join(d, d.c.id == v.c.document_id)
-                          .join(b, b.c.sha256 == v.c.sha256))
+    d, v = case_document, case_document_version
+    query = (sa.select(v.c.version, v.c.file_name, v.c.media_type, v.c.sha256)
+             .select_from(v.join(d, d.c.id == v.c.document_id))
              .where(d.c.id == document_id, d.c.case_id == case_id))
     query = (query.where(v.c.version == version) if version is not None
              else query.order_by(v.c.version.desc()).limit(1))
     row = conn.execute(query).mappings().first()
     if row is None:
         raise _not_found(document_id, version)
-    content = bytes(row["content"])
+    content = _blob(conn, row["sha256"])
     if hashlib.sha256(content).hexdigest() != row["sha256"]:  # never serve altered bytes
         raise RuntimeError(f"stored bytes of {row['sha256']} do not match their hash")
     return StoredFile(content, row["sha256"], row["media_type"], row["file_name"],
