@@ -20,6 +20,7 @@ from api import compression, cors, docs, errors, forwarded, head, security
 from api.resilience import engine_options, tile_pool_options
 from api.routes import (
     alerts,
+    case_files,
     cases,
     communities,
     derived,
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(exports.router)  # before /api/{layer}/{key}-style routes
     app.include_router(communities.router)
     app.include_router(cases.router)
+    app.include_router(case_files.router)
     app.include_router(layers.router)
     app.include_router(derived.router)
     app.include_router(uploads.router)

@@ -33,6 +33,10 @@ ES: dict[str, str] = {
     "response_deadline": "Plazo de respuesta", "reference": "Referencia (orientativa)",
     "counted": "Cómputo", "no_deadline": "sin plazo en las reglas",
     "from_alert": "Alerta del catastro",
+    "kind": "Tipo de plazo", "open_case_view": "Ver el trámite en el mapa",
+    "answered_by": "Trámites que la atienden", "no_case": "Ningún trámite la atiende aún.",
+    "open_case": "Abrir trámite", "link_case": "Vincular a un trámite",
+    "link": "Vincular", "linked": "Vinculada.", "link_failed": "No se pudo vincular.",
 }
 
 EN: dict[str, str] = {
@@ -61,6 +65,10 @@ EN: dict[str, str] = {
     "response_deadline": "Response deadline", "reference": "Reference (indicative)",
     "counted": "Counted", "no_deadline": "no deadline in the rules",
     "from_alert": "Cadastre alert",
+    "kind": "Kind of deadline", "open_case_view": "View the case on the map",
+    "answered_by": "Cases answering it", "no_case": "No case answers it yet.",
+    "open_case": "Open a case", "link_case": "Link to a case",
+    "link": "Link", "linked": "Linked.", "link_failed": "Could not link.",
 }
 
 

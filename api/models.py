@@ -397,6 +397,13 @@ class AlertDeadline(Open):
     counts_from: str = Field(description="filing | detection")
     from_: dt.date = Field(alias="from", description="Fecha desde la que se cuenta / "
                                                      "counted from")
+class CaseBrief(Open):
+    """A case named beside a flag or an alert (editors only)."""
+    id: str
+    type: str
+    type_label: str
+    stage: str
+    stage_label: str
 
 
 class Alert(Open):
@@ -422,6 +429,9 @@ class Alert(Open):
     summary: str
     deadline: AlertDeadline | None = Field(description="Plazo de respuesta, si una regla lo "
                                                        "da / response deadline, if any")
+    cases: list[CaseBrief] | None = Field(
+        None, description="Trámites que atienden la alerta (solo editores) / cases "
+                          "answering it (editors only)")
 
 
 class AlertList(Open):

@@ -24,7 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS = [("analysis", "benchmarks.bench_analysis"), ("tiles", "benchmarks.bench_tiles"),
               ("zonal", "benchmarks.bench_zonal"), ("pageload", "benchmarks.bench_pageload"),
               ("startup", "benchmarks.bench_startup"), ("import", "benchmarks.bench_import"),
-              ("desk", "benchmarks.bench_desk"), ("watch", "benchmarks.bench_watch")]
+              ("desk", "benchmarks.bench_desk"), ("watch", "benchmarks.bench_watch"),
+              ("casefiles", "benchmarks.bench_casefiles")]
 
 
 def available(module: str) -> bool:
@@ -35,7 +36,8 @@ def available(module: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", help="comma-separated subset: "
-                                   "analysis,tiles,zonal,pageload,startup,import,desk,watch")
+                                   "analysis,tiles,zonal,pageload,startup,import,desk,"
+                                   "watch,casefiles")
     args = ap.parse_args(argv)
     wanted = set(args.only.split(",")) if args.only else {name for name, _ in BENCHMARKS}
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(

@@ -405,13 +405,23 @@ CASES = Layer(
         _f("closed", "date", spanish="cierre", editable=True),
         _f("intake_who", spanish="solicitante", editable=True, free_text=True),
         _f("intake_need", spanish="necesidad", editable=True, free_text=True),
-        _f("deadline", "date", spanish="plazo", editable=True),
-        _f("deadline_what", spanish="plazo_para", editable=True, free_text=True),
         _f("rule_id", spanish="alerta", editable=True),
         _f("note", spanish="nota", editable=True, free_text=True),
         # cases are never public: every version is restricted (editors and admins only)
         _enum("sensitivity", V.SENSITIVITY, default="restricted", on_unknown="default",
               spanish="sensibilidad", nullable=False, server_default="restricted"),
+        # the rest of the intake record (migration 0009 adds these columns last): who asked
+        # (intake_who above), their role, how to reach them, when, by which channel; the
+        # need in their words is intake_need. Deadlines are rows of case_deadline and
+        # documents rows of case_document (layers/case_deadlines.py, case_documents.py).
+        _f("intake_role", spanish="cargo_solicitante", editable=True, free_text=True),
+        _f("intake_contact", spanish="contacto", editable=True, free_text=True),
+        _f("intake_date", "date", spanish="fecha_solicitud", editable=True),
+        _enum("intake_channel", V.CASE_CHANNEL, on_unknown="reject", spanish="canal",
+              editable=True),
+        # the cadastre alerts (ids of layers.alert_tables.alert) this case answers
+        _f("alert_ids", "list", spanish="alertas_catastro", editable=True, nullable=False,
+           server_default="{}"),
     ),
     closed_index=True, id_vid_index=True,
     publish=Publication(api=False, ogc=False, tiles=False, exports=False, own_routes=True),

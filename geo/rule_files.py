@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.deadlines import ResponseDeadline, WorkCalendar, parse_calendar, parse_deadlines
+from geo import vocabulary
 from geo.errors import InputError
 from geo.flag_rank import SEVERITIES, severity_rank
 from geo.rule_expr import ConditionError, Evaluator, parse_condition, suggest
@@ -102,6 +103,8 @@ class Rule:
     escalate: tuple[Escalation, ...] = ()
     title_es: str = ""
     title_en: str = ""
+    #: the case type (``geo.vocabulary.CASE_TYPE``) an editor opens to address this flag
+    case_type: str | None = None
     facts_used: frozenset[str] = frozenset()
     test: Evaluator = field(default=lambda _f: False, compare=False, repr=False)
 
@@ -162,7 +165,8 @@ _RULE_REQUIRED = {
     "action_en",
     "legal_ref",
 }
-_RULE_OPTIONAL = {"evidence", "due_lead_days", "escalate", "title_es", "title_en"}
+_RULE_OPTIONAL = {"evidence", "due_lead_days", "escalate", "title_es", "title_en",
+                  "case_type"}
 _ESC_KEYS = {"within_days", "severity"}
 
 
@@ -276,6 +280,10 @@ def _parse_rule(raw: Any, source: str, n: int) -> Rule:
     lead = raw.get("due_lead_days")
     if lead is not None and (not isinstance(lead, int) or isinstance(lead, bool) or lead < 0):
         raise fail("'due_lead_days' must be a non-negative integer")
+    case_type = raw.get("case_type")
+    if case_type is not None and case_type not in vocabulary.CASE_TYPE.codes:
+        raise fail(f"case_type {case_type!r} is not a case type (one of "
+                   f"{', '.join(vocabulary.CASE_TYPE.codes)})")
     steps: list[Escalation] = []
     esc = raw.get("escalate", [])
     if not isinstance(esc, list):
@@ -308,10 +316,10 @@ def _parse_rule(raw: Any, source: str, n: int) -> Rule:
         escalate=tuple(sorted(steps, key=lambda s: -s.within_days)),
         title_es=raw.get("title_es", ""),
         title_en=raw.get("title_en", ""),
+        case_type=case_type,
         facts_used=cond.facts_used,
         test=cond.test,
     )
-
 
 
 def rules_path(country: str | Path) -> Path:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 __all__ = [
     "ALERT_STATE",
+    "CASE_CHANNEL",
     "CASE_STAGE",
     "CASE_TYPE",
     "CHANGE_FIELD",
@@ -27,6 +28,8 @@ __all__ = [
     "COUNTRY",
     "DAY_TYPE",
     "DEADLINE_BASIS",
+    "DEADLINE_KIND",
+    "DEADLINE_STATE",
     "KIND",
     "LEGAL_STATUS",
     "LEVEL",
@@ -282,6 +285,36 @@ CASE_STAGE = _v("case_stage", "case_stage_", (
     Term("closed", "Archivado", "Closed", ("archivado", "cerrado", "concluido")),
 ), ranked=True)
 
+#: How a request for a case reached the organisation (the intake record's channel).
+CASE_CHANNEL = _v("case_channel", "case_channel_", (
+    Term("visita", "Visita a la oficina", "Office visit", ("visit", "oficina", "presencial")),
+    Term("telefono", "Teléfono", "Telephone", ("teléfono", "phone", "llamada", "celular")),
+    Term("mensaje", "Mensaje (WhatsApp, correo)", "Message (WhatsApp, e-mail)",
+         ("whatsapp", "correo", "email", "e-mail", "message")),
+    Term("taller", "Taller", "Workshop", ("workshop", "capacitacion", "capacitación")),
+    Term("asamblea", "Asamblea comunal", "Community assembly", ("assembly",)),
+    Term("visita_campo", "Visita de campo", "Field visit", ("campo", "field visit")),
+    Term("derivacion", "Derivación de otra institución", "Referral from another institution",
+         ("derivación", "referral", "derivado")),
+    Term("alerta", "Alerta de Allpa", "Allpa flag or alert", ("flag", "alert")),
+    Term("otro", "Otro", "Other", ("other", "otra")),
+))
+#: What kind of deadline a case has (legal ones are set by a law or an authority).
+DEADLINE_KIND = _v("deadline_kind", "deadline_kind_", (
+    Term("legal", "Plazo legal", "Legal deadline", ("ley", "law", "perentorio")),
+    Term("authority", "Plazo de la autoridad", "Deadline set by the authority",
+         ("autoridad", "oficio", "requerimiento")),
+    Term("internal", "Plazo interno", "Internal deadline", ("interno", "equipo")),
+    Term("community", "Compromiso con la comunidad", "Commitment to the community",
+         ("comunidad", "asamblea")),
+))
+#: Where a deadline stands: open until someone marks it done or cancels it (never deleted).
+DEADLINE_STATE = _v("deadline_state", "deadline_state_", (
+    Term("open", "Pendiente", "Open", ("abierto", "pendiente")),
+    Term("done", "Cumplido", "Done", ("cumplido", "hecho")),
+    Term("cancelled", "Anulado", "Cancelled", ("anulado", "cancelado")),
+))
+
 # --- Alerts on cadastre changes (issue 13): the alert API, feeds and CLI read their labels.
 #: States of an alert on a cadastre change touching a community, in workflow order.
 ALERT_STATE = _v("alert_state", "alert_state_", (
@@ -323,8 +356,8 @@ DAY_TYPE = _v("day_type", "day_type_", (
 VOCABULARIES: dict[str, Vocabulary] = {v.name: v for v in (
     KIND, COUNTRY, TITLE_STATUS, SENSITIVITY, LEGAL_STATUS, WATER_KIND, WATER_USE, STAGE,
     SUBSTANCE, LEVEL, STATE, SEVERITY,
-    CASE_TYPE, CASE_STAGE, ALERT_STATE, CHANGE_KIND, CHANGE_FIELD, DEADLINE_BASIS,
-    DAY_TYPE)}
+    CASE_TYPE, CASE_STAGE, CASE_CHANNEL, DEADLINE_KIND, DEADLINE_STATE, ALERT_STATE,
+    CHANGE_KIND, CHANGE_FIELD, DEADLINE_BASIS, DAY_TYPE)}
 
 
 def label(vocabulary: str, code: str | None, lang: str | None = "es") -> str:

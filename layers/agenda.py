@@ -1,5 +1,6 @@
-"""The deadline agenda ("Mis plazos"): open cases' deadlines across communities, as JSON
-rows, CSV with Spanish headers and an iCalendar feed.
+"""The deadline agenda ("Mis plazos"): every open deadline of every open case across
+communities (a case has several: ``case_deadline``), as JSON rows, CSV with Spanish headers
+and an iCalendar feed.
 
 Sorted by date, the overdue ones first (they are the earliest) and marked with how many days
 they are late. Filters: lawyer (case-insensitive), network (its current members) and
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from geo import vocabulary as V
 from layers import alert_deadlines, communities, networks
+from layers.case_tables import case_deadline
 from layers.cases import legal_case
 from layers.users import Principal
 from layers.visibility import visible
@@ -26,18 +28,34 @@ from layers.visibility import visible
 #: CSV columns: (key of an agenda item, Spanish header).
 CSV_COLUMNS = (
     ("deadline", "plazo"), ("overdue_label", "vencido"), ("days_overdue", "dias_de_atraso"),
-    ("deadline_what", "para_que"), ("community_id", "codigo_comunidad"),
-    ("community_name", "comunidad"), ("case_id", "tramite"), ("type_label", "tipo_de_tramite"),
-    ("stage_label", "etapa"), ("authority", "autoridad"), ("lawyer", "abogado"),
+    ("deadline_what", "para_que"), ("kind_label", "tipo_de_plazo"),
+    ("community_id", "codigo_comunidad"), ("community_name", "comunidad"),
+    ("case_id", "tramite"), ("type_label", "tipo_de_tramite"), ("stage_label", "etapa"),
+    ("authority", "autoridad"), ("lawyer", "abogado"),
     ("alert_id", "alerta"), ("reference", "referencia"),
 )
+
+
+def case_deadlines(principal: Principal) -> sa.Select[Any]:
+    """Every open deadline of every open case the principal may see, one row per deadline
+    (the agenda's source; other kinds of deadlines can be added with a UNION of the same
+    columns)."""
+    t, c, d = legal_case, communities.community, case_deadline
+    return (sa.select(d.c.id.label("deadline_id"), d.c.due, d.c.what, d.c.kind,
+                      t.c.id.label("case_id"), t.c.community_id, t.c.type, t.c.stage,
+                      t.c.authority, t.c.lawyer, c.c.name.label("community_name"),
+                      c.c.admin_code)
+            .select_from(d.join(t, sa.and_(t.c.id == d.c.case_id, t.c.valid_to.is_(None)))
+                         .join(c, sa.and_(c.c.id == t.c.community_id, c.c.valid_to.is_(None))))
+            .where(d.c.state == "open", visible(t, principal), visible(c, principal),
+                   t.c.closed.is_(None), t.c.stage != "closed"))
 
 
 def agenda(conn: Connection, principal: Principal, *, lawyer: str | None = None,
            network: str | None = None, district: str | None = None,
            today: dt.date | None = None, lang: str | None = "es") -> list[dict[str, Any]]:
-    """Deadlines of the open cases and the open cadastre alerts the principal may see, the
-    earliest first (an alert has no lawyer: a lawyer filter lists cases only)."""
+    """Open deadlines of the open cases and of the open cadastre alerts the principal may
+    see, the earliest first (an alert has no lawyer: a lawyer filter lists cases only)."""
     if not principal.sees_restricted:
         return []
     today = today or dt.date.today()
@@ -47,40 +65,37 @@ def agenda(conn: Connection, principal: Principal, *, lawyer: str | None = None,
         items += alert_deadlines.agenda_items(conn, principal, network=network,
                                               district=district, today=today, lang=lang)
     return sorted(items, key=lambda i: (i["deadline"], i["community_name"] or "",
-                                        i["case_id"] or "", i.get("alert_id") or 0))
+                                        i["case_id"] or "", i.get("deadline_id") or 0,
+                                        i.get("alert_id") or 0))
 
 
 def case_items(conn: Connection, principal: Principal, *, lawyer: str | None,
                network: str | None, district: str | None, today: dt.date,
                lang: str | None) -> list[dict[str, Any]]:
-    """Deadlines of the open cases the principal may see, the earliest first."""
-    t, c = legal_case, communities.community
-    query = (sa.select(t.c.id, t.c.community_id, t.c.type, t.c.stage, t.c.authority,
-                       t.c.lawyer, t.c.deadline, t.c.deadline_what, c.c.name.label("cname"))
-             .join(c, sa.and_(c.c.id == t.c.community_id, c.c.valid_to.is_(None)))
-             .where(t.c.valid_to.is_(None), visible(t, principal), visible(c, principal),
-                    t.c.deadline.is_not(None), t.c.closed.is_(None), t.c.stage != "closed")
-             .order_by(t.c.deadline, c.c.name, t.c.id))
+    """Open deadlines of the open cases the principal may see, the earliest first."""
+    q = case_deadlines(principal).subquery("deadlines")
+    query = sa.select(q).order_by(q.c.due, q.c.community_name, q.c.case_id, q.c.deadline_id)
     if lawyer:
-        query = query.where(sa.func.lower(t.c.lawyer) == lawyer.strip().lower())
+        query = query.where(sa.func.lower(q.c.lawyer) == lawyer.strip().lower())
     if district:
-        query = query.where(c.c.admin_code.startswith(district.strip(), autoescape=True))
+        query = query.where(q.c.admin_code.startswith(district.strip(), autoescape=True))
     if network:
         n = networks.network
         query = query.where(sa.exists().where(n.c.valid_to.is_(None), n.c.id == network,
-                                              c.c.id == sa.any_(n.c.members)))
+                                              q.c.community_id == sa.any_(n.c.members)))
     items = []
     for r in conn.execute(query).mappings():
-        late = (today - r["deadline"]).days
+        late = (today - r["due"]).days
         items.append({
-            "source": "case", "alert_id": None, "reference": None, "case_id": r["id"],
-            "community_id": r["community_id"],
-            "community_name": r["cname"], "type": r["type"],
-            "type_label": V.CASE_TYPE.label(r["type"], lang), "stage": r["stage"],
-            "stage_label": V.CASE_STAGE.label(r["stage"], lang), "authority": r["authority"],
-            "lawyer": r["lawyer"], "deadline": r["deadline"].isoformat(),
-            "deadline_what": r["deadline_what"], "overdue": late > 0,
-            "days_overdue": max(late, 0),
+            "source": "case", "alert_id": None, "reference": None,
+            "deadline_id": r["deadline_id"], "case_id": r["case_id"],
+            "community_id": r["community_id"], "community_name": r["community_name"],
+            "type": r["type"], "type_label": V.CASE_TYPE.label(r["type"], lang),
+            "stage": r["stage"], "stage_label": V.CASE_STAGE.label(r["stage"], lang),
+            "authority": r["authority"], "lawyer": r["lawyer"],
+            "deadline": r["due"].isoformat(), "deadline_what": r["what"],
+            "kind": r["kind"], "kind_label": V.DEADLINE_KIND.label(r["kind"], lang),
+            "overdue": late > 0, "days_overdue": max(late, 0),
         })
     return items
 
@@ -119,21 +134,23 @@ def _fold(line: str) -> list[str]:
 def to_ics(items: Iterable[dict[str, Any]], *, calendar_name: str,
            now: dt.datetime | None = None) -> str:
     """An iCalendar (RFC 5545) with one all-day VEVENT per deadline; the UID is stable per
-    case and deadline date, so calendars update an event instead of duplicating it."""
+    deadline row, so calendars update an event instead of duplicating it."""
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Allpa//Plazos//ES",
              "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_escape(calendar_name)}"]
     for item in items:
         day = dt.date.fromisoformat(item["deadline"])
         summary = f"Plazo: {item['type_label']} – {item['community_name']}"
+        if item.get("overdue"):
+            summary = f"VENCIDO · {summary}"
         if item.get("alert_id") is not None:  # a cadastre alert's response deadline
             uid = f"alert-{item['alert_id']}-{day:%Y%m%d}@allpa"
             detail = [item.get("deadline_what") or "", f"Alerta {item['alert_id']}",
                       f"Estado: {item['stage_label']}", item.get("reference") or ""]
         else:
-            uid = f"{item['case_id']}-{day:%Y%m%d}@allpa"
-            detail = [item.get("deadline_what") or "", f"Etapa: {item['stage_label']}",
-                      f"Trámite {item['case_id']}"]
+            uid = f"{item['case_id']}-plazo{item['deadline_id']}@allpa"
+            detail = [item.get("deadline_what") or "", item.get("kind_label") or "",
+                      f"Etapa: {item['stage_label']}", f"Trámite {item['case_id']}"]
         if item.get("authority"):
             detail.append(f"Autoridad: {item['authority']}")
         if item.get("lawyer"):

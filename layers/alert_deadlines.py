@@ -127,7 +127,9 @@ def agenda_items(conn: Connection, principal: Principal, *, network: str | None 
         late = (today - r["response_due"]).days
         d = describe(r["response"], lang) or {}
         items.append({
-            "source": "alert", "alert_id": r["id"], "case_id": None,
+            "source": "alert", "alert_id": r["id"], "case_id": None, "deadline_id": None,
+            # a response window set by law (orientative, rule data)
+            "kind": "legal", "kind_label": V.DEADLINE_KIND.label("legal", lang),
             "community_id": r["community_id"], "community_name": r["cname"],
             "type": r["kind"], "type_label": V.CHANGE_KIND.label(r["kind"], lang) +
             f" {r['code']}", "stage": r["state"],

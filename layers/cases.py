@@ -104,16 +104,29 @@ def _row(row: Mapping[Any, Any], lang: str | None) -> dict[str, Any]:
            for k, v in row.items() if k not in ("row_hash", "import_batch_id", "sensitivity")}
     out["type_label"] = V.CASE_TYPE.label(row.get("type"), lang)
     out["stage_label"] = V.CASE_STAGE.label(row.get("stage"), lang)
+    out["intake_channel_label"] = (V.CASE_CHANNEL.label(row["intake_channel"], lang)
+                                   if row.get("intake_channel") else None)
+    out["alert_ids"] = list(row.get("alert_ids") or [])
     return out
+
+
+def _next_deadline(t: sa.Table) -> sa.ScalarSelect[Any]:
+    """The earliest open deadline of the case (``layers.case_tables.case_deadline``)."""
+    from layers.case_tables import case_deadline as d
+
+    return (sa.select(sa.func.min(d.c.due)).where(d.c.case_id == t.c.id, d.c.state == "open")
+            .scalar_subquery())
 
 
 def list_cases(conn: Connection, principal: Principal, *, community_id: str | None = None,
                open_only: bool = False, lang: str | None = "es") -> list[dict[str, Any]]:
-    """Current cases, the nearest deadline first."""
+    """Current cases, the nearest open deadline first."""
     _require_editor(principal)
     t = legal_case
-    query = (sa.select(t).where(t.c.valid_to.is_(None), visible(t, principal))
-             .order_by(t.c.deadline.asc().nulls_last(), t.c.id))
+    nearest = _next_deadline(t)
+    query = (sa.select(t, nearest.label("next_deadline"))
+             .where(t.c.valid_to.is_(None), visible(t, principal))
+             .order_by(nearest.asc().nulls_last(), t.c.id))
     if community_id:
         query = query.where(t.c.community_id == community_id)
     if open_only:
@@ -125,8 +138,8 @@ def get_case(conn: Connection, principal: Principal, case_id: str, *,
              lang: str | None = "es") -> dict[str, Any]:
     _require_editor(principal)
     t = legal_case
-    row = conn.execute(sa.select(t).where(t.c.id == case_id, t.c.valid_to.is_(None),
-                                          visible(t, principal))).mappings().first()
+    row = conn.execute(sa.select(t, _next_deadline(t).label("next_deadline")).where(
+        t.c.id == case_id, t.c.valid_to.is_(None), visible(t, principal))).mappings().first()
     if row is None:
         raise CaseNotFoundError(f"No existe el trámite '{case_id}' / case '{case_id}' not "
                                 f"found")
@@ -178,6 +191,8 @@ def create_case(conn: Connection, values: Mapping[str, Any], *, principal: Princ
     row.update(record, id=case_id, sensitivity="restricted")
     row["stage"] = row["stage"] or "intake"
     row["opened"] = row["opened"] or dt.date.today()
+    row["intake_date"] = row["intake_date"] or row["opened"]
+    row["alert_ids"] = _own_alerts(conn, row["community_id"], _alert_ids(row["alert_ids"]))
     write_snapshot(conn, t, "id", [row], recorded_by=principal.name, batch_id=None,
                    source="api", close_missing=False, change_note=change_note)
     return str(case_id)
@@ -212,6 +227,9 @@ def edit_case(conn: Connection, case_id: str, changes: Mapping[str, Any], *,
             current_vid=current_vid, expected_vid=expected_vid)
     record = {k: v for k, v in row.items() if k != "vid"}
     record.update(clean, sensitivity="restricted")
+    record["alert_ids"] = _alert_ids(record["alert_ids"])
+    if "alert_ids" in clean:
+        _own_alerts(conn, record["community_id"], record["alert_ids"])
     counts = write_snapshot(conn, t, "id", [record], recorded_by=principal.name,
                             batch_id=None, source="api", close_missing=False,
                             change_note=change_note)
@@ -220,6 +238,94 @@ def edit_case(conn: Connection, case_id: str, changes: Mapping[str, Any], *,
     new_vid = conn.execute(sa.select(t.c.vid).where(t.c.id == case_id,
                                                     t.c.valid_to.is_(None))).scalar_one()
     return CaseEdit(case_id, current_vid, int(new_vid), changed=True)
+
+
+def _alert_ids(value: Any) -> list[str]:
+    """The alert ids a case answers: distinct, in order, each a positive integer."""
+    if value is None:
+        return []
+    items = value if isinstance(value, (list, tuple)) else str(value).replace(";", ",").split(",")
+    out: list[str] = []
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        if not text.isdigit() or int(text) < 1:
+            raise InputError(f"Número de alerta no válido '{text}' / invalid alert id",
+                             field="alert_ids")
+        if text not in out:
+            out.append(text)
+    return out
+
+
+def _own_alerts(conn: Connection, community_id: str, ids: list[str]) -> list[str]:
+    """``ids`` when every one is an alert of the community; else a clear error."""
+    from layers.alert_tables import alert
+
+    if not ids:
+        return ids
+    query = (sa.select(sa.cast(alert.c.id, sa.Text), alert.c.community_id)
+             .where(alert.c.id.in_([int(i) for i in ids])))
+    found: dict[str, str] = {str(k): str(v) for k, v in conn.execute(query).all()}
+    for i in ids:
+        if found.get(i) != community_id:
+            raise InputError(f"La alerta {i} no existe o es de otra comunidad / alert {i} does "
+                             f"not exist or belongs to another community", field="alert_ids")
+    return ids
+
+
+def link_alert(conn: Connection, principal: Principal, case_id: str, alert_id: int, *,
+               change_note: str | None = None) -> CaseEdit:
+    """Record that a case answers a cadastre alert (a new version of the case)."""
+    from layers.alert_tables import alert
+
+    case = get_case(conn, principal, case_id)
+    community = conn.execute(sa.select(alert.c.community_id).where(alert.c.id == alert_id)
+                             ).scalar_one_or_none()
+    if community is None:
+        raise NotFoundError(f"No existe la alerta {alert_id} / alert {alert_id} not found",
+                            code="alert_not_found")
+    if community != case["community_id"]:
+        raise InputError(f"La alerta {alert_id} es de otra comunidad ({community}) / alert "
+                         f"{alert_id} belongs to another community", field="alert_id")
+    ids = _alert_ids([*case["alert_ids"], str(alert_id)])
+    return edit_case(conn, case_id, {"alert_ids": ids}, expected_vid=int(case["vid"]),
+                     principal=principal,
+                     change_note=change_note or f"Atiende la alerta {alert_id}")
+
+
+def cases_by_alert(conn: Connection, principal: Principal, alert_ids: list[int],
+                   lang: str | None = "es") -> dict[int, list[dict[str, Any]]]:
+    """Current cases answering each alert (empty for readers who may not see cases)."""
+    if not principal.sees_restricted or not alert_ids:
+        return {}
+    t = legal_case
+    wanted = [str(a) for a in alert_ids]
+    rows = conn.execute(sa.select(t.c.id, t.c.type, t.c.stage, t.c.alert_ids).where(
+        t.c.valid_to.is_(None), visible(t, principal), t.c.alert_ids.overlap(wanted))
+        .order_by(t.c.id)).mappings()
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        for a in r["alert_ids"]:
+            if a in wanted:
+                out.setdefault(int(a), []).append(_brief(r, lang))
+    return out
+
+
+def _brief(case: Mapping[Any, Any], lang: str | None) -> dict[str, Any]:
+    return {"id": case["id"], "type": case["type"],
+            "type_label": V.CASE_TYPE.label(case["type"], lang), "stage": case["stage"],
+            "stage_label": V.CASE_STAGE.label(case["stage"], lang)}
+
+
+def case_type_for_rule(rule_id: str | None) -> str | None:
+    """The case type a flag's rule asks for (``case_type`` in the rule files)."""
+    if not rule_id:
+        return None
+    from layers.flag_queries import _rules
+
+    rule = _rules().get(rule_id)
+    return rule.case_type if rule is not None else None
 
 
 def open_cases_by_rule(conn: Connection, principal: Principal, community_id: str,
@@ -231,7 +337,5 @@ def open_cases_by_rule(conn: Connection, principal: Principal, community_id: str
     for case in list_cases(conn, principal, community_id=community_id, open_only=True,
                            lang=lang):
         if case.get("rule_id") and case["rule_id"] not in out:
-            out[case["rule_id"]] = {"id": case["id"], "type": case["type"],
-                                    "type_label": case["type_label"], "stage": case["stage"],
-                                    "stage_label": case["stage_label"]}
+            out[case["rule_id"]] = _brief(case, lang)
     return out

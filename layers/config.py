@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     point_radius_m: float = 5000.0
     #: upload size cap of ``POST /api/layers/{layer}/imports``
     max_upload_mb: int = 200
+    #: size cap of one document attached to a case (``POST /api/cases/{id}/documents``)
+    case_document_max_mb: float = 25
     #: XYZ URL of a basemap for the browser map, or ``none`` (fully offline)
     basemap: str = "none"
     #: grid (degrees) that sensitive points are snapped to for the public

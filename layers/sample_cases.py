@@ -1,7 +1,8 @@
 """A few FICTIONAL cases (trámites) of sample communities, written by code, not copied.
 
-Deadlines are relative to the day the sample is loaded, so the agenda always shows one
-overdue deadline and some coming ones. Existing sample records are not touched.
+Deadlines (rows of ``case_deadline``, several per case) are relative to the day the sample
+is loaded, so the agenda always shows one overdue deadline and some coming ones. Existing
+sample records are not touched.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from layers import communities
+from layers.case_tables import case_deadline
 from layers.cases import COLUMNS, legal_case
 from layers.versioning import write_snapshot
 
@@ -31,29 +33,51 @@ _CASES = (
 )
 
 
+#: A second, internal deadline of the first case (a case has several deadlines).
+_EXTRA_DEADLINES = (("TR-MUESTRA-01", 9, "Reunión con la junta para revisar la subsanación",
+                     "internal"),)
+
+
 def sample_case_rows(today: dt.date) -> list[dict[str, Any]]:
     rows = []
-    for cid, community, kind, stage, authority, lawyer, days, what, rule in _CASES:
+    for cid, community, kind, stage, authority, lawyer, _days, _what, rule in _CASES:
         row: dict[str, Any] = dict.fromkeys(COLUMNS)
         row.update(id=cid, community_id=community, type=kind, stage=stage,
                    authority=authority, lawyer=lawyer, opened=today - dt.timedelta(days=60),
-                   stage_date=today - dt.timedelta(days=15),
-                   deadline=None if days is None else today + dt.timedelta(days=days),
-                   deadline_what=what, rule_id=rule, intake_who="Presidencia comunal (ficticia)",
-                   intake_need="Acompañamiento legal (ejemplo ficticio)",
+                   stage_date=today - dt.timedelta(days=15), rule_id=rule,
+                   intake_who="Presidencia comunal (ficticia)", intake_role="Presidente/a",
+                   intake_channel="visita", intake_date=today - dt.timedelta(days=61),
+                   intake_need="Acompañamiento legal (ejemplo ficticio)", alert_ids=[],
                    sensitivity="restricted")
         rows.append(row)
     return rows
+
+
+def sample_deadline_rows(today: dt.date, recorded_by: str, source: str
+                         ) -> list[dict[str, Any]]:
+    """The sample cases' deadlines: one legal deadline per case that has one, and more."""
+    rows = [{"case_id": cid, "due": today + dt.timedelta(days=days), "what": what,
+             "kind": "legal"} for cid, _c, _k, _s, _a, _l, days, what, _r in _CASES
+            if days is not None]
+    rows += [{"case_id": cid, "due": today + dt.timedelta(days=days), "what": what,
+              "kind": kind} for cid, days, what, kind in _EXTRA_DEADLINES]
+    return [{**r, "state": "open", "created_by": recorded_by, "source": source}
+            for r in rows]
 
 
 def load_sample_cases(conn: Connection, *, recorded_by: str, source: str,
                       today: dt.date | None = None) -> int:
     """Write the sample cases whose community exists; returns how many."""
     c = communities.community
+    today = today or dt.date.today()
     present = set(conn.execute(sa.select(c.c.id).where(c.c.valid_to.is_(None))).scalars())
-    rows = [r for r in sample_case_rows(today or dt.date.today())
-            if r["community_id"] in present]
+    rows = [r for r in sample_case_rows(today) if r["community_id"] in present]
     if rows:
-        write_snapshot(conn, legal_case, "id", rows, recorded_by=recorded_by, batch_id=None,
-                       source=source, close_missing=False)
+        counts = write_snapshot(conn, legal_case, "id", rows, recorded_by=recorded_by,
+                                batch_id=None, source=source, close_missing=False)
+        new = set(counts.inserted)  # a case loaded before keeps the deadlines it has
+        deadlines = [d for d in sample_deadline_rows(today, recorded_by, source)
+                     if d["case_id"] in new]
+        if deadlines:
+            conn.execute(sa.insert(case_deadline), deadlines)
     return len(rows)

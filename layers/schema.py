@@ -4,6 +4,7 @@ from layers import (  # noqa: F401
     alert_tables,
     batches,
     calendar_keys,
+    case_tables,
     cases,
     delivery_tables,
     derived_tables,

@@ -16,7 +16,7 @@ from api.dependencies import ConnDep, EditorDep, EngineDep, LangDep, PrincipalDe
 from api.enums import codes_literal, enum_query
 from api.models import AlertList, AlertStateChange, ok
 from geo import vocabulary
-from layers import alerts
+from layers import alerts, cases
 
 router = APIRouter(prefix="/api/alerts", tags=["alertas / alerts"])
 
@@ -62,12 +62,17 @@ def list_alerts(
         "Saltar las N más recientes / skip the N newest"))] = 0,
 ) -> JSONResponse:
     """Alertas visibles para quien pregunta (las de comunidades que puede ver), recientes
-    primero, por páginas; ``total`` cuenta todas las que cumplen los filtros."""
+    primero, por páginas; ``total`` cuenta todas las que cumplen los filtros; a editores, con
+    los trámites que las atienden (``cases``)."""
     chosen = alerts.AlertFilter(community=community, network=network, district=district,
                                 state=state, since=since)
     total = alerts.count_alerts(conn, principal, chosen)
     rows = alerts.list_alerts(conn, principal, chosen, lang=lang, limit=limit,
                               offset=offset) if limit else []
+    if principal.sees_restricted:  # the cases answering each alert: editors only
+        answered = cases.cases_by_alert(conn, principal, [r["id"] for r in rows], lang)
+        for row in rows:
+            row["cases"] = answered.get(row["id"], [])
     following = None
     if limit and offset + len(rows) < total:
         following = str(request.url.include_query_params(offset=offset + limit, limit=limit))

@@ -1,6 +1,8 @@
-"""``/api/cases`` (trámites: list, open, read, edit with If-Match, history), ``/api/agenda``
-(deadlines across communities, JSON or CSV) and ``/api/agenda.ics`` (a user's secret
-iCalendar feed). Editors and admins only: the public and network members never see cases."""
+"""``/api/cases`` (trámites: list, open with an intake record and first deadlines, read,
+edit with If-Match, history; documents and deadlines in :mod:`api.routes.case_files`),
+``/api/agenda`` (every open deadline across communities, JSON or CSV) and
+``/api/agenda.ics`` (a user's secret iCalendar feed). Editors and admins only: the public and
+network members never see cases."""
 
 from __future__ import annotations
 
@@ -14,11 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.dependencies import ConnDep, EditorDep, EngineDep, LangDep
 from api.errors import AuthenticationError, error
 from api.models import EditResult, Open, binary, ok
+from api.routes.case_files import DeadlineNew
 from api.versioned_edits import edit_answer, edit_request
 from geo import vocabulary as V
 from geo.errors import NotFoundError
 from layers import agenda as agenda_store
-from layers import calendar_keys
+from layers import calendar_keys, case_deadlines
 from layers import cases as case_store
 
 router = APIRouter(prefix="/api", tags=["trámites / cases"])
@@ -47,6 +50,8 @@ class AgendaItem(Open):
     source: Literal["case", "alert"] = Field(
         description="case: plazo de un trámite / a case's deadline; alert: plazo de respuesta "
                     "a una alerta del catastro / response deadline of a cadastre alert")
+    deadline_id: int | None = Field(description="Plazo del trámite (vacío en alertas) / the "
+                                                "case deadline's id (empty for alerts)")
     case_id: str | None
     alert_id: int | None
     reference: str | None = Field(description="Referencia legal orientativa (alertas) / "
@@ -56,6 +61,9 @@ class AgendaItem(Open):
     type_label: str
     stage_label: str
     deadline: dt.date
+    deadline_what: str
+    kind: str
+    kind_label: str
     overdue: bool
     days_overdue: int
 
@@ -79,10 +87,15 @@ class _CaseFields(BaseModel):
     opened: dt.date | None = None
     closed: dt.date | None = None
     intake_who: str | None = Field(None, description="Quién lo pidió / who asked")
-    intake_need: str | None = Field(None, description="Qué necesita / what need")
-    deadline: dt.date | None = Field(None, description="Plazo / deadline")
-    deadline_what: str | None = Field(None, description="Para qué es el plazo / what is due")
+    intake_role: str | None = Field(None, description="Su cargo en la comunidad / role")
+    intake_contact: str | None = Field(None, description="Contacto / contact")
+    intake_date: dt.date | None = Field(None, description="Fecha del pedido / asked on")
+    intake_channel: str | None = Field(None, description=" | ".join(V.CASE_CHANNEL.codes))
+    intake_need: str | None = Field(None, description="La necesidad en sus palabras / the "
+                                                      "need in their words")
     rule_id: str | None = Field(None, description="Alerta que atiende / flag rule addressed")
+    alert_ids: list[str] | None = Field(None, description="Alertas del catastro que atiende "
+                                                          "/ cadastre alerts answered")
     note: str | None = None
     change_note: str | None = Field(None, description="Motivo del cambio / change note")
 
@@ -93,6 +106,8 @@ class CaseNew(_CaseFields):
     id: str | None = None
     community_id: str
     type: str = Field(description=_TYPES)
+    deadlines: list[DeadlineNew] = Field(default_factory=list, description="Plazos iniciales "
+                                         "/ first deadlines")
 
 
 class CaseEdit(_CaseFields):
@@ -117,8 +132,12 @@ def create_case(new: Annotated[CaseNew, Body()], engine: EngineDep, principal: E
                 lang: LangDep) -> JSONResponse:
     body = new.model_dump(exclude_unset=True)
     note = body.pop("change_note", None)
-    with engine.begin() as conn:
+    body.pop("deadlines", None)
+    with engine.begin() as conn:  # the case and its first deadlines, or nothing
         case_id = case_store.create_case(conn, body, principal=principal, change_note=note)
+        for d in new.deadlines:
+            case_deadlines.add_deadline(conn, principal, case_id, due=d.due, what=d.what,
+                                        kind=d.kind)
         case = case_store.get_case(conn, principal, case_id, lang=lang)
     return JSONResponse(case, status_code=201, headers={"ETag": f'"{case["vid"]}"',
                                                         "Location": f"/api/cases/{case_id}"})

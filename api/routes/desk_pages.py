@@ -24,7 +24,7 @@ from api.routes.web import asset_url, templates
 from geo import vocabulary
 from geo.errors import NotFoundError
 from layers import agenda as agenda_store
-from layers import alerts, communities, maps
+from layers import alerts, cases, communities, maps
 from layers.users import ANONYMOUS, Principal
 from layers.visibility import visible
 
@@ -119,6 +119,14 @@ def alerts_page(request: Request, conn: ConnDep, principal: PrincipalDep,
     total = alerts.count_alerts(conn, principal, wanted)
     rows = alerts.list_alerts(conn, principal, wanted, lang=lang, limit=size, offset=offset)
     today = dt.date.today()
+    open_cases: dict[str, list[dict[str, Any]]] = {}
+    if principal.sees_restricted:  # the cases answering each alert: editors only
+        answered = cases.cases_by_alert(conn, principal, [r["id"] for r in rows], lang)
+        for row in rows:
+            row["cases"] = answered.get(row["id"], [])
+        for community_id in {r["community_id"] for r in rows}:
+            open_cases[community_id] = cases.list_cases(
+                conn, principal, community_id=community_id, open_only=True, lang=lang)
     for row in rows:
         row["share_text"] = _percent(row.get("share"), lang)
         row["hectares_text"] = _number(row.get("hectares"), lang)
@@ -138,7 +146,8 @@ def alerts_page(request: Request, conn: ConnDep, principal: PrincipalDep,
                            for code in vocabulary.ALERT_STATE.codes},
                    can_edit=principal.can_edit, fictional=maps.sample_loaded(conn),
                    total=total, first=offset + 1 if rows else 0, last=offset + len(rows),
-                   older_href=older, newer_href=newer, new_count=new_count)
+                   older_href=older, newer_href=newer, new_count=new_count,
+                   open_cases=open_cases)
 
 
 def _community_visible(conn: Connection, principal: Principal, community_id: str) -> bool:

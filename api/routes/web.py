@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api import csp, i18n
+from api.case_strings import case_strings
 from api.dependencies import ConnDep, EngineDep, LangDep, SettingsDep, ViewerDep, session_principal
 from api.desk_strings import desk_strings
 from api.models import CommunityPanel, SearchResults, SeverityMap, ok
@@ -60,13 +61,16 @@ def home(request: Request, settings: SettingsDep, conn: ConnDep, viewer: ViewerD
     # versioned by data and by what this reader may see: a signed-in browser never reuses
     # the public tiles it cached before signing in
     tiles = tile_routes.map_grid_url(request, viewer)
-    config = {"lang": lang, "data_lang": i18n.data_lang(lang), "strings": i18n.bundle(lang),
+    session = _session_config(request)
+    config: dict[str, Any] = {
+              "lang": lang, "data_lang": i18n.data_lang(lang), "strings": i18n.bundle(lang),
               "legend": i18n.legend_spec(lang),
               "basemap": basemap, "view": view, "severity": maps.severities(conn, viewer),
               "reference": map_page.reference_labels(conn, viewer, view),
               "fictional": maps.sample_loaded(conn), "draft": i18n.is_draft(lang),
-              "tiles": tiles, "desk": desk_strings(lang),
-              "session": _session_config(request)}
+              "tiles": tiles, "desk": desk_strings(lang), "session": session}
+    if session and session["can_edit"]:  # the case view's strings: editors' pages only
+        config["cases"] = case_strings(lang, settings.case_document_max_mb)
     html = templates().get_template("map.html").render(
         lang=lang, t=i18n.bundle(lang), config=config, langs=i18n.LANGUAGES,
         asset=asset_url)
@@ -115,6 +119,7 @@ def panel(community_id: str, engine: EngineDep, viewer: ViewerDep, lang: LangDep
             by_rule = cases.open_cases_by_rule(conn, viewer.principal, community_id, lang)
             for flag in body.get("flags") or []:
                 flag["case"] = by_rule.get(flag.get("rule_id"))
+                flag["case_type"] = cases.case_type_for_rule(flag.get("rule_id"))
     if analysis["state"] != "current":
         body.update(flags=[], severity=None, run_id=None)
     body["analysis"] = analysis

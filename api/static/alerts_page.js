@@ -31,4 +31,25 @@
       });
     });
   });
+  // an editor links an alert to an open case of its community (a new version of the case)
+  document.querySelectorAll("form.link-form").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var id = form.getAttribute("data-alert");
+      var caseId = form.querySelector("select").value;
+      var status = form.querySelector(".status");
+      fetch("/api/cases/" + encodeURIComponent(caseId) + "/alerts?lang=" + lang, {
+        method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf},
+        body: JSON.stringify({alert_id: Number(id)})
+      }).then(function (r) {
+        if (!r.ok) { throw new Error(String(r.status)); }
+        status.textContent = status.getAttribute("data-ok");
+        form.closest("li.card").setAttribute("data-linked", caseId);
+        window.location.reload();
+      }).catch(function () {
+        status.textContent = status.getAttribute("data-fail");
+      });
+    });
+  });
 }());

@@ -353,7 +353,7 @@
     }
     if (an.state === "current" && !d.flags.length) { body.appendChild(el("p", { "class": "muted", text: T.no_flags })); }
     d.flags.forEach(function (f) {
-      var box = el("div", { "class": "flag" }, [
+      var box = el("div", { "class": "flag", "data-rule": f.rule_id }, [
         el("p", {}, [el("span", { "class": "badge", text: label("sev_", f.severity) }), " " + f.rule_id]),
         el("p", { text: f.message }),
         el("p", {}, [el("strong", { text: T.action + ": " }), f.action || "–"]),
@@ -488,7 +488,15 @@
   }
 
   document.body.setAttribute("data-ready", "1");
-  var ready = Promise.resolve();
+  // /?community=ID opens that community's panel (links from the desk pages), once every
+  // script of the page has added its panel hooks
+  var ready = new Promise(function (resolve) {
+    var wanted = new URLSearchParams(window.location.search).get("community");
+    if (!wanted) { resolve(); return; }
+    document.addEventListener("DOMContentLoaded", function () {
+      selectCommunity(wanted, true).then(resolve, resolve);
+    });
+  });
   window.allpa = { map: map, grid: grid, state: state, selectCommunity: selectCommunity,
                    search: search, ready: ready, cfg: cfg, el: el, panelHooks: panelHooks,
                    reloadPanel: reloadPanel, panel: panel };

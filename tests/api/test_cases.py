@@ -32,12 +32,14 @@ def _new_case(client: TestClient, world: ApiWorld, **extra: object) -> dict[str,
 
 
 def _open_deadlines(world: ApiWorld, lawyer: str | None) -> set[tuple[str, dt.date]]:
-    """The open cases' deadlines, read straight from the table (independent of the code)."""
-    query = ("SELECT id, deadline FROM legal_case WHERE valid_to IS NULL AND deadline IS NOT "
-             "NULL AND closed IS NULL AND stage <> 'closed'")
+    """The open cases' open deadlines, read straight from the tables (independent of the
+    code)."""
+    query = ("SELECT c.id, d.due FROM case_deadline d JOIN legal_case c ON c.id = d.case_id "
+             "AND c.valid_to IS NULL WHERE d.state = 'open' AND c.closed IS NULL "
+             "AND c.stage <> 'closed'")
     params: dict[str, str] = {}
     if lawyer:
-        query += " AND lower(lawyer) = lower(:lawyer)"
+        query += " AND lower(c.lawyer) = lower(:lawyer)"
         params["lawyer"] = lawyer
     with world.engine.connect() as conn:
         return {(r[0], r[1]) for r in conn.execute(sa.text(query), params)}
@@ -149,8 +151,9 @@ def test_agenda_csv_has_spanish_headers_and_labels(client: TestClient,
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert list(rows[0]) == ["plazo", "vencido", "dias_de_atraso", "para_que",
-                             "codigo_comunidad", "comunidad", "tramite", "tipo_de_tramite",
-                             "etapa", "autoridad", "abogado", "alerta", "referencia"]
+                             "tipo_de_plazo", "codigo_comunidad", "comunidad", "tramite",
+                             "tipo_de_tramite", "etapa", "autoridad", "abogado", "alerta",
+                             "referencia"]
     assert rows[0]["vencido"] == "sí"
     cases = [r for r in rows if r["tramite"]]  # the others are cadastre alerts' deadlines
     assert cases and all(r["alerta"] for r in rows if not r["tramite"])
@@ -175,13 +178,14 @@ def test_calendar_feed_parses_and_holds_exactly_the_deadlines(client: TestClient
     expected = _open_deadlines(api_world, "abogada")
     assert expected
     got = {(str(e["UID"]).split("@")[0], e.decoded("DTSTART")) for e in events}
-    assert {(uid.rsplit("-", 1)[0], day) for uid, day in got} == expected
+    assert {(uid.rsplit("-plazo", 1)[0], day) for uid, day in got} == expected
     assert all(isinstance(e.decoded("DTSTART"), dt.date)
                and not isinstance(e.decoded("DTSTART"), dt.datetime) for e in events)
     labels = {t.label_es for t in V.CASE_TYPE.terms}
     for e in events:
         summary = str(e["SUMMARY"])
-        assert summary.startswith("Plazo: ") and any(label in summary for label in labels)
+        assert summary.removeprefix("VENCIDO · ").startswith("Plazo: ")
+        assert any(label in summary for label in labels)
         assert not any(code in summary for code in V.CASE_TYPE.codes)
     with api_world.engine.connect() as conn:
         names = dict(conn.execute(sa.text(
@@ -189,7 +193,7 @@ def test_calendar_feed_parses_and_holds_exactly_the_deadlines(client: TestClient
         owners = dict(conn.execute(sa.text(
             "SELECT id, community_id FROM legal_case WHERE valid_to IS NULL")).all())
     for e in events:
-        case_id = str(e["UID"]).split("@")[0].rsplit("-", 1)[0]
+        case_id = str(e["UID"]).split("@")[0].rsplit("-plazo", 1)[0]
         assert names[owners[case_id]] in str(e["SUMMARY"])
     again = _events(client.get(f"/api/agenda.ics?key={key}").text)
     assert sorted(str(e["UID"]) for e in again) == sorted(str(e["UID"]) for e in events)
@@ -268,15 +272,15 @@ def test_imported_cases_are_restricted_whatever_the_file_says(
     from layers.importer import import_file
 
     path = tmp_path / "tramites.csv"
-    path.write_text("codigo,comunidad,tipo,etapa,plazo,abogado,sensibilidad\n"
-                    "TR-IMP-1,HF-002,Oposición,presentado,2031-02-03,abogada,publica\n",
+    path.write_text("codigo,comunidad,tipo,etapa,canal,abogado,sensibilidad\n"
+                    "TR-IMP-1,HF-002,Oposición,presentado,teléfono,abogada,publica\n",
                     encoding="utf-8")
     with api_world.engine.begin() as conn:
         import_file(conn, "tramites", path, recorded_by="pytest", source="pytest")
         row = conn.execute(sa.text(
-            "SELECT type, stage, sensitivity, deadline FROM legal_case "
+            "SELECT type, stage, sensitivity, intake_channel FROM legal_case "
             "WHERE id = 'TR-IMP-1' AND valid_to IS NULL")).one()
-    assert tuple(row) == ("mining_opposition", "filed", "restricted", dt.date(2031, 2, 3))
+    assert tuple(row) == ("mining_opposition", "filed", "restricted", "telefono")
     assert client.get("/api/cases/TR-IMP-1").status_code == 401
     read = client.get("/api/cases/TR-IMP-1", headers=auth(api_world, "editor")).json()
     assert read["type_label"] == "Oposición a un petitorio minero"

@@ -54,6 +54,8 @@ class LeakWorld:
     spring: str             # a spring at the start of a stream, reclassified restricted
     flagged_spring: str     # a spring named by a flag, reclassified restricted
     before: str             # a moment when all three were still public
+    case: str = "TR-FUGA-1"  # a case of the neighbour with a document, deadline and alert
+    document: int = 0
 
 
 def _row(conn: Connection, table: sa.Table, key: str) -> dict[str, Any]:
@@ -134,9 +136,50 @@ def leak_world(settings: Settings) -> Iterator[LeakWorld]:
                     "counts_from": "detection", "from": "2098-11-02", "days": 60,
                     "day_type": "calendar", "what_es": "Oponerse", "what_en": "Oppose",
                     "reference_es": "D.S. 018-92-EM", "reference_en": "D.S. 018-92-EM"})})
+            document = _add_case_file(conn, neighbour)
         url = engine.url.render_as_string(hide_password=False)
         with TestClient(create_app(load_settings(database_url=url))) as client:
-            yield LeakWorld(engine, client, tokens, target, neighbour, spring, flagged, before)
+            yield LeakWorld(engine, client, tokens, target, neighbour, spring, flagged, before,
+                            document=document)
+
+
+def _add_case_file(conn: Connection, community: str) -> int:
+    """A case of a visible community with an intake record, a deadline, a document and a
+    linked alert: none of it may reach a reader who is not an editor."""
+    from pypdf import PdfWriter
+
+    from layers import case_deadlines, case_documents, cases
+    from layers.users import Principal
+
+    editor = Principal("pytest-editor", "editor")
+    cases.create_case(conn, {"id": "TR-FUGA-1", "community_id": community, "type": "titling",
+                             "intake_who": "Solicitante Reservada Sumaq (prueba)",
+                             "intake_contact": "contacto-reservado-951"}, principal=editor)
+    case_deadlines.add_deadline(conn, editor, "TR-FUGA-1", due="2031-01-01",
+                                what="Plazo reservado Illapa (prueba)")
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    out = io.BytesIO()
+    writer.write(out)
+    doc = case_documents.attach(conn, editor, "TR-FUGA-1", out.getvalue(),
+                                "Escrito reservado Inti.pdf", limit_bytes=10**7,
+                                title="Escrito reservado Inti (prueba)")
+    alert_id = conn.execute(sa.text("SELECT min(id) FROM alert WHERE community_id = :c"),
+                            {"c": community}).scalar_one()
+    cases.link_alert(conn, editor, "TR-FUGA-1", int(alert_id))
+    return int(doc["id"])
+
+
+def _case_secrets(conn: Connection) -> set[str]:
+    """Everything under cases (ids, intake, deadlines, documents, hashes), by plain SQL."""
+    words: set[str] = set()
+    for query in ("SELECT id, intake_who, intake_contact FROM legal_case",
+                  "SELECT what, NULL, NULL FROM case_deadline",
+                  "SELECT title, NULL, NULL FROM case_document",
+                  "SELECT file_name, sha256, note FROM case_document_version"):
+        for row in conn.execute(sa.text(query)):
+            words.update(v for v in row if v)
+    return words
 
 
 # --- what each role must not see (plain SQL, not layers.visibility) -------------------------
@@ -184,6 +227,8 @@ def _hidden(engine: Engine, role: str) -> Hidden:
                     words.update({r["id"], *names})
                     if r["gt"] == "POINT":
                         points.append((float(r["x"]), float(r["y"])))
+        if role != "editor":  # cases and everything under them: editors only
+            words.update(_case_secrets(conn) - shown)
     return Hidden(words - shown, points)
 
 
@@ -303,6 +348,12 @@ def _paths(w: LeakWorld) -> list[str]:
         "/redes", "/redes?lang=en", "/redes/RED-01", "/redes/RED-02?lang=en", "/redes/RED-03",
         "/redes/RED-01/mapa", "/api/networks/RED-01/membership",
         "/api/networks/RED-03/membership?lang=en", "/api/networks/RED-02/membership",
+        # a case's file: documents, versions, bytes, deadlines (issue 12 item 4)
+        f"/api/cases/{w.case}/documents", f"/api/cases/{w.case}/documents/{w.document}",
+        f"/api/cases/{w.case}/documents/{w.document}/file",
+        f"/api/cases/{w.case}/documents/{w.document}/file?version=1",
+        f"/api/cases/{w.case}/deadlines", f"/api/cases/{w.case}", "/api/cases?lang=en",
+        f"/api/alerts?community={w.neighbour}&lang=en", f"/?f=html&community={w.neighbour}",
     ]
     return paths
 
@@ -401,6 +452,20 @@ def test_the_scanner_sees_what_editors_may_see(leak_world: LeakWorld, tmp_path: 
     assert leak_world.flagged_spring in flags
     anonymous = leak_world.client.get("/api/flags?limit=1000").json()
     assert anonymous["total"] == len(anonymous["items"]) or anonymous["total"] > 1000
+
+
+def test_the_scanner_knows_the_case_file(leak_world: LeakWorld) -> None:
+    """The case secrets are among what a non-editor must not see, and an editor reads them
+    on the new paths (so their absence elsewhere proves something)."""
+    editor = {"Authorization": f"Bearer {leak_world.tokens['editor']}"}
+    words = _word_re(_hidden(leak_world.engine, "network").words)
+    assert words is not None
+    for path in (f"/api/cases/{leak_world.case}/documents",
+                 f"/api/cases/{leak_world.case}/deadlines", f"/api/cases/{leak_world.case}",
+                 f"/api/alerts?community={leak_world.neighbour}"):
+        r = leak_world.client.get(path, headers=editor)
+        assert r.status_code == 200 and words.search(r.text), path
+    assert "TR-FUGA-1" not in _hidden(leak_world.engine, "editor").words
 
 
 def test_a_flag_that_exists_only_for_a_hidden_spring_is_not_shown(leak_world: LeakWorld

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from layers import cases, users
+from layers import case_deadlines, cases, users
 from tests.api.alert_fixtures import add_alerts
 from tests.maps_world import (
     RESTRICTED_ID,
@@ -39,12 +39,13 @@ def pages_world(settings: Any) -> Iterator[MapWorld]:
             users.create_user(conn, EDITOR, "editor")
             users.set_password(conn, EDITOR, PASSWORD)
             add_alerts(conn, {"HF-001": [], "HF-002": [], RESTRICTED_ID: []})
+            editor = users.Principal(name=EDITOR, role="editor")
             cases.create_case(conn, {
                 "id": "TR-RESERVADO", "community_id": RESTRICTED_ID, "type": "titling",
-                "stage": "filed", "lawyer": "abogada",
-                "deadline": dt.date.today() - dt.timedelta(days=3),
-                "deadline_what": "Responder al oficio"},
-                principal=users.Principal(name=EDITOR, role="editor"))
+                "stage": "filed", "lawyer": "abogada"}, principal=editor)
+            case_deadlines.add_deadline(conn, editor, "TR-RESERVADO",
+                                        due=dt.date.today() - dt.timedelta(days=3),
+                                        what="Responder al oficio")
         yield world
 
 
@@ -148,15 +149,15 @@ def test_deadlines_and_alerts_pages(size: str, browser: Any, pages_world: MapWor
         assert RESTRICTED_ID in listed and "Nuevo derecho minero" in listed
         assert "Nueva" in listed and "nueva" not in listed.replace("Nueva", "")
         card = page.locator(f"li.card[data-alert='{target}']")
-        card.locator("select").select_option("vista")
-        card.locator("button").click()
+        card.locator("form.state-form select").select_option("vista")
+        card.locator("form.state-form button").click()
         page.wait_for_selector(f"li.card[data-alert='{target}'][data-saved='vista']")
-        assert card.locator(".status").inner_text() == "Estado guardado."
+        assert card.locator("form.state-form .status").inner_text() == "Estado guardado."
         assert _state(engine, target) == "vista"
         page.reload(wait_until="load")
         card = page.locator(f"li.card[data-alert='{target}']")
         assert card.locator(".state-label").inner_text() == "Vista"
-        assert card.locator("select").input_value() == "vista"
+        assert card.locator("form.state-form select").input_value() == "vista"
         _no_sideways_scroll(page)
         page.screenshot(path=str(output_dir / f"deskpages-{size}-alertas.png"), full_page=True)
         page.goto(base + "/alertas?lang=en&state=vista", wait_until="load")

@@ -420,6 +420,21 @@ def _write(tmp_path: Path, text: str) -> Path:
     return p
 
 
+def test_every_bundled_rule_names_the_case_it_asks_for(tmp_path: Path) -> None:
+    """"abrir trámite" on a flag opens the case type its rule file maps it to."""
+    from geo.vocabulary import CASE_TYPE
+
+    for country in ("PE", "BO"):
+        for rule in load_rules(country):
+            assert rule.case_type in CASE_TYPE.codes, rule.id
+    rules = {r.id: r.case_type for r in load_rules("PE")}
+    assert rules["PE-PJ-01"] == "legal_personality"
+    assert rules["PE-JUN-INSC"] == "board_registration"
+    case_rule = load_rules(_write(tmp_path, GOOD_RULE.replace(
+        "legal_ref =", 'case_type = "titling"\nlegal_ref =')))
+    assert case_rule.rules[0].case_type == "titling"
+
+
 def test_minimal_file_loads(tmp_path: Path) -> None:
     rs = load_rules(_write(tmp_path, "[defaults]\nstatute_lead_days = 30\n" + GOOD_RULE))
     assert isinstance(rs, RuleSet) and rs.statute_lead_days == 30 and rs.rules[0].id == "X-1"
@@ -438,6 +453,8 @@ def test_minimal_file_loads(tmp_path: Path) -> None:
         (('action_es = "a"\n', ""), "missing keys: action_es"),
         (("legal_ref =", 'evidence = ["shares"]\nlegal_ref ='), "evidence names unknown fact"),
         (("legal_ref =", "due_lead_days = -3\nlegal_ref ="), "due_lead_days"),
+        (("legal_ref =", 'case_type = "tramite_magico"\nlegal_ref ='),
+         "case_type 'tramite_magico' is not a case type"),
     ],
 )
 def test_validation_errors_name_file_and_rule(

@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0010_alert_deadlines"
-down_revision = "0008_delivery"
+down_revision = "0009_casefiles"
 branch_labels = None
 depends_on = None
 
