@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geo.deadlines import ResponseDeadline, WorkCalendar, parse_calendar, parse_deadlines
 from geo import vocabulary
+from geo.deadlines import ResponseDeadline, WorkCalendar, parse_calendar, parse_deadlines
 from geo.errors import InputError
 from geo.flag_rank import SEVERITIES, severity_rank
 from geo.rule_expr import ConditionError, Evaluator, parse_condition, suggest

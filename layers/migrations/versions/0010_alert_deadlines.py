@@ -1,7 +1,7 @@
 """Response deadlines of cadastre alerts (rule data, computed when the alert is raised).
 
 Revision ID: 0010_alert_deadlines
-Revises: 0008_delivery
+Revises: 0009_casefiles
 """
 
 from __future__ import annotations
