@@ -207,14 +207,13 @@ def _build(
 ) -> tuple[gpd.GeoDataFrame, list[Rejection]]:
     index = raw.index
     key = KEY_COLUMNS[layer]
-    key_spec = next(f for f in FIELDS[layer] if f.name == key)
-    keys = _convert(key_spec, values.get(key), defaults, index, {}, [])[0]
-    labels = [feature_label(i, k) for i, k in zip(index, keys, strict=True)]
     problems: dict[Any, list[str]] = {}
     columns: dict[str, Any] = {}
     for spec in FIELDS[layer]:
         converted, _ = _convert(spec, values.get(spec.name), defaults, index, problems, warnings)
         columns[spec.name] = converted
+    keys = list(columns[key])
+    labels = [feature_label(i, k) for i, k in zip(index, keys, strict=True)]
     infer_from = CATALOG[layer].infer_country_from
     if infer_from is not None:
         _infer_country(columns, index, defaults, problems, warnings, infer_from)
@@ -316,14 +315,20 @@ def _convert(
     """Parse one column; bad values become None (warning) or row problems (rejection)."""
     default = defaults.get(spec.name, spec.default)
     raw_values: list[Any] = series.tolist() if series is not None else [None] * len(index)
+    distinct = _parse_distinct(spec, raw_values, default)
     out: list[Any] = []
     bad: Counter[str] = Counter()
     for i, value in zip(index, raw_values, strict=True):
-        if blank(value):
+        if distinct is not None:
+            parsed = distinct[value]
+            if parsed is not _BAD:
+                out.append(parsed)
+                continue
+        elif blank(value):
             out.append(_default_value(spec, default))
             continue
         try:
-            out.append(parse_value(spec, value))
+            out.append(parse_value(spec, value) if distinct is None else _reraise(value))
         except ValueError:
             text = str(value)
             if spec.kind == "enum" and spec.on_unknown == "reject":
@@ -351,6 +356,47 @@ def _convert(
             )
         )
     return out, bad.total()
+
+
+#: A value :func:`parse_value` refused (its row goes through the reporting path).
+_BAD = object()
+
+
+def _reraise(value: Any) -> Any:
+    raise ValueError(value)
+
+
+def _parse_distinct(spec: FieldSpec, values: list[Any], default: Any) -> dict[Any, Any] | None:
+    """{value: parsed value, or ``_BAD``} over the distinct values of a text column (blanks
+    NaN and None included), so each distinct value is parsed once: the columns of a real file
+    repeat most values (holders, dates, states) and the per-value Python calls were most of
+    an import's mapping time. ``None`` (parse value by value) for list fields, whose parsed
+    values are mutable lists, and for columns with values of other types (``1 == 1.0 == True``
+    would share one entry)."""
+    if spec.kind == "list":
+        return None
+    for value in set(values) if len(values) > 64 else values:
+        if not (type(value) is str or value is None
+                or (type(value) is float and value != value)):
+            return None
+    default_value = _default_value(spec, default)
+    pad = spec.pad if spec.kind == "code" else 9 if spec.kind == "concession_code" else 0
+    table: dict[Any, Any] = {}
+    for value in set(values):
+        if value is None or type(value) is float:
+            table[value] = default_value
+            continue
+        text = value.strip()
+        if not text:
+            table[value] = default_value
+        elif pad and text.isdecimal():  # pad_digits' common case, without its regexes
+            table[value] = text.zfill(pad) if len(text) < pad else text
+        else:
+            try:
+                table[value] = parse_value(spec, value)
+            except ValueError:
+                table[value] = _BAD
+    return table
 
 
 def _default_value(spec: FieldSpec, default: Any) -> Any:
