@@ -391,6 +391,8 @@ def _parse_distinct(spec: FieldSpec, values: list[Any], default: Any) -> dict[An
             table[value] = default_value
         elif pad and text.isdecimal():  # pad_digits' common case, without its regexes
             table[value] = text.zfill(pad) if len(text) < pad else text
+        elif spec.kind == "str" or (spec.kind == "code" and not pad):
+            table[value] = text  # text_value of a text
         else:
             try:
                 table[value] = parse_value(spec, value)
