@@ -213,7 +213,6 @@ def _build(
         converted, _ = _convert(spec, values.get(spec.name), defaults, index, problems, warnings)
         columns[spec.name] = converted
     keys = list(columns[key])
-    labels = [feature_label(i, k) for i, k in zip(index, keys, strict=True)]
     infer_from = CATALOG[layer].infer_country_from
     if infer_from is not None:
         _infer_country(columns, index, defaults, problems, warnings, infer_from)
@@ -238,9 +237,9 @@ def _build(
     names = columns.get("name") if CATALOG[layer].merge_parts else None
     merges = _mark_duplicates(keys, index, key, problems, names)
     rejections = [
-        Rejection(i, labels[pos], f"{labels[pos]}: " + "; ".join(problems[i]))
+        Rejection(i, label, f"{label}: " + "; ".join(problems[i]))
         for pos, i in enumerate(index)
-        if i in problems
+        if i in problems and (label := feature_label(i, keys[pos]))
     ]
     keep = np.array([i not in problems for i in index], dtype=bool)
     frame = gpd.GeoDataFrame(
@@ -316,6 +315,8 @@ def _convert(
     default = defaults.get(spec.name, spec.default)
     raw_values: list[Any] = series.tolist() if series is not None else [None] * len(index)
     distinct = _parse_distinct(spec, raw_values, default)
+    if distinct is not None and not any(v is _BAD for v in distinct.values()):
+        return [distinct[v] for v in raw_values], 0
     out: list[Any] = []
     bad: Counter[str] = Counter()
     for i, value in zip(index, raw_values, strict=True):
