@@ -38,11 +38,18 @@ WITH hist AS MATERIALIZED (
 ), prev AS (
   SELECT i.vid AS new_vid, o.vid, o.state, o.holder, o.substance, o.geom
   FROM ins i JOIN concession o ON o.vid = i.prev_vid
-), source AS (
+), closed AS MATERIALIZED (
+  -- closed by this import (now() is the transaction's time) with no current successor
+  SELECT o.vid, o.code, o.geom FROM concession o
+  WHERE o.valid_to = now()
+    AND NOT EXISTS (SELECT 1 FROM concession c WHERE c.code = o.code AND c.valid_to IS NULL)
+), source AS MATERIALIZED (
+  -- once, not once per concession: the report is a large JSONB
   SELECT b.report -> 'options' ->> 'source' AS name FROM import_batch b WHERE b.id = :batch
 ), coverage AS (
+  -- only when something vanished (the hull of a whole source is most of this query's time)
   SELECT ST_ConvexHull(ST_Collect(k.geom)) AS hull FROM concession k, source s
-  WHERE k.valid_to IS NULL AND k.source = s.name
+  WHERE k.valid_to IS NULL AND k.source = s.name AND EXISTS (SELECT 1 FROM closed)
 )
 INSERT INTO concession_change (batch_id, code, kind, fields, old_vid, new_vid)
 SELECT :batch, i.code,
@@ -60,10 +67,8 @@ SELECT :batch, i.code,
 FROM ins i LEFT JOIN prev p ON p.new_vid = i.vid
 UNION ALL
 SELECT :batch, o.code, 'vanished', '{}'::text[], o.vid, NULL
-FROM concession o, coverage cv
-WHERE o.valid_to = now()
-  AND NOT EXISTS (SELECT 1 FROM concession c WHERE c.code = o.code AND c.valid_to IS NULL)
-  AND NOT EXISTS (SELECT 1 FROM concession_change x WHERE x.old_vid = o.vid)
+FROM closed o, coverage cv
+WHERE NOT EXISTS (SELECT 1 FROM concession_change x WHERE x.old_vid = o.vid)
   AND ST_Intersects(o.geom, cv.hull)
 """)
 

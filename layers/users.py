@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import secrets
@@ -199,8 +200,12 @@ def set_password(conn: Connection, user_name: str, password: str) -> None:
                  .values(ended_at=sa.func.now()))
 
 
-#: Checked when the user does not exist, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the user does not exist, so a wrong name costs as long as a wrong
+    password; made on first use, not at import (a scrypt hash is ~0.1 s of every CLI
+    command's start-up otherwise)."""
+    return hash_password(secrets.token_urlsafe(16))
 
 
 def verify_login(conn: Connection, user_name: str, password: str) -> int | None:
@@ -208,7 +213,7 @@ def verify_login(conn: Connection, user_name: str, password: str) -> int | None:
     row = conn.execute(sa.select(app_user.c.id, app_user.c.password_hash)
                        .where(app_user.c.name == user_name,
                               app_user.c.disabled_at.is_(None))).first()
-    ok = check_password(password, row[1] if row is not None else _DUMMY_HASH)
+    ok = check_password(password, row[1] if row is not None else _dummy_hash())
     return int(row[0]) if row is not None and row[1] and ok else None
 
 

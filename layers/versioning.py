@@ -98,6 +98,9 @@ def _json_column(values: list[object]) -> list[str]:
     if kinds <= {int}:
         numbers = cast("list[int | None]", values)
         return ["null" if v is None else int.__repr__(v) for v in numbers]
+    if kinds <= {dt.date, dt.datetime}:  # ISO text is ASCII: nothing for JSON to escape
+        dates = cast("list[dt.date | None]", values)
+        return ["null" if v is None else '"' + v.isoformat() + '"' for v in dates]
     return [_json_value(v) for v in values]
 
 
@@ -109,15 +112,21 @@ def row_hashes(rows: Sequence[Mapping[str, object]]) -> list[str]:
     first = rows[0].keys()
     if any(row.keys() != first for row in rows):
         return [row_hash(row) for row in rows]
-    keys = sorted(k for k in first if k not in LIFESPAN)
-    columns = [_json_column([row[k] for row in rows]) for k in keys]
-    names = [_encode_str(k) + ": " for k in keys]
+    return column_hashes({k: [row[k] for row in rows] for k in first}, len(rows))
+
+
+def column_hashes(columns: Mapping[str, Sequence[object]], n: int) -> list[str]:
+    """:func:`row_hash` of the ``n`` rows whose values are ``columns`` ({name: values}, every
+    row having every column)."""
+    keys = sorted(k for k in columns if k not in LIFESPAN)
+    if not keys:
+        return [row_hash({})] * n
+    # each value with its '"name": ' prefix, column by column; then one join per row
+    parts = [[prefix + v for v in _json_column(list(columns[k]))]
+             for k, prefix in ((k, _encode_str(k) + ": ") for k in keys)]
     sha = hashlib.sha256
-    out = []
-    for values in zip(*columns, strict=True) if columns else ([()] * len(rows)):
-        text = "{" + ", ".join([n + v for n, v in zip(names, values, strict=True)]) + "}"
-        out.append(sha(text.encode("utf-8")).hexdigest())
-    return out
+    return [sha(("{" + ", ".join(values) + "}").encode("utf-8")).hexdigest()
+            for values in zip(*parts, strict=True)]
 
 
 def _content_columns(table: sa.Table) -> list[str]:
@@ -134,39 +143,55 @@ def _copy_field(value: object) -> object:
 
 
 def encode_geometries(rows: Sequence[dict[str, Any]], columns: Iterable[str]) -> None:
-    """Replace the geometries in ``columns`` of ``rows`` by their hex EWKB, in place, with
-    one vectorised shapely call per column.
+    """Replace the geometries in ``columns`` of ``rows`` by their hex EWKB, in place
+    (:func:`encode_column`)."""
+    for column in columns:
+        encoded = encode_column([row.get(column) for row in rows])
+        for row, value in zip(rows, encoded, strict=True):
+            if column in row:
+                row[column] = value
+
+
+def encode_column(values: Sequence[object]) -> list[object]:
+    """The column with its geometries as hex EWKB, by one vectorised shapely call.
 
     The hex EWKB is exactly what :func:`_jsonable` hashes and what COPY sends, so encoding
     once up front gives the same row hashes as encoding row by row, at a fraction of the
     cost (one GEOS call instead of two Python calls per feature).
     """
-    for column in columns:
-        values = np.empty(len(rows), dtype=object)
-        values[:] = [row.get(column) for row in rows]
-        is_geom = np.fromiter((isinstance(v, BaseGeometry) for v in values), dtype=bool,
-                              count=len(values))
-        if not is_geom.any():
-            continue
-        encoded = shapely.to_wkb(shapely.set_srid(values[is_geom], SRID), hex=True,
-                                 include_srid=True)
-        for pos, text in zip(np.flatnonzero(is_geom).tolist(), encoded.tolist(), strict=True):
-            rows[pos][column] = text
+    out = list(values)
+    array = np.empty(len(out), dtype=object)
+    array[:] = out
+    is_geom = np.fromiter((isinstance(v, BaseGeometry) for v in out), dtype=bool,
+                          count=len(out))
+    if not is_geom.any():
+        return out
+    encoded = shapely.to_wkb(shapely.set_srid(array[is_geom], SRID), hex=True,
+                             include_srid=True)
+    for pos, text in zip(np.flatnonzero(is_geom).tolist(), encoded.tolist(), strict=True):
+        out[pos] = text
+    return out
 
 
 def copy_records(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, Any]],
                  columns: Sequence[str]) -> None:
     """Bulk insert records (dicts) as one COPY text payload built column by column, inside
     the open transaction."""
-    if not rows:
+    copy_columns(conn, table, {c: [row.get(c) for row in rows] for c in columns})
+
+
+def copy_columns(conn: Connection, table: sa.Table,
+                 columns: Mapping[str, Sequence[Any]]) -> None:
+    """Bulk insert rows given column by column ({name: values}, equal lengths) as one COPY
+    text payload, inside the open transaction."""
+    if not columns or not len(next(iter(columns.values()))):
         return
     fields = []
-    for c in columns:
-        values = [row.get(c) for row in rows]
+    for values in columns.values():
         if any(issubclass(k, dict | BaseGeometry) for k in set(map(type, values))):
             values = [_copy_field(v) for v in values]
         fields.append(text_column(values))
-    copy_text(conn, table.name, columns,
+    copy_text(conn, table.name, list(columns),
               "".join(["\t".join(line) + "\n" for line in zip(*fields, strict=True)]))
 
 
@@ -234,15 +259,23 @@ def write_snapshot(
     Keys in ``keep`` are never closed as missing (features the import could not read).
     """
     counts = VersionCounts()
-    rows = [dict(row) for row in rows]
-    encode_geometries(rows, [c.name for c in table.columns
-                             if isinstance(c.type, Geometry) and c.name not in LIFESPAN])
+    n = len(rows)
+    uniform = all(row.keys() == rows[0].keys() for row in rows)
+    names = list(rows[0].keys()) if n and uniform else sorted({k for row in rows for k in row})
+    if n and not all(key in row for row in rows):
+        raise KeyError(key)
+    # column by column: one list per field, no copy of each record
+    values: dict[str, list[Any]] = {k: [row.get(k) for row in rows] for k in names}
+    for col in table.columns:
+        if isinstance(col.type, Geometry) and col.name not in LIFESPAN and col.name in values:
+            values[col.name] = encode_column(values[col.name])
+    hashes = column_hashes(values, n) if uniform else [
+        row_hash({k: values[k][i] for k in row}) for i, row in enumerate(rows)]
     existing, in_scope = _current(conn, table, key, scope)
-    to_insert: list[dict[str, Any]] = []
+    to_insert: list[int] = []
     to_close: list[str] = []
     seen: set[str] = set()
-    for row, h in zip(rows, row_hashes(rows), strict=True):
-        k = str(row[key])
+    for i, (k, h) in enumerate(zip(map(str, values.get(key, [])), hashes, strict=True)):
         seen.add(k)
         old = existing.get(k)
         if old is None:
@@ -253,9 +286,7 @@ def write_snapshot(
         else:
             counts.changed.append(k)
             to_close.append(k)
-        to_insert.append({**row, "row_hash": h, "recorded_by": recorded_by,
-                          "import_batch_id": batch_id, "source": source,
-                          "change_note": change_note})
+        to_insert.append(i)
     counts.n_scope = len(in_scope)
     if close_missing:
         kept = set(in_scope) & (set(map(str, keep)) - seen)
@@ -264,7 +295,16 @@ def write_snapshot(
         counts.closed.extend(vanished)
         to_close.extend(vanished)
     close_versions(conn, table, key, to_close)
-    columns = [*_content_columns(table), "row_hash", "recorded_by", "import_batch_id",
-               "source", "change_note"]
-    copy_records(conn, table, to_insert, columns)
+    m = len(to_insert)
+    everything = m == n
+    copied: dict[str, list[Any]] = {}
+    for name in _content_columns(table):
+        column = values.get(name)
+        copied[name] = [None] * m if column is None else column if everything else [
+            column[i] for i in to_insert]
+    copied["row_hash"] = hashes if everything else [hashes[i] for i in to_insert]
+    lifespan = {"recorded_by": recorded_by, "import_batch_id": batch_id, "source": source,
+                "change_note": change_note}
+    copied.update({name: [v] * m for name, v in lifespan.items()})
+    copy_columns(conn, table, copied)
     return counts

@@ -9,7 +9,6 @@ warning, never a silent guess.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -208,14 +207,12 @@ def _build(
 ) -> tuple[gpd.GeoDataFrame, list[Rejection]]:
     index = raw.index
     key = KEY_COLUMNS[layer]
-    key_spec = next(f for f in FIELDS[layer] if f.name == key)
-    keys = _convert(key_spec, values.get(key), defaults, index, {}, [])[0]
-    labels = [feature_label(i, k) for i, k in zip(index, keys, strict=True)]
     problems: dict[Any, list[str]] = {}
     columns: dict[str, Any] = {}
     for spec in FIELDS[layer]:
         converted, _ = _convert(spec, values.get(spec.name), defaults, index, problems, warnings)
         columns[spec.name] = converted
+    keys = list(columns[key])
     infer_from = CATALOG[layer].infer_country_from
     if infer_from is not None:
         _infer_country(columns, index, defaults, problems, warnings, infer_from)
@@ -240,9 +237,9 @@ def _build(
     names = columns.get("name") if CATALOG[layer].merge_parts else None
     merges = _mark_duplicates(keys, index, key, problems, names)
     rejections = [
-        Rejection(i, labels[pos], f"{labels[pos]}: " + "; ".join(problems[i]))
+        Rejection(i, label, f"{label}: " + "; ".join(problems[i]))
         for pos, i in enumerate(index)
-        if i in problems
+        if i in problems and (label := feature_label(i, keys[pos]))
     ]
     keep = np.array([i not in problems for i in index], dtype=bool)
     frame = gpd.GeoDataFrame(
@@ -306,9 +303,6 @@ def _column(spec: FieldSpec, values: list[Any], index: pd.Index) -> pd.Series:
     return pd.Series(values, index=index, dtype=object)
 
 
-_MISS = object()
-
-
 def _convert(
     spec: FieldSpec,
     series: pd.Series | None,
@@ -320,31 +314,22 @@ def _convert(
     """Parse one column; bad values become None (warning) or row problems (rejection)."""
     default = defaults.get(spec.name, spec.default)
     raw_values: list[Any] = series.tolist() if series is not None else [None] * len(index)
+    distinct = _parse_distinct(spec, raw_values, default)
+    if distinct is not None and not any(v is _BAD for v in distinct.values()):
+        return [distinct[v] for v in raw_values], 0
     out: list[Any] = []
     bad: Counter[str] = Counter()
-    # a column repeats its values (states, substances, holders, dates): parse each distinct
-    # value once (parsing is a pure function of the value; lists are never shared)
-    seen: dict[tuple[type, Any], Any] = {}
-    cacheable = spec.kind != "list"
     for i, value in zip(index, raw_values, strict=True):
-        key = (type(value), value)
-        if cacheable:
-            try:
-                hit = seen.get(key, _MISS)
-            except TypeError:  # an unhashable cell (a list from JSON): no cache
-                hit = _MISS
-            if hit is not _MISS:
-                out.append(hit)
+        if distinct is not None:
+            parsed = distinct[value]
+            if parsed is not _BAD:
+                out.append(parsed)
                 continue
-        if blank(value):
+        elif blank(value):
             out.append(_default_value(spec, default))
             continue
         try:
-            parsed = parse_value(spec, value)
-            out.append(parsed)
-            if cacheable:
-                with contextlib.suppress(TypeError):  # unhashable: not cached
-                    seen[key] = parsed
+            out.append(parse_value(spec, value) if distinct is None else _reraise(value))
         except ValueError:
             text = str(value)
             if spec.kind == "enum" and spec.on_unknown == "reject":
@@ -372,6 +357,49 @@ def _convert(
             )
         )
     return out, bad.total()
+
+
+#: A value :func:`parse_value` refused (its row goes through the reporting path).
+_BAD = object()
+
+
+def _reraise(value: Any) -> Any:
+    raise ValueError(value)
+
+
+def _parse_distinct(spec: FieldSpec, values: list[Any], default: Any) -> dict[Any, Any] | None:
+    """{value: parsed value, or ``_BAD``} over the distinct values of a text column (blanks
+    NaN and None included), so each distinct value is parsed once: the columns of a real file
+    repeat most values (holders, dates, states) and the per-value Python calls were most of
+    an import's mapping time. ``None`` (parse value by value) for list fields, whose parsed
+    values are mutable lists, and for columns with values of other types (``1 == 1.0 == True``
+    would share one entry)."""
+    if spec.kind == "list":
+        return None
+    for value in set(values) if len(values) > 64 else values:
+        if not (type(value) is str or value is None
+                or (type(value) is float and value != value)):
+            return None
+    default_value = _default_value(spec, default)
+    pad = spec.pad if spec.kind == "code" else 9 if spec.kind == "concession_code" else 0
+    table: dict[Any, Any] = {}
+    for value in set(values):
+        if value is None or type(value) is float:
+            table[value] = default_value
+            continue
+        text = value.strip()
+        if not text:
+            table[value] = default_value
+        elif pad and text.isdecimal():  # pad_digits' common case, without its regexes
+            table[value] = text.zfill(pad) if len(text) < pad else text
+        elif spec.kind == "str" or (spec.kind == "code" and not pad):
+            table[value] = text  # text_value of a text
+        else:
+            try:
+                table[value] = parse_value(spec, value)
+            except ValueError:
+                table[value] = _BAD
+    return table
 
 
 def _default_value(spec: FieldSpec, default: Any) -> Any:
