@@ -50,7 +50,7 @@ def actor_id(name: str) -> str:
     """A stable id for an actor known only by name: ``ACT-`` + a readable slug + a short
     hash of the normalised name (the same name always gives the same id)."""
     key = normalise_name(name)
-    slug = re.sub(r"[^a-z0-9_]", "", key)[:40].strip("_").upper()
+    slug = re.sub(r"[^a-z0-9_]", "", key)[:24].strip("_").upper()
     digest = hashlib.sha256(key.encode()).hexdigest()[:6].upper()
     return f"ACT-{slug}-{digest}" if slug else f"ACT-{digest}"
 

@@ -12,6 +12,7 @@ report says so. Everything is in the import's savepoint: a failure stores nothin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -49,20 +50,28 @@ class _Communities:
         self.points = {r[0]: (r[3], r[4]) for r in rows}
         self.by_name: dict[str, list[tuple[str, str | None]]] = {}
         for cid, name, code, _, _ in rows:
-            self.by_name.setdefault(normalise_name(name), []).append((cid, code))
+            for key in _name_keys(name):
+                self.by_name.setdefault(key, []).append((cid, code))
 
     def find(self, name: str, admin_code: str | None) -> tuple[str | None, str]:
         """(id, "") or (None, why): by id, then by name, the district deciding ties."""
         text = name.strip()
         if text in self.points:
             return text, ""
-        found = self.by_name.get(normalise_name(text)) or \
-            self.by_name.get(community_name(text)) or []
+        found = next((self.by_name[k] for k in _name_keys(text) if k in self.by_name), [])
         if admin_code and len(found) > 1:
             found = [f for f in found if f[1] == admin_code] or found
         if len(found) == 1:
             return found[0][0], ""
         return None, "ambiguous" if found else "unknown"
+
+
+def _name_keys(name: str) -> list[str]:
+    """The spellings a community name is matched under: as written, without "Comunidad
+    Campesina de", and both without a parenthesised note ("(ficticia)")."""
+    bare = re.sub(r"\([^)]*\)", " ", name)
+    return _unique(k for k in (normalise_name(name), community_name(name),
+                               normalise_name(bare), community_name(bare)) if k)
 
 
 def _districts(conn: Connection) -> tuple[dict[str, tuple[float, float]], dict[str, list[str]]]:
