@@ -2,7 +2,7 @@
 
 Pure and deterministic: the same nodes and edges always give the same drawing (a radial
 layout: the node asked about in the centre, the nodes one link away on the first ring, the
-rest on the second), so the page needs no script and no library and works offline. The
+rest on the second; the kind of link is the line's style, its words a tooltip), so the page needs no script and no library and works offline. The
 server draws it (``/relaciones``); ``layers.relations`` decides which nodes a reader may
 see.
 """
@@ -59,22 +59,33 @@ def layout(nodes: list[Node], edges: list[Edge], focus: str, *, width: float = 9
     far = max(depth.values(), default=0) + 1
     rings: dict[int, list[Node]] = {}
     for n in nodes:
-        rings.setdefault(min(depth.get(n.id, far), 3), []).append(n)
+        rings.setdefault(min(depth.get(n.id, far), 2), []).append(n)
     cx, cy = width / 2, height / 2
-    step = min(width, height) / 2 / (max(rings) + 0.6 if rings else 1)
+    outer = max(rings, default=1) or 1
+    # labels need room at the sides and below: the outer ring leaves margins for them
+    rx, ry = width / 2 - 92, height / 2 - 45
     out: dict[str, tuple[float, float]] = {}
+    angles: dict[str, float] = {}
     order = {"conflict": 0, "community": 1, "actor": 2}
     for ring, members in sorted(rings.items()):
-        members.sort(key=lambda n: (order.get(n.kind, 3), n.label, n.id))
         if ring == 0 and len(members) == 1:
             out[members[0].id] = (cx, cy)
             continue
-        radius = step * (ring if ring else 0.5)
-        offset = ring * 0.35  # rings start at different angles: fewer labels on one line
+
+        def parent_angle(n: Node) -> float:
+            seen = [angles[o] for o in sorted(neighbours[n.id]) if o in angles]
+            return sum(seen) / len(seen) if seen else 10.0
+
+        # a ring follows the angles of the nodes it hangs from: fewer crossing lines
+        members.sort(key=lambda n: (round(parent_angle(n), 3), order.get(n.kind, 3),
+                                    n.label, n.id))
+        share = 1.0 if ring == outer else max(ring, 0.45) / outer * 0.9
+        offset = -math.pi / 2 + ring * 0.35
         for i, n in enumerate(members):
             angle = offset + 2 * math.pi * i / len(members)
-            out[n.id] = (round(cx + radius * math.cos(angle), 1),
-                         round(cy + radius * math.sin(angle) * 0.92, 1))
+            angles[n.id] = angle % (2 * math.pi)
+            out[n.id] = (round(cx + rx * share * math.cos(angle), 1),
+                         round(cy + ry * share * math.sin(angle), 1))
     return out
 
 
@@ -101,9 +112,6 @@ def svg(nodes: list[Node], edges: list[Edge], focus: str, *, title: str,
         (x1, y1), (x2, y2) = pos[e.source], pos[e.target]
         parts.append(f'<line class="edge edge-{escape(e.kind)}" x1="{x1}" y1="{y1}" '
                      f'x2="{x2}" y2="{y2}"><title>{escape(e.label)}</title></line>')
-        if e.label:
-            parts.append(f'<text class="edge-label" x="{(x1 + x2) / 2:.1f}" '
-                         f'y="{(y1 + y2) / 2:.1f}">{escape(_short(e.label))}</text>')
     for n in nodes:
         x, y = pos[n.id]
         r = _SIZE.get(n.kind, 10) + (4 if n.id == focus else 0)

@@ -110,7 +110,14 @@ def graph(conn: Connection, principal: Principal, *, community: str | None = Non
                                         V.CONFLICT_STATUS.label(row["status"], lang)) if x)
         g.nodes[f"conflict:{row['id']}"] = Node(f"conflict:{row['id']}", "conflict",
                                                 row["id"], row["name"] or row["id"], detail)
+    # an actor that IS a community of the view (a report naming "Comunidad Campesina X")
+    # is drawn as that community: one node, not two
+    alias: dict[str, str] = {}
     for row in actor_rows:
+        linked = [f"community:{k}" for k in row["communities"] or []]
+        if row["kind"] == "community" and len(linked) == 1 and linked[0] in g.nodes:
+            alias[f"actor:{row['id']}"] = linked[0]
+            continue
         g.nodes[f"actor:{row['id']}"] = Node(f"actor:{row['id']}", "actor", row["id"],
                                              row["name"], V.ACTOR_KIND.label(row["kind"], lang))
     positions = _positions(conn, principal, [r["id"] for r in conflicts])
@@ -122,8 +129,11 @@ def graph(conn: Connection, principal: Principal, *, community: str | None = Non
             for key in row[field] or []:
                 label = V.ACTOR_LEVEL.label(level, lang)
                 stance = positions.get((row["id"], key))
-                g.add_edge(Edge(cid, f"actor:{key}", level,
-                                f"{label}: {stance}" if stance else label))
+                target = alias.get(f"actor:{key}", f"actor:{key}")
+                if target in alias.values():  # the community's own line says its role
+                    g.edges = [e for e in g.edges if not (e.source == cid and
+                                                          e.target == target)]
+                g.add_edge(Edge(cid, target, level, f"{label}: {stance}" if stance else label))
     for row in actor_rows:
         aid = f"actor:{row['id']}"
         for key in row["communities"] or []:
