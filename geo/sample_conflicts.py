@@ -57,7 +57,9 @@ CONFLICTS: tuple[dict[str, str], ...] = (
                             "Municipalidad Distrital de Qhapaq Marka (ficticia)",
      "actores_terciarios": "Autoridad Local del Agua Huancané (ficticia); Defensoría del "
                            "Pueblo (oficina ficticia)",
-     "comunidades": "HF-001;HF-002", "sensibilidad": "publica"},
+     "comunidades": "HF-001;HF-002", "sensibilidad": "publica",
+     # the report's place, given as coordinates (1 km from the community's point)
+     "lon": "-69.3627", "lat": "-14.8536"},
     {"numero": "CS-0002", "nombre": "Linderos entre Phaxsi Pampa y Jach'a Saya (ficticio)",
      "tipo": "Comunal", "estado": "Latente", "fase": "Temprana",
      "departamento": "Puno", "provincia": "Huancané (ficticia)", "distrito": "Qhapaq Marka",
@@ -120,8 +122,8 @@ def actors_csv() -> str:
 
 
 def conflicts_csv() -> str:
-    """The sample conflicts with the template's columns (no coordinates: the import places
-    them from their communities or districts)."""
+    """The sample conflicts with the template's columns (one with coordinates; the import
+    places the others on their first community's point or inside their district)."""
     return _csv(TEMPLATE_COLUMNS, [tuple(c.get(col, "") for col in TEMPLATE_COLUMNS)
                                    for c in CONFLICTS])
 

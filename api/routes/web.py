@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from api import csp, i18n
 from api.dependencies import ConnDep, EngineDep, LangDep, SettingsDep, ViewerDep, session_principal
 from api.desk_strings import desk_strings
+from api.relations_strings import relations_strings
 from api.routes import meta
 from api.routes import tiles as tile_routes
 from geo.errors import NotFoundError
@@ -65,6 +66,7 @@ def home(request: Request, settings: SettingsDep, conn: ConnDep, viewer: ViewerD
               "reference": map_page.reference_labels(conn, viewer, view),
               "fictional": maps.sample_loaded(conn), "draft": i18n.is_draft(lang),
               "tiles": tiles, "desk": desk_strings(lang),
+              "relations": relations_strings(lang),
               "session": _session_config(request)}
     html = templates().get_template("map.html").render(
         lang=lang, t=i18n.bundle(lang), config=config, langs=i18n.LANGUAGES,
