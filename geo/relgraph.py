@@ -2,9 +2,9 @@
 
 Pure and deterministic: the same nodes and edges always give the same drawing (a radial
 layout: the node asked about in the centre, the nodes one link away on the first ring, the
-rest on the second; the kind of link is the line's style, its words a tooltip), so the page needs no script and no library and works offline. The
-server draws it (``/relaciones``); ``layers.relations`` decides which nodes a reader may
-see.
+rest on the second; the kind of a link is its line style, its words a tooltip), so the page
+needs no script and no library and works offline. The server draws it (``/relaciones``);
+``layers.relations`` decides which nodes a reader may see.
 """
 
 from __future__ import annotations
