@@ -45,11 +45,13 @@ class _Communities:
     def __init__(self, conn: Connection) -> None:
         c = communities.community
         rows = conn.execute(sa.select(c.c.id, c.c.name, c.c.admin_code,
-                                      sa.func.ST_X(c.c.location), sa.func.ST_Y(c.c.location))
+                                      sa.func.ST_X(c.c.location), sa.func.ST_Y(c.c.location),
+                                      c.c.sensitivity)
                             .where(c.c.valid_to.is_(None))).all()
         self.points = {r[0]: (r[3], r[4]) for r in rows}
+        self.sensitivity = {r[0]: r[5] for r in rows}
         self.by_name: dict[str, list[tuple[str, str | None]]] = {}
-        for cid, name, code, _, _ in rows:
+        for cid, name, code, *_ in rows:
             for key in _name_keys(name):
                 self.by_name.setdefault(key, []).append((cid, code))
 
@@ -137,6 +139,8 @@ def resolve(conn: Connection, frame: gpd.GeoDataFrame, batch_id: int, recorded_b
                         linked.append(cid)
                         if aid in new and cid not in new[aid]["communities"]:
                             new[aid]["communities"].append(cid)
+                            # an actor that is a community is as sensitive as the community
+                            new[aid]["sensitivity"] = known.sensitivity[cid]
             frame.at[label, field] = _unique(ids)
         for item in row.get("communities") or []:
             cid, why = known.find(item, code)

@@ -172,3 +172,17 @@ def test_the_allpa_template_and_coordinates(sample_conn: Connection, tmp_path: P
     assert (stored["x"], stored["y"]) == (-69.5, -15.0)
     assert stored["actors_primary"] == ["ACT-ONG"] and stored["sensitivity"] == "restricted"
     assert stored["communities"] == ["HF-031"]
+
+
+def test_an_actor_that_is_a_community_is_as_sensitive_as_it(sample_conn: Connection) -> None:
+    """The sample report names the network-only HF-005 among its actors: the actor created
+    for it is network-only too (its name is the community's)."""
+    sensitivity = {r[0]: r[1] for r in sample_conn.execute(sa.text(
+        "SELECT id, sensitivity FROM community WHERE id IN ('HF-005', 'HF-001') "
+        "AND valid_to IS NULL"))}
+    assert sensitivity == {"HF-005": "network", "HF-001": "public"}
+    for name, community in (("Comunidad Campesina Jach'a Qullu (ficticia)", "HF-005"),
+                            ("Comunidad Campesina Wayra Uyu (ficticia)", "HF-001")):
+        row = _current(sample_conn, "actor", actor_id(name))
+        assert row is not None and row["communities"] == [community]
+        assert row["sensitivity"] == sensitivity[community], name
