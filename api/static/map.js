@@ -380,7 +380,8 @@
       el("a", { id: "link-advocacy", href: "/maps/community/" + id + ".html" + q, target: "_blank", text: T.advocacy_map })
     ]));
     body.appendChild(el("p", { "class": "links" }, [el("a", { id: "link-relations",
-      href: "/relaciones?community=" + id + q, text: REL.open_relations })]));
+      href: "/relaciones?community=" + id + "&lang=" + encodeURIComponent(DATA_LANG),
+      text: REL.open_relations })]));
     panelHooks.forEach(function (hook) { hook(d, body); });
   }
 
