@@ -79,7 +79,7 @@ def layout(nodes: list[Node], edges: list[Edge], focus: str, *, width: float = 9
         # a ring follows the angles of the nodes it hangs from: fewer crossing lines
         members.sort(key=lambda n: (round(parent_angle(n), 3), order.get(n.kind, 3),
                                     n.label, n.id))
-        share = 1.0 if ring == outer else 0.62 * ring / (outer - 1)
+        share = 1.0 if ring == outer else 0.62 * ring / max(outer - 1, 1)
         offset = -math.pi / 2 + ring * 0.35
         for i, n in enumerate(members):
             angle = offset + 2 * math.pi * i / len(members)
