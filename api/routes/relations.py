@@ -104,7 +104,7 @@ def relations_page(request: Request, conn: ConnDep, viewer: ViewerDep,
         "Content-Security-Policy": csp.map_page_policy()})
 
 
-@router.get("/api/conflicts/template.csv", response_model=None,
+@router.get("/api/conflicts/template.csv", response_class=Response,
             responses=binary("text/csv"),
             summary="Plantilla vacía de conflictos (columnas de la Defensoría) / empty "
                     "conflict template")
