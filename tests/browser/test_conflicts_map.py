@@ -87,7 +87,8 @@ def _marker_centres(w: Watch) -> set[tuple[int, int]]:
     both tiles: the same centre)."""
     boxes = w.page.evaluate("""Array.from(document.querySelectorAll('path.allpa-conflict'))
         .map(p => p.getBoundingClientRect()).filter(r => r.width > 0)
-        .map(r => [Math.round((r.left + r.width / 2) / 4), Math.round((r.top + r.height / 2) / 4)])""")
+        .map(r => [Math.round((r.left + r.width / 2) / 4),
+                   Math.round((r.top + r.height / 2) / 4)])""")
     return {(int(x), int(y)) for x, y in boxes}
 
 
