@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import mapbox_vector_tile
 import pytest
@@ -148,3 +149,49 @@ def test_a_reclassified_community_vanishes_from_conflict_lists(
             conn.execute(sa.text(
                 "UPDATE social_conflict SET communities = array_remove(communities, "
                 "'ZZ-SECRETO-1') WHERE id = 'CS-0004' AND valid_to IS NULL"))
+
+
+def test_cli_import_appears_in_lists_tiles_and_graph(client: TestClient, api_world: ApiWorld,
+                                                     tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Done when: ``allpa import conflicts FILE.csv`` and the conflict is on the map (its
+    tile) and in the graph of the right communities."""
+    from typer.testing import CliRunner
+
+    from api.cli.main import app
+    from geo.profiles.defensoria import TEMPLATE_COLUMNS
+
+    path = tmp_path / "reporte.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(TEMPLATE_COLUMNS))
+        w.writeheader()
+        w.writerow({"numero": "CT-CLI-1", "nombre": "Conflicto por el canal (prueba CLI)",
+                    "tipo": "socioambiental", "estado": "activo", "fase": "temprana",
+                    "ubigeo": "219901", "actores_primarios": "Asociación de Productores "
+                    "Inti Apacheta (ficticia); Empresa Minera Prueba CLI S.A.C.",
+                    "comunidades": "HF-003"})
+        w.writerow({"numero": "CT-CLI-2", "tipo": "pelea", "estado": "activo"})
+    monkeypatch.setenv("ALLPA_DATABASE_URL", api_world.url)
+    run = CliRunner().invoke(app, ["import", "conflicts", str(path), "--by", "abogada"])
+    assert run.exit_code == 0, run.output
+    assert "leídos 2" in run.output and "rechazados 1" in run.output
+    assert "pelea" in run.output and "actores nuevos creados" in run.output
+    item = client.get("/api/conflicts/CT-CLI-1").json()
+    props, geometry = item.get("properties", item), item.get("geometry")
+    assert props["communities"] == ["HF-003"]
+    graph = client.get("/api/relations?community=HF-003").json()
+    assert "conflict:CT-CLI-1" in {n["id"] for n in graph["nodes"]}
+    assert client.get("/api/relations?community=HF-001").text.count("CT-CLI-1") == 0
+    with api_world.engine.connect() as conn:
+        lon, lat = conn.execute(sa.text(
+            "SELECT ST_X(location), ST_Y(location) FROM community WHERE id = 'HF-003' "
+            "AND valid_to IS NULL")).one()
+    if geometry is not None:
+        assert geometry["coordinates"] == pytest.approx([lon, lat])
+    import math
+
+    z = 13
+    x = int((lon + 180) / 360 * 2 ** z)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2 ** z)
+    decoded = mapbox_vector_tile.decode(client.get(f"/tiles/map/{z}/{x}/{y}.pbf").content)
+    assert "CT-CLI-1" in {f["properties"]["id"] for f in decoded["conflicts"]["features"]}
