@@ -176,9 +176,9 @@ def test_cli_import_appears_in_lists_tiles_and_graph(client: TestClient, api_wor
     assert run.exit_code == 0, run.output
     assert "leídos 2" in run.output and "rechazados 1" in run.output
     assert "pelea" in run.output and "actores nuevos creados" in run.output
-    item = client.get("/api/conflicts/CT-CLI-1").json()
-    props, geometry = item.get("properties", item), item.get("geometry")
-    assert props["communities"] == ["HF-003"]
+    item = client.get("/api/conflicts/CT-CLI-1?f=geojson").json()
+    props, geometry = item["properties"], item["geometry"]
+    assert props["communities"] == ["HF-003"] and props["type"] == "socioambiental"
     graph = client.get("/api/relations?community=HF-003").json()
     assert "conflict:CT-CLI-1" in {n["id"] for n in graph["nodes"]}
     assert client.get("/api/relations?community=HF-001").text.count("CT-CLI-1") == 0
@@ -186,8 +186,7 @@ def test_cli_import_appears_in_lists_tiles_and_graph(client: TestClient, api_wor
         lon, lat = conn.execute(sa.text(
             "SELECT ST_X(location), ST_Y(location) FROM community WHERE id = 'HF-003' "
             "AND valid_to IS NULL")).one()
-    if geometry is not None:
-        assert geometry["coordinates"] == pytest.approx([lon, lat])
+    assert geometry["coordinates"] == pytest.approx([lon, lat])  # its community's point
     import math
 
     z = 13
