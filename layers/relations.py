@@ -3,8 +3,9 @@ one conflict, as the reader may see them.
 
 Every node passes :func:`layers.visibility.visible` for its own layer (a restricted actor,
 community or conflict is simply absent, and so are its edges); positions of actors in
-conflicts (restricted by default) label an edge only for readers who may see them. The
-drawing is :mod:`geo.relgraph`'s.
+conflicts (restricted by default) label an edge only for readers who may see them. A
+company actor says how many current mining rights its ``holders`` hold (the link between
+the cadastre's holder strings and the company). The drawing is :mod:`geo.relgraph`'s.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from geo.errors import InputError, NotFoundError, bilingual
 from geo.relgraph import Edge, Node
 from layers import communities
 from layers.actors import actor, actor_position
+from layers.concessions import concession
 from layers.conflicts import social_conflict
 from layers.users import Principal
 from layers.visibility import visible
@@ -110,6 +112,7 @@ def graph(conn: Connection, principal: Principal, *, community: str | None = Non
                                         V.CONFLICT_STATUS.label(row["status"], lang)) if x)
         g.nodes[f"conflict:{row['id']}"] = Node(f"conflict:{row['id']}", "conflict",
                                                 row["id"], row["name"] or row["id"], detail)
+    holdings = _holdings(conn, {h for a in actor_rows for h in a["holders"] or []})
     # an actor that IS a community of the view (a report naming "Comunidad Campesina X")
     # is drawn as that community: one node, not two
     alias: dict[str, str] = {}
@@ -118,8 +121,11 @@ def graph(conn: Connection, principal: Principal, *, community: str | None = Non
         if row["kind"] == "community" and len(linked) == 1 and linked[0] in g.nodes:
             alias[f"actor:{row['id']}"] = linked[0]
             continue
+        detail = V.ACTOR_KIND.label(row["kind"], lang)
+        if held := sum(holdings.get(h, 0) for h in row["holders"] or []):
+            detail += f" · {held} " + ("concessions" if lang == "en" else "concesiones")
         g.nodes[f"actor:{row['id']}"] = Node(f"actor:{row['id']}", "actor", row["id"],
-                                             row["name"], V.ACTOR_KIND.label(row["kind"], lang))
+                                             row["name"], detail)
     positions = _positions(conn, principal, [r["id"] for r in conflicts])
     for row in conflicts:
         cid = f"conflict:{row['id']}"
@@ -142,6 +148,17 @@ def graph(conn: Connection, principal: Principal, *, community: str | None = Non
             g.add_edge(Edge(aid, f"actor:{row['company']}", "company",
                             "empresa" if lang != "en" else "company"))
     return g
+
+
+def _holdings(conn: Connection, holders: set[str]) -> dict[str, int]:
+    """Current mining rights per holder name (as the cadastre writes it): what a company
+    actor holds (concessions are public records)."""
+    if not holders:
+        return {}
+    k = concession
+    rows = conn.execute(sa.select(k.c.holder, sa.func.count()).where(
+        k.c.valid_to.is_(None), k.c.holder.in_(sorted(holders))).group_by(k.c.holder))
+    return {r[0]: int(r[1]) for r in rows}
 
 
 def _positions(conn: Connection, principal: Principal, conflicts: list[str]

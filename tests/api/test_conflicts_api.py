@@ -94,6 +94,11 @@ def test_relation_graph_per_role(client: TestClient, api_world: ApiWorld) -> Non
             "actor:ACT-QORI", "actor:ACT-FRENTE"} <= set(nodes)
     assert nodes["conflict:CS-0001"]["detail"] == "Socioambiental · Activo"  # labels, not codes
     assert "actor:ACT-GRUPO" in nodes  # the company behind the concession holder
+    with api_world.engine.connect() as conn:  # what the holder holds in the cadastre
+        held = conn.execute(sa.text(
+            "SELECT count(*) FROM concession WHERE valid_to IS NULL AND holder = "
+            "'MINERA QORI WASI S.A.C. (ficticia)'")).scalar_one()
+    assert held > 0 and nodes["actor:ACT-QORI"]["detail"] == f"Empresa · {held} concesiones"
     edges = {(e["source"], e["target"], e["kind"]) for e in public["edges"]}
     assert ("conflict:CS-0001", "actor:ACT-QORI", "primary") in edges
     assert ("actor:ACT-QORI", "actor:ACT-GRUPO", "company") in edges
