@@ -199,3 +199,24 @@ def test_cli_import_appears_in_lists_tiles_and_graph(client: TestClient, api_wor
     y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2 ** z)
     decoded = mapbox_vector_tile.decode(client.get(f"/tiles/map/{z}/{x}/{y}.pbf").content)
     assert "CT-CLI-1" in {f["properties"]["id"] for f in decoded["conflicts"]["features"]}
+
+
+def test_upload_of_a_report_links_and_reports(client: TestClient, api_world: ApiWorld) -> None:
+    """The upload (editors) runs the same import: names linked, actors created and listed
+    in the report; the public cannot upload."""
+    body = ("N°,Lugar,Tipo,Estado,Fase actual,Actores primarios,Comunidades\n"
+            "CT-UP-1,\"Puno, Huancané (ficticia), Qhapaq Marka\",Comunal,Activo,Diálogo,"
+            "Organización de Regantes Prueba Subida; Comunidad Campesina Yana Kancha "
+            "(ficticia),\n")
+    files = {"file": ("reporte.csv", body.encode(), "text/csv")}
+    refused = client.post("/api/layers/conflicts/imports", files=files)
+    assert refused.status_code == 401
+    r = client.post("/api/layers/conflicts/imports", headers=auth(api_world, "editor"),
+                    files=files, data={"source": "Reporte subido (prueba)"})
+    assert r.status_code == 201, r.text
+    report = r.json()
+    assert report["n_inserted"] == 1 and report["profile"] == "defensoria_conflicts"
+    assert any("Organización de Regantes Prueba Subida" in w for w in report["warnings"])
+    item = client.get("/api/conflicts/CT-UP-1").json()
+    assert item["communities"] == ["HF-009"] and item["admin_code"] == "219901"
+    assert item["type"] == "comunal" and item["phase"] == "dialogo"
