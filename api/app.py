@@ -33,6 +33,7 @@ from api.routes import (
     network_pages,
     ogc,
     programme,
+    relations,
     session,
     tiles,
     uploads,
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web.router)  # before meta: `/` is the map for browsers, JSON otherwise
     app.include_router(meta.router)
     app.include_router(exports.router)  # before /api/{layer}/{key}-style routes
+    app.include_router(relations.router)  # /api/conflicts/template.csv before /{key}
     app.include_router(communities.router)
     app.include_router(cases.router)
     app.include_router(case_files.router)

@@ -132,6 +132,8 @@ class Layer:
     tracked_by_analysis: bool = False
     #: imports infer a missing country from this 6-digit code (Peruvian ubigeo)
     infer_country_from: str | None = None
+    #: rows may come without a geometry (conflicts located later from their communities)
+    location_optional: bool = False
     #: imports merge features repeating a key into one (detached parts of one unit)
     merge_parts: bool = False
     #: the analysis' flags attach to its records (the ``flagged`` and ``network`` filters,
@@ -427,10 +429,109 @@ CASES = Layer(
     publish=Publication(api=False, ogc=False, tiles=False, exports=False, own_routes=True),
 )
 
+# --- actors and social conflicts (issue 14 item 3) ---
+ACTORS = Layer(
+    name="actors", table="actor", key="id",
+    title_es="Actores", title_en="Actors", tag_es="actores",
+    description_es="Empresas, entidades del Estado, organizaciones comunales y sociales, ONG: "
+                   "sus vínculos con comunidades, concesiones (titulares), consultas y redes.",
+    description_en="Companies, state agencies, community and social organisations, NGOs: "
+                   "their links to communities, concessions (holders), consultations and "
+                   "networks.",
+    aliases=("actor", "actores"),
+    fields=(
+        _f("id", "code", required=True, spanish="codigo", nullable=False),
+        _f("name", required=True, spanish="nombre", nullable=False),
+        _enum("kind", V.ACTOR_KIND, default="other", on_unknown="default", spanish="tipo",
+              filterable=True, nullable=False, server_default="other"),
+        _f("role", spanish="rol", free_text=True),
+        # the actor (a company) behind this one, e.g. the parent of a concession holder
+        _f("company", "code", spanish="empresa", filterable=True),
+        # concession holders as the cadastre writes them (``concessions.holder``)
+        _f("holders", "list", spanish="titulares", nullable=False, server_default="{}"),
+        _f("communities", "list", spanish="comunidades", references="communities",
+           nullable=False, server_default="{}"),
+        _f("consultations", "list", spanish="consultas", references="consultations",
+           nullable=False, server_default="{}"),
+        _f("networks", "list", spanish="redes", references="networks", nullable=False,
+           server_default="{}"),
+        _SENSITIVITY,
+    ),
+    closed_index=True, id_vid_index=True,
+    publish=Publication(ogc=False, tiles=False),
+)
+
+#: The three actor columns of the Defensoría's reports (field, Spanish header, level).
+CONFLICT_ACTOR_FIELDS = (("actors_primary", "actores_primarios", "primary"),
+                         ("actors_secondary", "actores_secundarios", "secondary"),
+                         ("actors_tertiary", "actores_terciarios", "tertiary"))
+
+CONFLICTS = Layer(
+    name="conflicts", table="social_conflict", key="id",
+    title_es="Conflictos sociales", title_en="Social conflicts", tag_es="conflictos",
+    description_es="Conflictos sociales como los registra la Defensoría del Pueblo: tipo, "
+                   "estado, fase, actores, comunidades, competencia, diálogo y ubicación.",
+    description_en="Social conflicts as the Defensoría del Pueblo registers them: type, "
+                   "status, phase, actors, communities, competence, dialogue and location.",
+    aliases=("conflict", "conflictos", "conflicto"),
+    fields=(
+        _f("id", "code", required=True, spanish="numero", tile=True, nullable=False),
+        _f("name", spanish="nombre", tile=True),
+        _enum("type", V.CONFLICT_TYPE, required=True, on_unknown="reject", spanish="tipo",
+              filterable=True, tile=True, nullable=False),
+        _enum("status", V.CONFLICT_STATUS, required=True, on_unknown="reject",
+              spanish="estado", filterable=True, tile=True, nullable=False),
+        _enum("phase", V.CONFLICT_PHASE, on_unknown="reject", spanish="fase",
+              filterable=True, tile=True),
+        _f("department", spanish="departamento"),
+        _f("province", spanish="provincia"),
+        _f("district", spanish="distrito", tile=True),
+        _f("admin_code", "code", pad=6, spanish="ubigeo"),
+        _f("description", spanish="descripcion", free_text=True),
+        _enum("competence", V.COMPETENCE, spanish="competencia", filterable=True),
+        _f("start_date", "date", spanish="fecha_inicio", tile=True),
+        _enum("dialogue", V.DIALOGUE, spanish="dialogo", filterable=True, tile=True),
+        _f("violence", spanish="acciones_violencia", free_text=True),
+        *(_f(name, "list", spanish=es, references="actors", nullable=False,
+             server_default="{}") for name, es, _ in CONFLICT_ACTOR_FIELDS),
+        _f("communities", "list", spanish="comunidades", references="communities",
+           nullable=False, server_default="{}"),
+        replace(_SENSITIVITY, tile=True),
+    ),
+    geometry=(GeometryColumn("location", "POINT", nullable=True),), kinds=("points",),
+    location_optional=True, network_scope="territory", prefix_filter="admin_code",
+    closed_index=True, id_vid_index=True,
+    publish=Publication(map_order=6),
+)
+
+POSITIONS = Layer(
+    name="positions", table="actor_position", key="id",
+    title_es="Posiciones de actores", title_en="Actors' positions", tag_es="posiciones",
+    description_es="La posición de un actor en un conflicto. Reservada por defecto: solo "
+                   "editores, salvo que se marque pública o de la red.",
+    description_en="An actor's position in a conflict. Restricted by default: editors only, "
+                   "unless marked public or network.",
+    aliases=("position", "posiciones"),
+    fields=(
+        _f("id", "code", required=True, spanish="codigo", nullable=False),
+        _f("conflict_id", "code", required=True, spanish="conflicto", filterable=True,
+           nullable=False),
+        _f("actor_id", "code", required=True, spanish="actor", filterable=True,
+           nullable=False),
+        _enum("level", V.ACTOR_LEVEL, on_unknown="reject", spanish="nivel", filterable=True),
+        _f("position", spanish="posicion", free_text=True),
+        _enum("sensitivity", V.SENSITIVITY, default="restricted", on_unknown="reject",
+              spanish="sensibilidad", filterable=True, nullable=False,
+              server_default="restricted"),
+    ),
+    closed_index=True, id_vid_index=True,
+    publish=Publication(ogc=False, tiles=False),
+)
+
 #: Every layer, in the order commands and listings show them.
 CATALOG: dict[str, Layer] = {layer.name: layer for layer in (
     BOUNDARIES, COMMUNITIES, CONCESSIONS, WATER, CONSULTATIONS, NETWORKS,
-    CASES)}
+    CASES, ACTORS, CONFLICTS, POSITIONS)}
 
 #: Other names users type for a layer (Spanish, singular) -> its name.
 ALIASES: dict[str, str] = {alias: layer.name for layer in CATALOG.values()

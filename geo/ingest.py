@@ -182,7 +182,8 @@ def _geometry_stage(
     valid_in_source = dict(zip(frame.index, shapely.is_valid(source), strict=True))
     projected = to_wgs84(frame, crs)
     repaired, repairs, geo_rejections = repair_geometries(
-        projected, expected=expected, id_column=KEY_COLUMNS[layer]
+        projected, expected=expected, id_column=KEY_COLUMNS[layer],
+        allow_missing=CATALOG[layer].location_optional,
     )
     rejections.extend(geo_rejections)
     repairs = [

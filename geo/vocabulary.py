@@ -19,17 +19,24 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 __all__ = [
+    "ACTOR_KIND",
+    "ACTOR_LEVEL",
     "ALERT_STATE",
     "CASE_CHANNEL",
     "CASE_STAGE",
     "CASE_TYPE",
     "CHANGE_FIELD",
     "CHANGE_KIND",
+    "COMPETENCE",
+    "CONFLICT_PHASE",
+    "CONFLICT_STATUS",
+    "CONFLICT_TYPE",
     "COUNTRY",
     "DAY_TYPE",
     "DEADLINE_BASIS",
     "DEADLINE_KIND",
     "DEADLINE_STATE",
+    "DIALOGUE",
     "KIND",
     "LEGAL_STATUS",
     "LEVEL",
@@ -353,11 +360,103 @@ DAY_TYPE = _v("day_type", "day_type_", (
     Term("business", "días hábiles", "business days", ("habiles", "working")),
 ))
 
+# --- Actors and social conflicts (issue 14 item 3), as the Defensoría del Pueblo's monthly
+# Reporte de Conflictos Sociales names them.
+#: What kind of actor a person or organisation is.
+ACTOR_KIND = _v("actor_kind", "actor_kind_", (
+    Term("company", "Empresa", "Company",
+         ("empresa", "empresa minera", "minera", "compania", "compañía", "sac", "s.a.c.",
+          "s.a.", "titular")),
+    Term("state_agency", "Entidad del Estado", "State agency",
+         ("estado", "entidad", "entidad del estado", "entidad estatal", "ministerio",
+          "gobierno", "gobierno nacional", "gobierno regional", "gobierno local",
+          "municipalidad", "estatal")),
+    Term("community", "Comunidad", "Community",
+         ("comunidad", "comunidad campesina", "comunidad nativa", "ayllu", "comunero",
+          "comuneros")),
+    Term("community_org", "Organización comunal o indígena",
+         "Community or indigenous organisation",
+         ("organizacion comunal", "organización comunal", "organizacion indigena",
+          "organización indígena", "federacion", "federación", "central")),
+    Term("social_org", "Organización social o frente de defensa",
+         "Social organisation or defence front",
+         ("organizacion social", "organización social", "frente de defensa", "frente",
+          "ronda campesina", "rondas", "sindicato", "asociacion", "asociación")),
+    Term("ngo", "ONG", "NGO", ("ong", "organizacion no gubernamental",
+                               "organización no gubernamental")),
+    Term("church", "Iglesia", "Church", ("iglesia", "vicaria", "vicaría", "parroquia")),
+    Term("other", "Otro actor", "Other actor", ("otro", "otra", "otros")),
+))
+#: How closely an actor is involved in a conflict (the Defensoría's three columns).
+ACTOR_LEVEL = _v("actor_level", "actor_level_", (
+    Term("primary", "Actor primario", "Primary actor", ("primario", "primarios")),
+    Term("secondary", "Actor secundario", "Secondary actor", ("secundario", "secundarios")),
+    Term("tertiary", "Actor terciario", "Tertiary actor", ("terciario", "terciarios")),
+), ranked=True)
+#: Conflict types of the Defensoría's reports.
+CONFLICT_TYPE = _v("conflict_type", "conflict_type_", (
+    Term("socioambiental", "Socioambiental", "Socio-environmental",
+         ("socio ambiental", "socio-ambiental", "ambiental", "socio-environmental")),
+    Term("gobierno_local", "Asuntos de gobierno local", "Local government affairs",
+         ("asuntos de gobierno local", "gobierno local", "local")),
+    Term("gobierno_regional", "Asuntos de gobierno regional", "Regional government affairs",
+         ("asuntos de gobierno regional", "gobierno regional", "regional")),
+    Term("gobierno_nacional", "Asuntos de gobierno nacional", "National government affairs",
+         ("asuntos de gobierno nacional", "gobierno nacional", "nacional")),
+    Term("demarcacion", "Demarcación territorial", "Territorial demarcation",
+         ("demarcacion territorial", "demarcación territorial", "demarcación")),
+    Term("comunal", "Comunal", "Communal", ("comunales",)),
+    Term("laboral", "Laboral", "Labour", ("labour", "labor")),
+    Term("electoral", "Electoral", "Electoral", ()),
+    Term("coca", "Cultivo ilegal de hoja de coca", "Illegal coca cultivation",
+         ("cultivo ilegal de hoja de coca", "hoja de coca", "cultivo de coca")),
+    Term("otros", "Otros asuntos", "Other matters", ("otros asuntos", "otro", "other")),
+))
+#: Where a conflict stands in the Defensoría's register.
+CONFLICT_STATUS = _v("conflict_status", "conflict_status_", (
+    Term("activo", "Activo", "Active", ("active", "activa")),
+    Term("latente", "Latente", "Latent", ("latent",)),
+    Term("resuelto", "Resuelto", "Resolved", ("resolved", "resuelta")),
+    Term("retirado", "Retirado del registro", "Withdrawn from the register",
+         ("retirado del registro", "retirada", "withdrawn")),
+))
+#: Phase of an active conflict, from the first signs to dialogue.
+CONFLICT_PHASE = _v("conflict_phase", "conflict_phase_", (
+    Term("temprana", "Temprana", "Early", ("early", "fase temprana")),
+    Term("escalamiento", "Escalamiento", "Escalation", ("escalation", "escalada")),
+    Term("crisis", "Crisis", "Crisis", ()),
+    Term("desescalamiento", "Desescalamiento", "De-escalation",
+         ("de-escalation", "desescalada")),
+    Term("dialogo", "Diálogo", "Dialogue", ("diálogo", "dialogue", "fase de dialogo")),
+), ranked=True)
+#: Who is competent to attend a conflict (several levels: ``shared``).
+COMPETENCE = _v("competence", "competence_", (
+    Term("national", "Gobierno Nacional", "National government",
+         ("gobierno nacional", "nacional", "poder ejecutivo")),
+    Term("regional", "Gobierno Regional", "Regional government",
+         ("gobierno regional", "regional")),
+    Term("local", "Gobierno Local", "Local government",
+         ("gobierno local", "local", "municipalidad", "municipal")),
+    Term("shared", "Varios niveles de gobierno", "Several levels of government",
+         ("varios", "compartida", "multiple", "múltiple")),
+    Term("other", "Otra entidad", "Other body",
+         ("otro", "otra", "poder judicial", "organismo autonomo", "organismo autónomo")),
+))
+#: Whether there is a dialogue process ("hay / no hay" in the reports).
+DIALOGUE = _v("dialogue", "dialogue_", (
+    Term("yes", "Hay diálogo", "Dialogue under way",
+         ("hay", "si", "sí", "hay dialogo", "hay diálogo", "true")),
+    Term("no", "No hay diálogo", "No dialogue",
+         ("no hay", "no hay dialogo", "no hay diálogo", "false")),
+))
+
 VOCABULARIES: dict[str, Vocabulary] = {v.name: v for v in (
     KIND, COUNTRY, TITLE_STATUS, SENSITIVITY, LEGAL_STATUS, WATER_KIND, WATER_USE, STAGE,
     SUBSTANCE, LEVEL, STATE, SEVERITY,
     CASE_TYPE, CASE_STAGE, CASE_CHANNEL, DEADLINE_KIND, DEADLINE_STATE, ALERT_STATE,
-    CHANGE_KIND, CHANGE_FIELD, DEADLINE_BASIS, DAY_TYPE)}
+    CHANGE_KIND, CHANGE_FIELD, DEADLINE_BASIS, DAY_TYPE,
+    ACTOR_KIND, ACTOR_LEVEL, CONFLICT_TYPE, CONFLICT_STATUS, CONFLICT_PHASE, COMPETENCE,
+    DIALOGUE)}
 
 
 def label(vocabulary: str, code: str | None, lang: str | None = "es") -> str:

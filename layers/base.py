@@ -26,6 +26,11 @@ from layers.db import (
 from layers.versioning import LIFESPAN
 
 Rows = list[dict[str, Any]]
+#: Links a prepared frame to stored records inside the import's transaction (conflicts:
+#: names of actors and communities -> their keys, new actors created): (connection,
+#: frame, batch id, recorded by, source) -> (the frame to store, warnings for the report).
+Resolve = Callable[[Connection, gpd.GeoDataFrame, int, str, str],
+                   tuple[gpd.GeoDataFrame, list[str]]]
 
 
 #: SQL type of each catalog field type (enums and codes are stored as text).
@@ -63,6 +68,7 @@ class LayerSpec:
     layer: Layer
     table: sa.Table
     to_rows: Callable[[gpd.GeoDataFrame], Rows]
+    resolve: Resolve | None = None
 
     @property
     def name(self) -> str:

@@ -307,8 +307,12 @@ def _store(conn: Connection, spec: LayerSpec, prepared: Any, report: ImportRepor
         report.warnings.append(
             "Algunas entidades rechazadas no tienen clave: no se cerró ningún registro por "
             "ausencia / some rejected features have no key: no record was closed as missing")
+    frame = prepared.frame
+    if spec.resolve is not None:
+        frame, notes = spec.resolve(conn, frame, batch_id, recorded_by, source_name)
+        report.warnings.extend(notes)
     counts = write_snapshot(
-        conn, spec.table, spec.key, spec.to_rows(prepared.frame),
+        conn, spec.table, spec.key, spec.to_rows(frame),
         recorded_by=recorded_by, batch_id=batch_id, source=source_name,
         close_missing=closes, scope=_scope(spec, source_name), keep=rejected,
     )

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from geo import catalog
-from layers import boundaries, cases, communities, concessions, consultations, networks, water
+from layers import (
+    actors,
+    boundaries,
+    cases,
+    communities,
+    concessions,
+    conflicts,
+    consultations,
+    networks,
+    water,
+)
 from layers.base import LayerSpec, generic_spec
 
 #: Layers whose rows need code of their own (a module in ``layers/``).
 _SPECS = {spec.name: spec for spec in (boundaries.SPEC, communities.SPEC, concessions.SPEC,
                                        water.SPEC, consultations.SPEC, networks.SPEC,
-                                       cases.SPEC)}
+                                       cases.SPEC, actors.SPEC, actors.POSITIONS_SPEC,
+                                       conflicts.SPEC)}
 #: One spec per catalog layer: its module's, else the generic one (table and rows from the
 #: catalog alone).
 LAYERS: dict[str, LayerSpec] = {

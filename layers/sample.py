@@ -63,6 +63,9 @@ def load_sample(conn: Connection, *, recorded_by: str, root: Path = PROJECT_ROOT
     from layers.sample_cases import load_sample_cases
 
     load_sample_cases(conn, recorded_by=recorded_by, source=f"{SOURCE} · trámites")
+    from layers.sample_conflicts import load_sample_conflicts
+
+    reports += load_sample_conflicts(conn, recorded_by=recorded_by, root=root, source=SOURCE)
     return reports
 
 

@@ -55,7 +55,8 @@ def _parse_mapping(pairs: list[str]) -> dict[str, str] | None:
 
 def import_cmd(
     layer: Annotated[str, typer.Argument(help="boundaries|communities|concessions|water|"
-                                              "consultations|networks|raster")],
+                                              "consultations|networks|actors|conflicts|"
+                                              "positions|raster")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     crs: Annotated[str | None, typer.Option(help="SRC, p. ej. EPSG:32719")] = None,
     source: Annotated[str | None, typer.Option(help="Fuente / source note")] = None,

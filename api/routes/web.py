@@ -20,6 +20,7 @@ from api.case_strings import case_strings
 from api.dependencies import ConnDep, EngineDep, LangDep, SettingsDep, ViewerDep, session_principal
 from api.desk_strings import desk_strings
 from api.models import CommunityPanel, SearchResults, SeverityMap, ok
+from api.relations_strings import relations_strings
 from api.routes import meta
 from api.routes import tiles as tile_routes
 from geo.errors import NotFoundError
@@ -68,7 +69,8 @@ def home(request: Request, settings: SettingsDep, conn: ConnDep, viewer: ViewerD
               "basemap": basemap, "view": view, "severity": maps.severities(conn, viewer),
               "reference": map_page.reference_labels(conn, viewer, view),
               "fictional": maps.sample_loaded(conn), "draft": i18n.is_draft(lang),
-              "tiles": tiles, "desk": desk_strings(lang), "session": session}
+              "tiles": tiles, "desk": desk_strings(lang),
+              "relations": relations_strings(lang), "session": session}
     if session and session["can_edit"]:  # the case view's strings: editors' pages only
         config["cases"] = case_strings(lang, settings.case_document_max_mb)
     html = templates().get_template("map.html").render(

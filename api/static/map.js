@@ -12,14 +12,22 @@
   var DESK = cfg.desk || {};
   var panelHooks = [];  // desk.js adds the edit form and the history here
   var PHONE = window.matchMedia("(max-width: 699px)").matches;
-  var THEMES = ["communities", "concessions", "water", "consultations", "boundaries"];
+  var REL = cfg.relations || {};  // strings of the conflicts popup and the relationship view
+  var THEMES = ["communities", "concessions", "water", "consultations", "boundaries", "conflicts"];
   var THEME_LABEL = { communities: T.layer_communities, concessions: T.layer_concessions,
-    water: T.layer_water, consultations: T.layer_consultations, boundaries: T.layer_boundaries };
+    water: T.layer_water, consultations: T.layer_consultations, boundaries: T.layer_boundaries,
+    conflicts: T.layer_conflicts };
 
   // Leaflet >= 1.8 removed DomEvent.fakeStop, which VectorGrid 1.3 still calls on clicks.
   if (!L.DomEvent.fakeStop) {
     L.DomEvent.fakeStop = function (e) { e._stopped = true; return this; };
   }
+  // VectorGrid's point symbols are CircleMarkers without a latlng, and Leaflet >= 1.8 asks a
+  // small circle for it on every click: such symbols answer "no latlng", so the click's
+  // position comes from the mouse event (points of conflicts and communities are clickable).
+  var circleLatLng = L.CircleMarker.prototype.getLatLng;
+  Object.defineProperty(L.CircleMarker.prototype, "getLatLng", { configurable: true,
+    get: function () { return this._latlng ? circleLatLng : undefined; } });
 
   function colorOf(list, key) {
     for (var i = 0; i < list.length; i++) { if (list[i].key === key) { return list[i].color; } }
@@ -75,7 +83,8 @@
 
   var state = { mode: "severity", severity: cfg.severity || {}, selected: null,
                 visible: { communities: true, concessions: true, water: true,
-                           consultations: true, boundaries: true, reference: true } };
+                           consultations: true, boundaries: true, conflicts: true,
+                           reference: true } };
 
   // ---- styles, one per layer of the tile ------------------------------------------------
   function communityStyle(props) {
@@ -107,7 +116,11 @@
     consultations: function () { var c = colorOf(LEGEND.consultations, "area"); return { fill: true, fillColor: c, fillOpacity: 0.06, color: c, weight: 2, dashArray: "2 5", className: "allpa-consultation" }; },
     concessions: concessionStyle,
     communities: communityStyle,
-    water: waterStyle
+    water: waterStyle,
+    conflicts: function (props) {
+      return { radius: 7, fill: true, fillColor: colorOf(LEGEND.conflicts || [], props.status),
+               fillOpacity: 0.95, color: "#ffffff", weight: 2, className: "allpa-conflict" };
+    }
   };
   var layerStyles = {};
   THEMES.forEach(function (name) {
@@ -158,6 +171,8 @@
     } else if (p.__layer === "water") {
       box.appendChild(el("strong", { text: p.name || T.water_source }));
       box.appendChild(el("div", { text: label("water_", p.kind) }));
+    } else if (p.__layer === "conflicts") {
+      conflictPopup(box, p);
     } else if (p.__layer === "consultations") {
       box.appendChild(el("strong", { text: p.name || T.layer_consultations }));
       box.appendChild(el("div", { text: [p.stage ? label("stage_", p.stage) : null, p.start_date].filter(Boolean).join(" · ") }));
@@ -166,6 +181,20 @@
     }
     L.popup({ maxWidth: 260 }).setLatLng(e.latlng).setContent(box).openOn(map);
   });
+  function conflictPopup(box, p) {
+    box.setAttribute("class", "conflict-popup");
+    box.appendChild(el("div", { "class": "muted", text: REL.conflict + " " + (p.id || "") }));
+    box.appendChild(el("strong", { text: p.name || p.id || "" }));
+    [[REL.type, p.type ? label("conflict_type_", p.type) : null],
+     [REL.status, p.status ? label("conflict_status_", p.status) : null],
+     [REL.phase, p.phase ? label("conflict_phase_", p.phase) : null],
+     [REL.start, p.start_date], [REL.dialogue, p.dialogue ? label("dialogue_", p.dialogue) : null],
+     [REL.district, p.district]].forEach(function (row) {
+      if (row[1]) { box.appendChild(el("div", { text: row[0] + ": " + row[1] })); }
+    });
+    box.appendChild(el("a", { id: "conflict-relations", href: "/relaciones?conflict=" + encodeURIComponent(p.id) +
+      "&lang=" + encodeURIComponent(DATA_LANG), text: REL.open_relations }));
+  }
   grid.addTo(map);
 
   // ---- reference layer from the project's own data (district and lake names) -----------
@@ -266,6 +295,8 @@
     div.appendChild(el("h4", { text: T.layer_consultations }));
     LEGEND.consultations.forEach(function (i) { div.appendChild(swatchRow(i, "line")); });
     LEGEND.boundaries.forEach(function (i) { div.appendChild(swatchRow(i, "line")); });
+    div.appendChild(el("h4", { text: T.layer_conflicts }));
+    (LEGEND.conflicts || []).forEach(function (i) { div.appendChild(swatchRow(i, "dot")); });
   }
   legend.addTo(map);
 
@@ -371,6 +402,9 @@
       el("a", { href: "/reports/community/" + id + ".pdf" + q, target: "_blank", text: "PDF" }),
       el("a", { id: "link-advocacy", href: "/maps/community/" + id + ".html" + q, target: "_blank", text: T.advocacy_map })
     ]));
+    body.appendChild(el("p", { "class": "links" }, [el("a", { id: "link-relations",
+      href: "/relaciones?community=" + id + "&lang=" + encodeURIComponent(DATA_LANG),
+      text: REL.open_relations })]));
     panelHooks.forEach(function (hook) { hook(d, body); });
   }
 

@@ -35,6 +35,9 @@ WATER_COLORS = {"spring": "#08519c", "river": "#2171b5", "stream": "#6baed6", "l
                 "wetland": "#41ab5d", "well": "#084594", "canal": "#9ecae1",
                 "glacier": "#deebf7"}
 CONSULTATION_COLOR = "#ff7f00"
+#: social conflicts by status (magenta: active; pale: latent; green: resolved)
+CONFLICT_COLORS = {"activo": "#c51b7d", "latente": "#f1b6da", "resuelto": "#7fbc41",
+                   "retirado": "#bababa"}
 BOUNDARY_COLOR = "#404040"
 
 
@@ -149,4 +152,6 @@ def legend_spec(lang: str | None) -> dict[str, Any]:
                            "color": CONSULTATION_COLOR}],
         "boundaries": [{"key": "boundary", "label": t(lang, "layer_boundaries"),
                         "color": BOUNDARY_COLOR}],
+        "conflicts": [{"key": k, "label": t(lang, f"conflict_status_{k}"),
+                       "color": CONFLICT_COLORS[k]} for k in V.CONFLICT_STATUS.codes],
     }

@@ -34,6 +34,7 @@ from api.app import create_app
 from layers import communities, networks, users, water
 from layers.analysis import run_analysis
 from layers.config import Settings, load_settings
+from layers.conflicts import social_conflict
 from layers.versioning import write_snapshot
 from tests.api.alert_fixtures import add_alerts
 from tests.dbutil import fresh_database
@@ -109,6 +110,9 @@ def leak_world(settings: Settings) -> Iterator[LeakWorld]:
             for role, (name, kind, nets) in USERS.items():
                 users.create_user(conn, name, kind, nets)
                 tokens[role] = users.issue_token(conn, name)
+        with engine.connect() as conn:  # a conflict names the community (and so lists it)
+            named = _row(conn, social_conflict, "CS-0001")["communities"]
+        _revise(engine, social_conflict, "CS-0001", communities=sorted({*named, target}))
         _revise(engine, communities.community, target,
                 name="Nombre anterior secreto Wiñay (prueba)")
         with engine.connect() as conn:
@@ -229,6 +233,23 @@ def _hidden(engine: Engine, role: str) -> Hidden:
                         points.append((float(r["x"]), float(r["y"])))
         if role != "editor":  # cases and everything under them: editors only
             words.update(_case_secrets(conn) - shown)
+        # actors, conflicts and actors' positions (issue 14 item 3): actors and positions
+        # have no network scope (network records are for editors); a conflict is a network
+        # member's when it lies in the territory of one of its member communities
+        for table, text, located in (("actor", "name", False), ("social_conflict", "name", True),
+                                     ("actor_position", "position", False)):
+            in_net = ("(SELECT bool_or(ST_Intersects(c.territory, t.location)) FROM community c"
+                      " WHERE c.valid_to IS NULL AND c.id = ANY(:m))") if located else "false"
+            rows = conn.execute(sa.text(f"""
+                SELECT DISTINCT ON (id) id, sensitivity, {in_net} AS in_net,
+                       (SELECT array_agg(DISTINCT {text}) FROM {table} v WHERE v.id = t.id)
+                       AS names
+                FROM {table} t ORDER BY id, vid DESC"""), {"m": list(members)}).mappings()
+            for r in rows:
+                ok = r["sensitivity"] in sees or (
+                    r["sensitivity"] == "network" and role != "editor" and bool(nets)
+                    and bool(r["in_net"]))
+                (shown if ok else words).update({r["id"], *(n for n in r["names"] or [] if n)})
     return Hidden(words - shown, points)
 
 
@@ -354,6 +375,18 @@ def _paths(w: LeakWorld) -> list[str]:
         f"/api/cases/{w.case}/documents/{w.document}/file?version=1",
         f"/api/cases/{w.case}/deadlines", f"/api/cases/{w.case}", "/api/cases?lang=en",
         f"/api/alerts?community={w.neighbour}&lang=en", f"/?f=html&community={w.neighbour}",
+        # actors, conflicts, positions and the relationship view (issue 14 item 3)
+        "/api/actors?limit=1000", "/api/actors/ACT-DIRIGENTE", "/api/positions?limit=1000",
+        "/api/positions/POS-0001", "/api/conflicts?limit=1000",
+        "/api/conflicts?limit=1000&f=geojson", f"/api/conflicts?limit=1000&as_of={before}",
+        "/api/conflicts/CS-0005", "/api/conflicts/export?format=csv",
+        "/api/actors/export?format=csv", "/api/positions/export?format=csv",
+        "/ogc/collections/conflicts/items?limit=1000",
+        *(f"{base}?{key}={value}" for base in ("/api/relations", "/relaciones")
+          for key, value in (("community", w.community), ("community", w.neighbour),
+                             ("community", "HF-001"), ("community", "HF-004"),
+                             ("community", "HF-005"), ("conflict", "CS-0001"),
+                             ("conflict", "CS-0005"))),
     ]
     return paths
 
@@ -389,7 +422,7 @@ def _scan(w: LeakWorld, role: str, tmp: Any, *, cookies: bool = False
                 if _near(c, p, 1e-6):
                     leaks.append(f"{path}: exact coordinate {p}")
     for p in hidden.points[:40]:
-        for layer in ("communities", "water", "map"):  # map: every layer in one tile
+        for layer in ("communities", "water", "conflicts", "map"):  # map: every layer
             for z in (10, 14):
                 tx, ty = _tile_of(p[0], p[1], z)
                 r = w.client.get(f"/tiles/{layer}/{z}/{tx}/{ty}.pbf", headers=headers)
@@ -417,6 +450,9 @@ def test_no_hidden_record_reaches_any_read_path(leak_world: LeakWorld, role: str
         # the reclassified records and every name they ever had are among the secrets
         assert {leak_world.community, leak_world.spring, leak_world.flagged_spring,
                 "Nombre anterior secreto Wiñay (prueba)"} <= hidden.words
+        assert {"ACT-DIRIGENTE", "POS-0001"} <= hidden.words  # restricted actor, position
+    if role in ("anonymous", "other_network"):
+        assert "CS-0005" in hidden.words  # a RED-01 conflict
     leaks, scanned = _scan(leak_world, role, tmp_path)
     print(f"leak scan {role}: {scanned} responses, {len(leaks)} leaks")
     assert leaks == []
