@@ -14,7 +14,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0011_actors_conflicts'
-down_revision: str | None = '0008_delivery'
+down_revision: str | None = '0010_alert_deadlines'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
