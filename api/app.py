@@ -33,6 +33,8 @@ from api.routes import (
     ogc,
     programme,
     session,
+    subscription_page,
+    subscriptions,
     tiles,
     uploads,
     web,
@@ -107,6 +109,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web.router)  # before meta: `/` is the map for browsers, JSON otherwise
     app.include_router(meta.router)
     app.include_router(exports.router)  # before /api/{layer}/{key}-style routes
+    app.include_router(subscriptions.router)  # before /api/{layer}-style routes
+    app.include_router(subscription_page.router)
     app.include_router(communities.router)
     app.include_router(cases.router)
     app.include_router(layers.router)

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.errors import InputError, NotFoundError, bilingual
-from layers import networks
+from layers import communities, networks
 from layers.alert_tables import alert
 from layers.alerts import AlertFilter, _visible_community, list_alerts
 from layers.config import Settings
@@ -33,7 +33,7 @@ from layers.delivery_tables import delivery, delivery_alert, subscription
 from layers.users import ANONYMOUS, Principal, app_user
 
 CHANNELS = ("email", "webhook")
-SCOPES = ("network", "community")
+SCOPES = ("network", "community", "district")
 FREQUENCIES = ("immediate", "daily")
 BACKOFF_BASE_S = 60
 BACKOFF_FACTOR = 5
@@ -95,6 +95,10 @@ def principal_of(conn: Connection, subscriber: str) -> Principal:
 def _in_scope(sub: dict[str, Any]) -> sa.ColumnElement[bool]:
     if sub["scope"] == "community":
         return alert.c.community_id == sub["scope_id"]
+    if sub["scope"] == "district":  # an admin-code (ubigeo) prefix
+        c = communities.community
+        return sa.exists().where(c.c.id == alert.c.community_id, c.c.valid_to.is_(None),
+                                 c.c.admin_code.startswith(sub["scope_id"]))
     n = networks.network
     return sa.exists().where(n.c.id == sub["scope_id"], n.c.valid_to.is_(None),
                              alert.c.community_id == sa.any_(n.c.members))
