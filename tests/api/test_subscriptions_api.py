@@ -19,6 +19,7 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.routes import subscriptions as models
 from layers import delivery, users
 from layers.alert_tables import alert
 from layers.config import Settings, load_settings
@@ -71,6 +72,7 @@ def test_member_follows_own_network_and_visible_communities_only(
     assert _post(client, member, scope="district", id="999999",
                  address="m@red.example").status_code == 404
     mine = client.get("/api/subscriptions", headers=member).json()
+    models.SubscriptionList.model_validate(mine)
     assert mine["count"] == len(mine["subscriptions"]) >= 3
     assert {s["subscriber"] for s in mine["subscriptions"]} == {"miembro"}
     assert all("secret" not in s for s in mine["subscriptions"])
@@ -108,6 +110,7 @@ def test_webhooks_are_for_admins_and_the_secret_is_shown_once(
     r = _post(client, admin, **hook)
     assert r.status_code == 201, r.text
     made = r.json()
+    models.CreatedSubscription.model_validate(made)  # the documented contract
     assert made["channel"] == "webhook" and len(made["secret"]) >= 32
     listed = client.get("/api/subscriptions", headers=admin).json()["subscriptions"]
     assert made["id"] in {s["id"] for s in listed}
@@ -154,6 +157,7 @@ def test_removing_stops_and_keeps_the_row_and_its_deliveries(
             alert_ids=sa.select(sa.func.array_agg(alert.c.id))
             .where(alert.c.community_id == "HF-001").scalar_subquery()))
     log = client.get(f"/api/deliveries?subscription={sid}", headers=admin).json()
+    models.DeliveryLog.model_validate(log)
     assert log["count"] == 1
     entry = log["deliveries"][0]
     assert (entry["status"], entry["attempts"], entry["subscriber"]) == \
@@ -163,6 +167,7 @@ def test_removing_stops_and_keeps_the_row_and_its_deliveries(
     assert client.delete(f"/api/subscriptions/{sid}", headers=editor).status_code == 404
     gone = client.delete(f"/api/subscriptions/{sid}", headers=member)
     assert gone.status_code == 200 and gone.json()["active"] is False
+    models.Subscription.model_validate(gone.json())
     active = client.get("/api/subscriptions", headers=member).json()["subscriptions"]
     assert sid not in {s["id"] for s in active}
     kept = client.get("/api/subscriptions?stopped=1", headers=member).json()["subscriptions"]
