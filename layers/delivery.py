@@ -254,8 +254,13 @@ def send_due(conn: Connection, settings: Settings, now: dt.datetime,
     ``after_each`` (e.g. ``conn.commit``) runs once each delivery's outcome is recorded, so a
     crash in the middle of a run re-sends at most the message that was in flight."""
     done = after_each or (lambda: None)
+    # a stopped subscription's unsent deliveries stay in the log, unsent: whoever removed it
+    # gets nothing more
+    active = sa.exists().where(subscription.c.id == delivery.c.subscription_id,
+                               subscription.c.active)
     rows = [dict(r) for r in conn.execute(
-        sa.select(delivery).where(delivery.c.state != "sent", delivery.c.next_attempt_at <= now)
+        sa.select(delivery).where(delivery.c.state != "sent", delivery.c.next_attempt_at <= now,
+                                  active)
         .order_by(delivery.c.id).with_for_update(skip_locked=True)).mappings()]
     sub_ids = {r["subscription_id"] for r in rows}
     subs = {int(s["id"]): dict(s) for s in conn.execute(
