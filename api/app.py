@@ -35,6 +35,8 @@ from api.routes import (
     programme,
     relations,
     session,
+    subscription_page,
+    subscriptions,
     tiles,
     uploads,
     web,
@@ -110,6 +112,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(meta.router)
     app.include_router(exports.router)  # before /api/{layer}/{key}-style routes
     app.include_router(relations.router)  # /api/conflicts/template.csv before /{key}
+    app.include_router(subscriptions.router)  # before /api/{layer}-style routes
+    app.include_router(subscription_page.router)
     app.include_router(communities.router)
     app.include_router(cases.router)
     app.include_router(case_files.router)

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.errors import InputError, NotFoundError, bilingual
-from layers import alert_deadlines, networks
+from layers import alert_deadlines, communities, networks
 from layers.alert_tables import alert
 from layers.alerts import AlertFilter, _visible_community, list_alerts
 from layers.config import Settings
@@ -33,7 +33,7 @@ from layers.delivery_tables import delivery, delivery_alert, subscription
 from layers.users import ANONYMOUS, Principal, app_user
 
 CHANNELS = ("email", "webhook")
-SCOPES = ("network", "community")
+SCOPES = ("network", "community", "district")
 FREQUENCIES = ("immediate", "daily")
 BACKOFF_BASE_S = 60
 BACKOFF_FACTOR = 5
@@ -95,6 +95,10 @@ def principal_of(conn: Connection, subscriber: str) -> Principal:
 def _in_scope(sub: dict[str, Any]) -> sa.ColumnElement[bool]:
     if sub["scope"] == "community":
         return alert.c.community_id == sub["scope_id"]
+    if sub["scope"] == "district":  # an admin-code (ubigeo) prefix
+        c = communities.community
+        return sa.exists().where(c.c.id == alert.c.community_id, c.c.valid_to.is_(None),
+                                 c.c.admin_code.startswith(sub["scope_id"]))
     n = networks.network
     return sa.exists().where(n.c.id == sub["scope_id"], n.c.valid_to.is_(None),
                              alert.c.community_id == sa.any_(n.c.members))
@@ -255,8 +259,13 @@ def send_due(conn: Connection, settings: Settings, now: dt.datetime,
     ``after_each`` (e.g. ``conn.commit``) runs once each delivery's outcome is recorded, so a
     crash in the middle of a run re-sends at most the message that was in flight."""
     done = after_each or (lambda: None)
+    # a stopped subscription's unsent deliveries stay in the log, unsent: whoever removed it
+    # gets nothing more
+    active = sa.exists().where(subscription.c.id == delivery.c.subscription_id,
+                               subscription.c.active)
     rows = [dict(r) for r in conn.execute(
-        sa.select(delivery).where(delivery.c.state != "sent", delivery.c.next_attempt_at <= now)
+        sa.select(delivery).where(delivery.c.state != "sent", delivery.c.next_attempt_at <= now,
+                                  active)
         .order_by(delivery.c.id).with_for_update(skip_locked=True)).mappings()]
     sub_ids = {r["subscription_id"] for r in rows}
     subs = {int(s["id"]): dict(s) for s in conn.execute(

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api import csp, i18n
+from api import csp, i18n, subscription_strings
 from api.case_strings import case_strings
 from api.dependencies import ConnDep, EngineDep, LangDep, SettingsDep, ViewerDep, session_principal
 from api.desk_strings import desk_strings
@@ -36,8 +36,10 @@ TEMPLATE_DIR = API_DIR / "templates"
 
 def templates() -> Environment:
     """The Jinja2 environment of Allpa's HTML (autoescaped)."""
-    return Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)),
-                       autoescape=select_autoescape(["html", "xml"]))
+    env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)),
+                      autoescape=select_autoescape(["html", "xml"]))
+    env.globals["subscriptions_link"] = subscription_strings.link_text  # the desk header
+    return env
 
 
 def _wants_html(request: Request) -> bool:

@@ -13,6 +13,7 @@ stream). The markers are computed here with plain SQL, independently of
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import math
@@ -31,7 +32,7 @@ from pypdf import PdfReader
 from sqlalchemy.engine import Connection, Engine
 
 from api.app import create_app
-from layers import communities, networks, users, water
+from layers import communities, delivery, networks, users, water
 from layers.analysis import run_analysis
 from layers.config import Settings, load_settings
 from layers.conflicts import social_conflict
@@ -141,6 +142,13 @@ def leak_world(settings: Settings) -> Iterator[LeakWorld]:
                     "day_type": "calendar", "what_es": "Oponerse", "what_en": "Oppose",
                     "reference_es": "D.S. 018-92-EM", "reference_en": "D.S. 018-92-EM"})})
             document = _add_case_file(conn, neighbour)
+            # subscriptions made while the community was public (issue 13: /avisos)
+            for who in ("red1", "red2", "abogado"):
+                delivery.subscribe(conn, subscriber=who, email=f"{who}@red.example",
+                                   scope="community", scope_id=target)
+            delivery.subscribe(conn, subscriber="red1", email="red1@red.example",
+                               scope="network", scope_id="RED-01", frequency="daily")
+            delivery.plan(conn, dt.datetime.now(dt.UTC))
         url = engine.url.render_as_string(hide_password=False)
         with TestClient(create_app(load_settings(database_url=url))) as client:
             yield LeakWorld(engine, client, tokens, target, neighbour, spring, flagged, before,
@@ -387,6 +395,9 @@ def _paths(w: LeakWorld) -> list[str]:
                              ("community", "HF-001"), ("community", "HF-004"),
                              ("community", "HF-005"), ("conflict", "CS-0001"),
                              ("conflict", "CS-0005"))),
+        # people's own alert subscriptions and the (admin) delivery log (issue 13)
+        "/api/subscriptions", "/api/subscriptions?stopped=1", "/api/subscriptions?all=1",
+        "/api/deliveries", "/api/deliveries?status=pending", "/avisos", "/avisos?lang=en",
     ]
     return paths
 
@@ -488,6 +499,14 @@ def test_the_scanner_sees_what_editors_may_see(leak_world: LeakWorld, tmp_path: 
     assert leak_world.flagged_spring in flags
     anonymous = leak_world.client.get("/api/flags?limit=1000").json()
     assert anonymous["total"] == len(anonymous["items"]) or anonymous["total"] > 1000
+    # the subscriptions made while the community was public: the editor's names it, the
+    # network member's is listed without it
+    subs = leak_world.client.get("/api/subscriptions", headers=editor).json()
+    assert leak_world.community in {s["scope_id"] for s in subs["subscriptions"]}
+    member = {"Authorization": f"Bearer {leak_world.tokens['network']}"}
+    theirs = leak_world.client.get("/api/subscriptions", headers=member).json()
+    assert [s["scope_visible"] for s in theirs["subscriptions"]
+            if s["scope"] == "community"] == [False]
 
 
 def test_the_scanner_knows_the_case_file(leak_world: LeakWorld) -> None:

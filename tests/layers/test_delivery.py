@@ -308,3 +308,20 @@ def test_a_stopped_subscription_gets_nothing_and_is_kept(world: Connection) -> N
                          {"i": sid}).scalar_one() is False
     with pytest.raises(NotFoundError):
         delivery.unsubscribe(world, sid + 1000)
+
+
+def test_a_stopped_subscription_s_failed_delivery_is_not_retried(
+        world: Connection, smtp: tuple[_Inbox, int]) -> None:
+    """Removing a subscription (e.g. on /avisos) also stops the retries of what failed; the
+    delivery stays in the log as it was."""
+    inbox, port = smtp
+    sid = delivery.subscribe(world, subscriber="abogada", email="abogada@example.org",
+                             scope="community", scope_id="HF-001")
+    down = load_settings(smtp_host="127.0.0.1", smtp_port=_free_port())
+    assert delivery.deliver(world, down, T0).failed == 1
+    delivery.unsubscribe(world, sid)
+    up = load_settings(smtp_host="127.0.0.1", smtp_port=port)
+    assert delivery.send_due(world, up, T0 + dt.timedelta(hours=1)).sent == 0
+    assert inbox.messages == []
+    assert [(r["state"], r["attempts"]) for r in delivery.delivery_log(world)] == \
+        [("failed", 1)]
