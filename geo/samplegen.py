@@ -3,9 +3,11 @@
 Everything written here is invented by this module (numpy ``default_rng(2106)``): a
 Huancané-like province on the north shore of a fictional lake, 8 fictional districts,
 ~72 communities, ~260 INGEMMET-style mining concessions, ~190 water sources,
-3 prior consultations and 3 community networks.  Only the rough bounding box of the real
-province (W -70.09, S -15.54, E -69.12, N -14.76) is used; no real geometry or attribute is
-copied.  Every file says so (``nota`` property / column, ``ficticio`` flag).
+3 prior consultations and 3 community networks; ``geo.samplegen_bolivia`` adds the Bolivian
+shore (33 communities of La Paz department) with its own random stream.  Only the rough
+bounding box of the real province (W -70.09, S -15.54, E -69.12, N -14.76) is used; no real
+geometry or attribute is copied.  Every file says so (``nota`` property / column,
+``ficticio`` flag).
 
 Geometry is built in UTM 19S (EPSG:32719, metres) and written in EPSG:4326 (GeoJSON,
 RFC 7946 style, 6 decimals) except the concession shapefile, which stays in EPSG:32719 as
@@ -36,6 +38,7 @@ from shapely.geometry import LineString, MultiPoint, MultiPolygon, Point, Polygo
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points, substring
 
+from geo import samplegen_bolivia
 from geo.sample_geometry import (
     add_years,
     iso,
@@ -1244,7 +1247,7 @@ def write_sample(out_root: Path) -> dict[str, Path]:
     sdir.mkdir(parents=True, exist_ok=True)
     districts, province = _write_boundaries(sample, bdir)
     com_gj, com_csv = _write_communities(sample, sdir)
-    return {
+    return samplegen_bolivia.write_sample(sdir) | {
         "distritos": districts,
         "provincia": province,
         "comunidades": com_gj,
