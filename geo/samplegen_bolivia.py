@@ -35,6 +35,7 @@ from geo.sample_geometry import (
     lonlat_to_utm,
     multipolygon,
     rand_date,
+    random_point_in,
     si_no,
     star_polygon,
     to_lonlat,
@@ -337,18 +338,24 @@ def _make_water(rng: Rng, communities: list[BoCommunity],
         inside = c.territory.buffer(-150.0)
         risky = inside.intersection(live)
         spot = risky if risky.area > 5e4 else inside
-        p = spot.representative_point()
+        # a random spot, never the territory's own label point (that would pin the place of
+        # a community hidden from the spring's readers)
+        p = random_point_in(rng, spot) or spot.representative_point()
         sens = "restricted" if i % 10 == 7 else ("network" if i % 6 == 1 else "public")
+        if c.props["sensibilidad"] != "publica" and sens == "public":
+            sens = "network"  # a hidden community's spring is not public either
         label = "Manantial sagrado" if sens == "restricted" else "Ojo de agua"
         add("spring", label, Point(round(p.x, 1), round(p.y, 1)),
             ("human", "livestock", "irrigation", "mixed")[i % 4], sens)
     for site in (9, 13, 26, 0):  # bofedales in the uplands of a few territories
         terr = communities[site].territory
         assert terr is not None
-        c = terr.centroid
-        bof = star_polygon(rng, c.x + 300.0, c.y + 200.0, 260.0, n=24, roughness=0.3,
+        mid = terr.centroid
+        bof = star_polygon(rng, mid.x + 300.0, mid.y + 200.0, 260.0, n=24, roughness=0.3,
                            aspect=1.8, angle=float(rng.uniform(0, math.pi)))
-        add("wetland", "Bofedal", bof.intersection(terr.buffer(-50.0)), "livestock", "public")
+        public = communities[site].props["sensibilidad"] == "publica"
+        add("wetland", "Bofedal", bof.intersection(terr.buffer(-50.0)), "livestock",
+            "public" if public else "network")
     tioc = communities[26].centre
     for dx, dy in ((-1800.0, 2400.0), (2200.0, -600.0)):  # streams down from the TIOC hills
         pts = [(tioc.x + dx + 350.0 * s, tioc.y + dy - 420.0 * s + 120.0 * math.sin(s))

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from geo.rule_files import load_rules
+from geo.samplegen import LAKE_NAME
 from layers.analysis import run_analysis
 from layers.config import PROJECT_ROOT, Settings
 from layers.sample import bolivia_sample_files
@@ -64,6 +65,10 @@ def test_files_hold_the_bolivian_shore(lake: shapely.Geometry,
         wet = [i for i, g in zip(frame.iloc[:, 0], frame.geometry, strict=True)
                if g.intersects(lake)]
         assert not wet, f"{layer} in the lake: {wet}"
+    # nor in the fictional lake the Peruvian part of the sample draws
+    water = gpd.read_file(DATA / "fuentes_agua.geojson")
+    fictional = water[water["name"] == LAKE_NAME].to_crs(UTM).geometry.iloc[0]
+    assert not gpd.read_file(_file("communities")).to_crs(UTM).intersects(fictional).any()
     # east / south-east of the lake
     assert com.total_bounds[0] > -69.3 and com.total_bounds[1] > -16.6
 
