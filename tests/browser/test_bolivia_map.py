@@ -59,6 +59,8 @@ def _page(browser: Any, w: int, h: int) -> Iterator[Any]:
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("response", lambda r: errors.append(f"{r.url} HTTP {r.status}")
+          if r.status >= 400 else None)
     pg.errors = errors
     try:
         yield pg
@@ -126,3 +128,31 @@ def test_bolivian_panel_shows_bolivian_flags(desktop: Any, server: LiveServer,
     page.wait_for_timeout(1500)
     page.screenshot(path=str(output_dir / "bolivia-map-panel.png"))
     assert not page.errors, page.errors
+
+
+def test_bolivian_network_advocacy_map(desktop: Any, server: LiveServer,
+                                       browser_world: MapWorld, output_dir: Path) -> None:
+    """The advocacy map of the network of ayllus of Omasuyos draws its public members."""
+    page = desktop
+    with browser_world.engine.connect() as conn:
+        members = conn.execute(sa.text(
+            "SELECT count(*) FROM community c JOIN network n ON c.id = ANY(n.members) "
+            "AND n.valid_to IS NULL AND n.id = 'RED-BO-01' WHERE c.valid_to IS NULL "
+            "AND c.sensitivity = 'public' AND c.territory IS NOT NULL")).scalar_one()
+    assert members >= 5
+    response = page.goto(f"{server.base_url}/maps/network/RED-BO-01.html", wait_until="load")
+    assert response is not None and response.status == 200
+    page.wait_for_function("document.querySelectorAll('.leaflet-overlay-pane path').length > 0",
+                           timeout=15000)
+    page.wait_for_timeout(500)
+    assert page.locator(".leaflet-overlay-pane path").count() >= members
+    text = page.locator("body").inner_text()
+    assert "Omasuyos" in text
+    page.screenshot(path=str(output_dir / "bolivia-advocacy-network.png"))
+    # the only resource allowed to fail is the browser's own /favicon.ico probe (the folium
+    # document declares no icon; the served maps have always answered it 404)
+    failed = page.evaluate("performance.getEntriesByType('resource')"
+                           ".filter(e => e.responseStatus >= 400).map(e => e.name)")
+    assert all(u.endswith("/favicon.ico") for u in failed), failed
+    errors = [e for e in page.errors if not (failed and e.startswith("Failed to load resource"))]
+    assert not errors, errors
