@@ -3,9 +3,11 @@
 Everything written here is invented by this module (numpy ``default_rng(2106)``): a
 Huancané-like province on the north shore of a fictional lake, 8 fictional districts,
 ~72 communities, ~260 INGEMMET-style mining concessions, ~190 water sources,
-3 prior consultations and 3 community networks.  Only the rough bounding box of the real
-province (W -70.09, S -15.54, E -69.12, N -14.76) is used; no real geometry or attribute is
-copied.  Every file says so (``nota`` property / column, ``ficticio`` flag).
+3 prior consultations and 3 community networks; ``geo.samplegen_bolivia`` adds the Bolivian
+shore (33 communities of La Paz department) with its own random stream.  Only the rough
+bounding box of the real province (W -70.09, S -15.54, E -69.12, N -14.76) is used; no real
+geometry or attribute is copied.  Every file says so (``nota`` property / column,
+``ficticio`` flag).
 
 Geometry is built in UTM 19S (EPSG:32719, metres) and written in EPSG:4326 (GeoJSON,
 RFC 7946 style, 6 decimals) except the concession shapefile, which stays in EPSG:32719 as
@@ -19,11 +21,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import tempfile
 import zipfile
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -37,6 +37,25 @@ from shapely import affinity
 from shapely.geometry import LineString, MultiPoint, MultiPolygon, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points, substring
+
+from geo import samplegen_bolivia
+from geo.sample_geometry import (
+    add_years,
+    iso,
+    largest_polygon,
+    maybe_bool,
+    multipolygon,
+    pick,
+    poisson_points,
+    rand_date,
+    random_point_in,
+    si_no,
+    simplified_line,
+    star_polygon,
+    to_lonlat,
+    to_utm,
+    write_geojson,
+)
 
 SEED = 2106
 #: Fixed "today" of the sample: every relative date (board terms, consultations, filings) is
@@ -128,142 +147,12 @@ _TO_UTM = Transformer.from_crs("EPSG:4326", UTM_CRS, always_xy=True)
 # --------------------------------------------------------------------------- helpers
 
 
-def _to_lonlat(geom: BaseGeometry) -> BaseGeometry:
-    """UTM 19S -> EPSG:4326, snapped to a 1e-6 degree grid, polygons oriented CCW."""
-
-    def fn(xy: np.ndarray) -> np.ndarray:
-        lon, lat = _TO_LONLAT.transform(xy[:, 0], xy[:, 1])
-        return np.column_stack([lon, lat])
-
-    out = shapely.transform(geom, fn)
-    out = shapely.set_precision(out, 1e-6)
-    return shapely.orient_polygons(out, exterior_cw=False)
-
-
-def _to_utm(geom: BaseGeometry) -> BaseGeometry:
-    def fn(xy: np.ndarray) -> np.ndarray:
-        x, y = _TO_UTM.transform(xy[:, 0], xy[:, 1])
-        return np.column_stack([x, y])
-
-    return shapely.transform(geom, fn)
-
-
-def _round_coords(obj: Any) -> Any:
-    if isinstance(obj, (list, tuple)):
-        if obj and isinstance(obj[0], float | int):
-            return [round(float(v), 6) for v in obj]
-        return [_round_coords(o) for o in obj]
-    return obj
-
-
-def _geometry_json(geom: BaseGeometry) -> dict[str, Any]:
-    gj = shapely.geometry.mapping(geom)
-    return {"type": gj["type"], "coordinates": _round_coords(gj["coordinates"])}
-
-
-def _write_geojson(
-    path: Path, name: str, nota: str, features: Sequence[tuple[dict[str, Any], BaseGeometry]]
-) -> None:
-    """Compact, one-feature-per-line GeoJSON (EPSG:4326, RFC 7946 orientation)."""
-    head = json.dumps(
-        {"type": "FeatureCollection", "name": name, "nota": nota}, ensure_ascii=False
-    )[:-1]
-    lines = []
-    for props, geom in features:
-        feat = {"type": "Feature", "properties": props, "geometry": _geometry_json(geom)}
-        lines.append(json.dumps(feat, ensure_ascii=False, separators=(",", ":")))
-    text = head + ', "features": [\n' + ",\n".join(lines) + "\n]}\n"
-    path.write_text(text, encoding="utf-8")
-
-
-def _iso(d: date | None) -> str | None:
-    return d.isoformat() if d is not None else None
-
-
-def _si_no(v: bool | None) -> str | None:
-    return None if v is None else ("si" if v else "no")
-
-
-def _rand_date(rng: Rng, start: date, end: date) -> date:
-    span = (end - start).days
-    return start + timedelta(days=int(rng.integers(0, span + 1)))
-
-
 def _js_date(d: date) -> str:
     """Date as JavaScript's Date.toString() prints it in Lima (what INGEMMET exports)."""
     return (
         f"{_DAYS_EN[d.weekday()]} {_MONTHS_EN[d.month - 1]} {d.day:02d} {d.year} "
         "00:00:00 GMT-0500 (hora estándar de Perú)"
     )
-
-
-def _add_years(d: date, years: int) -> date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + years, day=28)
-
-
-def _star_polygon(
-    rng: Rng,
-    cx: float,
-    cy: float,
-    radius: float,
-    n: int = 48,
-    roughness: float = 0.25,
-    aspect: float = 1.0,
-    angle: float = 0.0,
-    jitter: float | None = None,
-) -> Polygon:
-    """Irregular star-shaped polygon (always simple) of mean radius ``radius``."""
-    theta = np.linspace(0.0, 2.0 * math.pi, n, endpoint=False)
-    r = np.ones(n)
-    for k in range(2, 8):
-        r += rng.uniform(0.0, roughness) / (k - 0.5) * np.sin(k * theta + rng.uniform(0, 6.3))
-    r *= 1.0 + rng.normal(0.0, roughness / 8.0 if jitter is None else jitter, n)
-    r = np.clip(r, 0.3, None) * radius
-    x = r * np.cos(theta) * aspect
-    y = r * np.sin(theta) / aspect
-    ca, sa = math.cos(angle), math.sin(angle)
-    xs = cx + x * ca - y * sa
-    ys = cy + x * sa + y * ca
-    return Polygon(np.column_stack([np.round(xs, 2), np.round(ys, 2)]))
-
-
-def _largest_polygon(geom: BaseGeometry, near: Point | None = None) -> Polygon:
-    """The part of ``geom`` containing ``near`` (else the largest polygonal part)."""
-    parts = [g for g in shapely.get_parts(geom) if isinstance(g, Polygon) and g.area > 0]
-    if not parts:
-        return Polygon()
-    if near is not None:
-        for p in parts:
-            if p.contains(near):
-                return p
-    return max(parts, key=lambda p: p.area)
-
-
-def _random_point_in(rng: Rng, poly: BaseGeometry, tries: int = 2000) -> Point | None:
-    minx, miny, maxx, maxy = poly.bounds
-    for _ in range(tries):
-        p = Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
-        if poly.contains(p):
-            return p
-    return None
-
-
-def _poisson_points(rng: Rng, area: BaseGeometry, n: int, min_dist: float) -> list[Point]:
-    pts: list[Point] = []
-    for _ in range(200_000):
-        if len(pts) == n:
-            break
-        p = _random_point_in(rng, area)
-        if p is None:
-            continue
-        if all(p.distance(q) >= min_dist for q in pts):
-            pts.append(p)
-    if len(pts) < n:
-        raise RuntimeError(f"could only place {len(pts)} of {n} points")
-    return pts
 
 
 def _unique_names(rng: Rng, n: int, prefixes: tuple[str, ...] = ("",)) -> list[str]:
@@ -276,15 +165,6 @@ def _unique_names(rng: Rng, n: int, prefixes: tuple[str, ...] = ("",)) -> list[s
     ]
     idx = rng.permutation(len(combos))[:n]
     return [combos[int(i)] for i in idx]
-
-
-def _simplified_line(pts: list[tuple[float, float]], tolerance: float) -> LineString:
-    return LineString(shapely.get_coordinates(LineString(pts).simplify(tolerance)))
-
-
-def _multipolygon(geom: BaseGeometry) -> MultiPolygon:
-    parts = [g for g in shapely.get_parts(geom) if isinstance(g, Polygon) and not g.is_empty]
-    return MultiPolygon(parts)
 
 
 # --------------------------------------------------------------------------- model
@@ -356,13 +236,13 @@ class Sample:
 def _bbox_utm() -> Polygon:
     w, s, e, n = BBOX_LONLAT
     ring = box(w, s, e, n).segmentize(0.01)
-    return Polygon(shapely.get_coordinates(_to_utm(ring)))
+    return Polygon(shapely.get_coordinates(to_utm(ring)))
 
 
 def _make_province(rng: Rng) -> tuple[Polygon, Polygon]:
     """Province polygon (lake removed) and the fictional lake, both in UTM."""
     cx, cy = _TO_UTM.transform(-69.60, -15.14)
-    shape = _star_polygon(
+    shape = star_polygon(
         rng,
         cx,
         cy,
@@ -374,8 +254,8 @@ def _make_province(rng: Rng) -> tuple[Polygon, Polygon]:
         jitter=0.006,
     )
     envelope = _bbox_utm().buffer(-1500.0)
-    shape = _largest_polygon(shape.intersection(envelope))
-    lake = _star_polygon(
+    shape = largest_polygon(shape.intersection(envelope))
+    lake = star_polygon(
         rng,
         cx + 21_000.0,
         cy - 24_000.0,
@@ -385,13 +265,13 @@ def _make_province(rng: Rng) -> tuple[Polygon, Polygon]:
         aspect=1.5,
         angle=math.radians(35),
     )
-    lake = _largest_polygon(lake.intersection(_bbox_utm().buffer(15_000.0)))
-    province = _largest_polygon(shapely.set_precision(shape.difference(lake), 0.01))
+    lake = largest_polygon(lake.intersection(_bbox_utm().buffer(15_000.0)))
+    province = largest_polygon(shapely.set_precision(shape.difference(lake), 0.01))
     return province, lake
 
 
 def _make_districts(rng: Rng, province: Polygon) -> list[District]:
-    seeds = _poisson_points(rng, province.buffer(-4000.0), 8, 13_000.0)
+    seeds = poisson_points(rng, province.buffer(-4000.0), 8, 13_000.0)
     extent = province.envelope.buffer(20_000.0)
     cells: list[BaseGeometry] = []
     for _ in range(4):  # a few Lloyd iterations for compact districts
@@ -424,7 +304,7 @@ def _make_communities(
     rng: Rng, province: Polygon, districts: list[District]
 ) -> tuple[list[Community], list[tuple[str, str, float]]]:
     n = 72
-    seeds = _poisson_points(rng, province.buffer(-1500.0), n, 4200.0)
+    seeds = poisson_points(rng, province.buffer(-1500.0), n, 4200.0)
     seeds.sort(key=lambda p: (-round(p.y, -2), p.x))
     vor = shapely.voronoi_polygons(
         MultiPoint(seeds), extend_to=province.envelope.buffer(20_000.0), ordered=True
@@ -446,7 +326,7 @@ def _make_communities(
         if i in point_only:
             continue
         target = float(np.clip(rng.lognormal(math.log(1900.0), 0.75), 350.0, 5600.0))
-        base = _star_polygon(
+        base = star_polygon(
             rng,
             seeds[i].x,
             seeds[i].y,
@@ -460,13 +340,13 @@ def _make_communities(
         terr = Polygon()
         for _ in range(14):
             blob = affinity.scale(base, scale, scale, origin=seeds[i])
-            terr = _largest_polygon(blob.intersection(cells[i]), seeds[i])
+            terr = largest_polygon(blob.intersection(cells[i]), seeds[i])
             ha = terr.area / 1e4
             if 320.0 <= ha <= 5800.0 and abs(ha - target) / target < 0.25:
                 break
             scale *= math.sqrt(target / max(ha, 1.0))
         blobs[i] = blob
-        territories[i] = _largest_polygon(
+        territories[i] = largest_polygon(
             terr.buffer(-10.0, join_style="mitre").simplify(2.0), seeds[i]
         )
 
@@ -488,8 +368,8 @@ def _make_communities(
         edge = cells[i].intersection(cells[j])
         d = float(rng.uniform(80.0, 320.0))
         allowed = cells[i].union(cells[j].intersection(edge.buffer(d)))
-        ext = _largest_polygon(blobs[i].intersection(allowed), seeds[i])
-        ext = _largest_polygon(ext.buffer(-10.0, join_style="mitre").simplify(2.0), seeds[i])
+        ext = largest_polygon(blobs[i].intersection(allowed), seeds[i])
+        ext = largest_polygon(ext.buffer(-10.0, join_style="mitre").simplify(2.0), seeds[i])
         overlap = ext.intersection(territories[j]).area / 1e4
         if 3.0 <= overlap <= 60.0 and ext.area / 1e4 <= 6000.0:
             territories[i] = ext
@@ -524,41 +404,29 @@ def _make_communities(
     return communities, overlap_pairs
 
 
-def _pick(rng: Rng, options: list[str], weights: list[float]) -> str:
-    w = np.asarray(weights, dtype=float)
-    return options[int(rng.choice(len(options), p=w / w.sum()))]
-
-
-def _maybe_bool(rng: Rng, p_true: float, p_unknown: float = 0.15) -> bool | None:
-    u = float(rng.uniform())
-    if u < p_unknown:
-        return None
-    return bool(rng.uniform() < p_true)
-
-
 def _community_props(
     rng: Rng, c: Community, ubigeo: str, sensitivity: str, conflict: str | None
 ) -> dict[str, Any]:
     ref = REFERENCE_DATE
     if c.kind == "comunidad_campesina":
-        title = _pick(
+        title = pick(
             rng, ["titulada", "reconocida_sin_titulo", "no_reconocida"], [0.56, 0.3, 0.14]
         )
     else:
         title = "no_reconocida"
     if c.kind == "asociacion":
-        legal = _pick(rng, ["inscrita", "en_tramite", "ninguna"], [0.7, 0.2, 0.1])
+        legal = pick(rng, ["inscrita", "en_tramite", "ninguna"], [0.7, 0.2, 0.1])
     elif c.kind == "junta_vecinal":
-        legal = _pick(rng, ["en_tramite", "ninguna"], [0.5, 0.5])
+        legal = pick(rng, ["en_tramite", "ninguna"], [0.5, 0.5])
     elif title == "titulada":
-        legal = _pick(rng, ["inscrita", "en_tramite", "ninguna"], [0.86, 0.1, 0.04])
+        legal = pick(rng, ["inscrita", "en_tramite", "ninguna"], [0.86, 0.1, 0.04])
     elif title == "reconocida_sin_titulo":
-        legal = _pick(rng, ["inscrita", "en_tramite", "ninguna"], [0.6, 0.3, 0.1])
+        legal = pick(rng, ["inscrita", "en_tramite", "ninguna"], [0.6, 0.3, 0.1])
     else:
-        legal = _pick(rng, ["en_tramite", "ninguna"], [0.5, 0.5])
+        legal = pick(rng, ["en_tramite", "ninguna"], [0.5, 0.5])
 
     title_date = (
-        _rand_date(rng, date(1976, 1, 1), date(2016, 12, 31)) if title == "titulada" else None
+        rand_date(rng, date(1976, 1, 1), date(2016, 12, 31)) if title == "titulada" else None
     )
     gis_ha = c.territory.area / 1e4 if c.territory is not None else None
     official: float | None = None
@@ -575,32 +443,32 @@ def _community_props(
         office = "Oficina Registral Juliaca (Zona Registral N.° XIII)"
     if legal == "inscrita":
         partida = f"9900{int(rng.integers(0, 10_000)):04d}"
-        reg_date = _rand_date(rng, date(1978, 1, 1), date(2024, 6, 30))
+        reg_date = rand_date(rng, date(1978, 1, 1), date(2024, 6, 30))
 
     adopted = modified = None
     clauses: list[bool | None] = [None] * 5
     if legal != "ninguna" and rng.uniform() < 0.8:
-        adopted = _rand_date(rng, date(1987, 1, 1), date(2022, 12, 31))
+        adopted = rand_date(rng, date(1987, 1, 1), date(2022, 12, 31))
         if rng.uniform() < 0.4:
-            modified = _rand_date(rng, adopted + timedelta(days=365), date(2026, 6, 30))
+            modified = rand_date(rng, adopted + timedelta(days=365), date(2026, 6, 30))
         clauses = [
-            _maybe_bool(rng, p) for p in (0.75, 0.5, 0.35, 0.2, 0.3)
+            maybe_bool(rng, p) for p in (0.75, 0.5, 0.35, 0.2, 0.3)
         ]  # territory, water, environment, consultation, women
 
     elected = term_end = None
     board_reg: bool | None = None
     if c.kind != "junta_vecinal" or rng.uniform() < 0.5:
-        bucket = _pick(rng, ["expired", "2027", "later", "unknown"], [0.3, 0.35, 0.25, 0.1])
+        bucket = pick(rng, ["expired", "2027", "later", "unknown"], [0.3, 0.35, 0.25, 0.1])
         if bucket != "unknown":
             if bucket == "expired":
-                term_end = _rand_date(rng, date(2021, 3, 1), ref - timedelta(days=10))
+                term_end = rand_date(rng, date(2021, 3, 1), ref - timedelta(days=10))
             elif bucket == "2027":
-                term_end = _rand_date(rng, date(2027, 1, 1), date(2027, 12, 31))
+                term_end = rand_date(rng, date(2027, 1, 1), date(2027, 12, 31))
             else:
-                term_end = _rand_date(rng, date(2028, 1, 1), date(2028, 11, 20))
+                term_end = rand_date(rng, date(2028, 1, 1), date(2028, 11, 20))
             years = 3 if c.kind == "asociacion" else 2
-            elected = _add_years(term_end, -years) + timedelta(days=1)
-            board_reg = _maybe_bool(rng, 0.4 if bucket == "expired" else 0.7)
+            elected = add_years(term_end, -years) + timedelta(days=1)
+            board_reg = maybe_bool(rng, 0.4 if bucket == "expired" else 0.7)
 
     what = stage = None
     since = None
@@ -614,7 +482,7 @@ def _community_props(
         elif title == "reconocida_sin_titulo":
             what = "Titulación del territorio comunal"
         else:
-            what = _pick(
+            what = pick(
                 rng,
                 [
                     "Rectificación de área y linderos",
@@ -625,7 +493,7 @@ def _community_props(
                 [1, 1, 1, 1],
             )
     if what is not None:
-        stage = _pick(
+        stage = pick(
             rng,
             [
                 "Solicitud presentada",
@@ -636,7 +504,7 @@ def _community_props(
             ],
             [3, 2, 2, 2, 1],
         )
-        since = _rand_date(rng, date(2019, 1, 1), ref - timedelta(days=30))
+        since = rand_date(rng, date(2019, 1, 1), ref - timedelta(days=30))
 
     return {
         "codigo": c.code,
@@ -645,26 +513,26 @@ def _community_props(
         "pais": "PE",
         "ubigeo": ubigeo,
         "estado_titulo": title,
-        "fecha_titulo": _iso(title_date),
+        "fecha_titulo": iso(title_date),
         "area_oficial_ha": official,
         "sensibilidad": sensitivity,
         "personeria": legal,
         "oficina_registral": office,
         "partida": partida,
-        "fecha_inscripcion": _iso(reg_date),
-        "estatuto_aprobado": _iso(adopted),
-        "estatuto_modificado": _iso(modified),
-        "clausula_territorio": _si_no(clauses[0]),
-        "clausula_agua": _si_no(clauses[1]),
-        "clausula_ambiente": _si_no(clauses[2]),
-        "clausula_consulta": _si_no(clauses[3]),
-        "clausula_mujeres": _si_no(clauses[4]),
-        "junta_eleccion": _iso(elected),
-        "junta_fin_mandato": _iso(term_end),
-        "junta_inscrita": _si_no(board_reg),
+        "fecha_inscripcion": iso(reg_date),
+        "estatuto_aprobado": iso(adopted),
+        "estatuto_modificado": iso(modified),
+        "clausula_territorio": si_no(clauses[0]),
+        "clausula_agua": si_no(clauses[1]),
+        "clausula_ambiente": si_no(clauses[2]),
+        "clausula_consulta": si_no(clauses[3]),
+        "clausula_mujeres": si_no(clauses[4]),
+        "junta_eleccion": iso(elected),
+        "junta_fin_mandato": iso(term_end),
+        "junta_inscrita": si_no(board_reg),
         "tramite": what,
         "tramite_etapa": stage,
-        "tramite_desde": _iso(since),
+        "tramite_desde": iso(since),
     }
 
 
@@ -708,7 +576,7 @@ def _make_concessions(
     rng: Rng, province: Polygon, districts: list[District]
 ) -> tuple[list[Concession], list[Point]]:
     inner = province.buffer(-3000.0)
-    centres = _poisson_points(rng, inner, len(CLUSTER_HOLDERS), 20_000.0)
+    centres = poisson_points(rng, inner, len(CLUSTER_HOLDERS), 20_000.0)
     spreads = rng.uniform(2500.0, 4500.0, len(centres))
     shapely.prepare(province)
     minx, miny, maxx, maxy = province.bounds
@@ -723,7 +591,7 @@ def _make_concessions(
     for _ in range(40_000):
         if len(concessions) >= target:
             break
-        cat = _pick(rng, categories, weights)
+        cat = pick(rng, categories, weights)
         if cat == "petition" and not extinct:
             continue
         cluster = -1
@@ -755,7 +623,7 @@ def _make_concessions(
             geom = _grid_rect(math.floor(x / 1000) * 1000, math.floor(y / 1000) * 1000, 1000, 1000)
         else:
             x0, y0 = math.floor(x / 1000) * 1000, math.floor(y / 1000) * 1000
-            shape_kind = _pick(
+            shape_kind = pick(
                 rng, ["rect", "L", "multi"], [0.82, 0.15, 0.03 if n_multi < 2 else 0]
             )
             w, h = _GRID_SHAPES[_pick_index(rng, _GRID_WEIGHTS)]
@@ -790,24 +658,24 @@ def _make_concessions(
         else:
             holder = HOLDERS[int(rng.integers(0, len(HOLDERS)))]
         if cat == "titled":
-            estado = _pick(rng, ["T", "N", "E"], [0.85, 0.08, 0.07])
-            filed = _rand_date(rng, date(1992, 1, 1), date(2018, 12, 31))
+            estado = pick(rng, ["T", "N", "E"], [0.85, 0.08, 0.07])
+            filed = rand_date(rng, date(1992, 1, 1), date(2018, 12, 31))
         elif cat == "process":
-            estado = _pick(rng, ["P", "D"], [0.8, 0.2])
-            filed = _rand_date(rng, date(2019, 1, 1), REFERENCE_DATE - timedelta(days=20))
+            estado = pick(rng, ["P", "D"], [0.8, 0.2])
+            filed = rand_date(rng, date(2019, 1, 1), REFERENCE_DATE - timedelta(days=20))
         elif cat == "extinct":
-            estado = _pick(rng, ["F", "L", "X", "Y"], [0.4, 0.2, 0.3, 0.1])
-            filed = _rand_date(rng, date(1995, 1, 1), date(2020, 12, 31))
+            estado = pick(rng, ["F", "L", "X", "Y"], [0.4, 0.2, 0.3, 0.1])
+            filed = rand_date(rng, date(1995, 1, 1), date(2020, 12, 31))
         elif cat == "petition":
             estado = "P"
-            filed = _rand_date(rng, date(2021, 1, 1), REFERENCE_DATE - timedelta(days=20))
+            filed = rand_date(rng, date(2021, 1, 1), REFERENCE_DATE - timedelta(days=20))
         elif cat == "old":
             estado = "T"
-            filed = _rand_date(rng, date(1972, 1, 1), date(1991, 12, 31))
+            filed = rand_date(rng, date(1972, 1, 1), date(1991, 12, 31))
         else:
-            estado = _pick(rng, ["A", "B"], [0.85, 0.15])
+            estado = pick(rng, ["A", "B"], [0.85, 0.15])
             holder = HOLDERS[9] if rng.uniform() < 0.6 else holder
-            filed = _rand_date(rng, date(2005, 1, 1), date(2024, 12, 31))
+            filed = rand_date(rng, date(2005, 1, 1), date(2024, 12, 31))
         sustancia = "N" if cat == "quarry" or rng.uniform() < 0.06 else "M"
         seq = len(concessions) * 311 + int(rng.integers(0, 300)) + 1000
         code = f"01{seq % 100000:05d}{filed.year % 100:02d}"
@@ -926,13 +794,13 @@ def _make_water(
     for _ in range(5000):
         if len(rivers) == 6:
             break
-        s = _random_point_in(rng, upland)
+        s = random_point_in(rng, upland)
         if s is None or any(r.distance(s) < 9000.0 for r in rivers):
             continue
         pts = _flow(rng, s, to_lake, 700.0, 200, province.buffer(1.0), at_lake)
         if pts is None:
             continue
-        line = _simplified_line(pts, 40.0)
+        line = simplified_line(pts, 40.0)
         if not line.is_simple:
             continue
         hits = [Point(xy) for r in rivers for xy in shapely.get_coordinates(line.intersection(r))]
@@ -953,7 +821,7 @@ def _make_water(
     for _ in range(20_000):
         if len(streams) == 30:
             break
-        s = _random_point_in(rng, province)
+        s = random_point_in(rng, province)
         if s is None or not (2500.0 <= river_net.distance(s) <= 11_000.0):
             continue
         if near_lake.contains(s) or any(t.distance(s) < 2500.0 for t in streams):
@@ -972,12 +840,12 @@ def _make_water(
         pts = _flow(rng, s, to_river, 300.0, 60, province, at_river)
         if pts is None or len(pts) < 6:
             continue
-        line = _simplified_line(pts, 20.0)
+        line = simplified_line(pts, 20.0)
         if not line.is_simple:
             continue
         streams.append(line)
         stream_heads.append(s)
-        use = _pick(rng, ["irrigation", "livestock", "mixed"], [0.4, 0.3, 0.3])
+        use = pick(rng, ["irrigation", "livestock", "mixed"], [0.4, 0.3, 0.3])
         add("stream", "Riachuelo", line, use, "public")
 
     # lagunas and bofedales (polygons, no overlaps)
@@ -986,16 +854,16 @@ def _make_water(
     for _ in range(20_000):
         if n_laguna == 10:
             break
-        c = _random_point_in(rng, province.difference(lake.buffer(6000.0)))
+        c = random_point_in(rng, province.difference(lake.buffer(6000.0)))
         if c is None:
             continue
         ha = float(rng.uniform(5.0, 120.0))
-        g = _star_polygon(rng, c.x, c.y, math.sqrt(ha * 1e4 / math.pi), n=24, roughness=0.2)
+        g = star_polygon(rng, c.x, c.y, math.sqrt(ha * 1e4 / math.pi), n=24, roughness=0.2)
         if not province.contains(g) or any(g.distance(p) < 300.0 for p in polys):
             continue
         polys.append(g)
         n_laguna += 1
-        add("lake", "Laguna", g, _pick(rng, ["livestock", "mixed"], [0.5, 0.5]), "public")
+        add("lake", "Laguna", g, pick(rng, ["livestock", "mixed"], [0.5, 0.5]), "public")
     n_bof = 0
     all_lines = rivers + streams
     for _ in range(20_000):
@@ -1005,14 +873,14 @@ def _make_water(
             line = all_lines[int(rng.integers(0, len(all_lines)))]
             c = line.interpolate(float(rng.uniform(0.1, 0.7)), normalized=True)
         else:
-            c0 = _random_point_in(rng, province)
+            c0 = random_point_in(rng, province)
             if c0 is None:
                 continue
             c = c0
         if lake.distance(c) < 8000.0:
             continue
         ha = float(rng.uniform(10.0, 300.0))
-        g = _star_polygon(
+        g = star_polygon(
             rng,
             c.x,
             c.y,
@@ -1043,20 +911,20 @@ def _make_water(
             if inter.area > 20e4:
                 conflict_zones.append(inter)
     for k in rng.permutation(len(conflict_zones))[:10]:
-        p = _random_point_in(rng, conflict_zones[int(k)])
+        p = random_point_in(rng, conflict_zones[int(k)])
         if p is not None:
             springs.append(p)
     for _ in range(20_000):
         if len(springs) >= 110:
             break
-        p = _random_point_in(rng, province)
+        p = random_point_in(rng, province)
         if p is not None and all(p.distance(q) > 700.0 for q in springs):
             springs.append(p)
     springs = springs[:110]
     spring_sens = ["restricted"] * 6 + ["network"] * 10 + ["public"] * 94
     spring_sens = [spring_sens[int(i)] for i in rng.permutation(110)]
     for p, sens in zip(springs, spring_sens, strict=True):
-        use = _pick(
+        use = pick(
             rng, ["human", "livestock", "irrigation", "mixed", "none"], [0.35, 0.2, 0.15, 0.2, 0.1]
         )
         label = "Manantial sagrado" if sens == "restricted" else "Manantial"
@@ -1163,7 +1031,7 @@ def _make_consultations(
                 "start_date": start.isoformat(),
                 "dialogue_date": dialogue.isoformat(),
                 "end_date": end.isoformat(),
-                "geometry": _multipolygon(area),
+                "geometry": multipolygon(area),
             }
         )
     return out
@@ -1220,7 +1088,7 @@ def _write_boundaries(sample: Sample, out_dir: Path) -> tuple[Path, Path]:
     feats: list[tuple[dict[str, Any], BaseGeometry]] = []
     geoms = []
     for d in sample.districts:
-        g = _to_lonlat(d.geom)
+        g = to_lonlat(d.geom)
         geoms.append(g)
         props = {
             "ubigeo": d.code,
@@ -1231,9 +1099,9 @@ def _write_boundaries(sample: Sample, out_dir: Path) -> tuple[Path, Path]:
             "ficticio": True,
             "nota": NOTA_LIMITES,
         }
-        feats.append((props, _multipolygon(g)))
+        feats.append((props, multipolygon(g)))
     dist_path = out_dir / "huancane_ficticio_distritos.geojson"
-    _write_geojson(dist_path, "huancane_ficticio_distritos", NOTA_LIMITES, feats)
+    write_geojson(dist_path, "huancane_ficticio_distritos", NOTA_LIMITES, feats)
     prov = shapely.orient_polygons(
         shapely.set_precision(shapely.union_all(geoms), 1e-6), exterior_cw=False
     )
@@ -1245,8 +1113,8 @@ def _write_boundaries(sample: Sample, out_dir: Path) -> tuple[Path, Path]:
         "nota": NOTA_LIMITES,
     }
     prov_path = out_dir / "huancane_ficticio_provincia.geojson"
-    _write_geojson(
-        prov_path, "huancane_ficticio_provincia", NOTA_LIMITES, [(prov_props, _multipolygon(prov))]
+    write_geojson(
+        prov_path, "huancane_ficticio_provincia", NOTA_LIMITES, [(prov_props, multipolygon(prov))]
     )
     return dist_path, prov_path
 
@@ -1255,7 +1123,7 @@ def _write_communities(sample: Sample, out_dir: Path) -> tuple[Path, Path]:
     feats: list[tuple[dict[str, Any], BaseGeometry]] = []
     rows: list[list[str]] = []
     for c in sample.communities:
-        geom = _to_lonlat(c.territory if c.territory is not None else c.seed)
+        geom = to_lonlat(c.territory if c.territory is not None else c.seed)
         props = dict(c.props)
         props["nota"] = NOTA_DATOS
         feats.append((props, geom))
@@ -1267,7 +1135,7 @@ def _write_communities(sample: Sample, out_dir: Path) -> tuple[Path, Path]:
         row.append(NOTA_DATOS)
         rows.append(row)
     gj = out_dir / "comunidades.geojson"
-    _write_geojson(gj, "comunidades", NOTA_DATOS, feats)
+    write_geojson(gj, "comunidades", NOTA_DATOS, feats)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([*COMMUNITY_COLUMNS, "wkt", "nota"])
@@ -1339,12 +1207,12 @@ def _write_water(sample: Sample, out_dir: Path) -> Path:
                 "sensitivity": w.sensitivity,
                 "nota": NOTA_DATOS,
             },
-            _to_lonlat(w.geom),
+            to_lonlat(w.geom),
         )
         for w in sample.water
     ]
     path = out_dir / "fuentes_agua.geojson"
-    _write_geojson(path, "fuentes_agua", NOTA_DATOS, feats)
+    write_geojson(path, "fuentes_agua", NOTA_DATOS, feats)
     return path
 
 
@@ -1353,9 +1221,9 @@ def _write_consultations(sample: Sample, out_dir: Path) -> Path:
     for c in sample.consultations:
         props = {k: v for k, v in c.items() if k != "geometry"}
         props["nota"] = NOTA_DATOS
-        feats.append((props, _multipolygon(_to_lonlat(c["geometry"]))))
+        feats.append((props, multipolygon(to_lonlat(c["geometry"]))))
     path = out_dir / "consultas.geojson"
-    _write_geojson(path, "consultas", NOTA_DATOS, feats)
+    write_geojson(path, "consultas", NOTA_DATOS, feats)
     return path
 
 
@@ -1379,7 +1247,7 @@ def write_sample(out_root: Path) -> dict[str, Path]:
     sdir.mkdir(parents=True, exist_ok=True)
     districts, province = _write_boundaries(sample, bdir)
     com_gj, com_csv = _write_communities(sample, sdir)
-    return {
+    return samplegen_bolivia.write_sample(sdir) | {
         "distritos": districts,
         "provincia": province,
         "comunidades": com_gj,

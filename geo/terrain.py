@@ -19,7 +19,7 @@ import rasterio
 from affine import Affine
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
-from rasterio.errors import NotGeoreferencedWarning
+from rasterio.errors import NotGeoreferencedWarning, WindowError
 from rasterio.warp import calculate_default_transform, reproject, transform_bounds
 from rasterio.windows import Window, from_bounds
 
@@ -134,7 +134,10 @@ def _read_decimated(
         )
     b = transform_bounds(_WGS84, src.crs, *bounds_wgs84, densify_pts=21)
     win = from_bounds(*b, transform=src.transform)
-    win = win.intersection(Window(0, 0, src.width, src.height))
+    try:
+        win = win.intersection(Window(0, 0, src.width, src.height))
+    except WindowError:  # the bounds lie wholly outside the raster (rasterio raises)
+        return None
     col0, row0 = math.floor(win.col_off), math.floor(win.row_off)
     col1 = math.ceil(win.col_off + win.width)
     row1 = math.ceil(win.row_off + win.height)

@@ -163,7 +163,8 @@ KIND = _v("kind", "kind_", (
          ("comunidad nativa", "cn", "nativa", "c.n.")),
     Term("ayllu", "Ayllu", "Ayllu", ("ayllus",)),
     Term("asociacion", "Asociación", "Association", ("asociación", "association")),
-    Term("junta_vecinal", "Junta vecinal", "Neighbourhood council",
+    # Bolivian OTBs (organizaciones territoriales de base) are stored under this code too
+    Term("junta_vecinal", "Junta vecinal / OTB", "Neighbourhood council / OTB",
          ("junta vecinal", "otb", "organizacion territorial de base")),
     Term("tioc", "TIOC", "TIOC (indigenous territory)",
          ("tco", "territorio indigena originario campesino")),

@@ -32,6 +32,27 @@ def sample_files(root: Path = PROJECT_ROOT) -> list[SampleFile]:
         SampleFile("water", data / "sample" / "fuentes_agua.geojson", {}),
         SampleFile("consultations", data / "sample" / "consultas.geojson", {}),
         SampleFile("networks", data / "sample" / "redes.csv", {}),
+        *bolivia_sample_files(root),
+    ]
+
+
+#: The AJAM-style export names its columns in Spanish; ``estado_allpa`` carries the state
+#: already normalised (AJAM's own wording stays in ``state_raw``).
+AJAM_COLUMNS = {"code": "codigo", "name": "denominacion", "holder": "titular",
+                "state": "estado_allpa", "state_raw": "estado", "substance": "sustancia",
+                "filed_on": "fecha_solicitud", "official_ha": "superficie_ha"}
+
+
+def bolivia_sample_files(root: Path = PROJECT_ROOT) -> list[SampleFile]:
+    """The Bolivian shore (``geo.samplegen_bolivia``): communities first, networks last."""
+    data = root / "data" / "sample"
+    return [
+        SampleFile("communities", data / "bolivia_comunidades.geojson", {}),
+        SampleFile("concessions", data / "bolivia_derechos_mineros_ajam.geojson",
+                   {"profile": "columns", "mapping": AJAM_COLUMNS}),
+        SampleFile("water", data / "bolivia_fuentes_agua.geojson", {}),
+        SampleFile("consultations", data / "bolivia_consultas.geojson", {}),
+        SampleFile("networks", data / "bolivia_redes.csv", {}),
     ]
 
 

@@ -30,6 +30,28 @@ _CASES = (
      "INGEMMET (ficticio)", "abogado2", 5, "Plazo para oponerse al petitorio", None),
     ("TR-MUESTRA-04", "HF-004", "statute_change", "intake",
      "Asamblea comunal (ficticia)", None, None, None, "PE-EST-AGUA"),
+    # Bolivian procedure: Gobernación (Ley 351, D.S. 1597) for the legal personality of
+    # organisations within one department, the municipality for OTBs, INRA for saneamiento
+    # and TIOC titles, AJAM for oppositions and the mining prior consultation (Ley 535)
+    ("TR-MUESTRA-BO-01", "BF-010", "legal_personality", "observed",
+     "Gobernación del Departamento de La Paz – personalidades jurídicas (Ley 351, "
+     "D.S. 1597) (ficticio)", "abogada", -9,
+     "Subsanar las observaciones al estatuto y reglamento", "BO-PJ-01"),
+    ("TR-MUESTRA-BO-02", "BF-029", "legal_personality", "filed",
+     "Gobierno Autónomo Municipal de Achacachi – registro de OTB (ficticio)", "abogado2", 25,
+     "Presentar el acta de conformación y el libro de actas", None),
+    ("TR-MUESTRA-BO-03", "BF-027", "titling", "filed",
+     "INRA – Dirección Departamental La Paz, saneamiento TIOC (ficticio)", "abogada", -21,
+     "Presentar observaciones al informe de cierre del saneamiento", "BO-TERR-TIT"),
+    ("TR-MUESTRA-BO-04", "BF-006", "mining_opposition", "preparation",
+     "AJAM – Dirección Departamental La Paz (ficticia)", "abogado2", 6,
+     "Plazo para oponerse a la solicitud de contrato administrativo minero", "BO-PJ-01"),
+    ("TR-MUESTRA-BO-05", "BF-014", "prior_consultation", "preparation",
+     "AJAM – consulta previa minera (Ley 535, arts. 207-216) (ficticia)", "abogada", 40,
+     "Acreditar a los representantes para la primera reunión de consulta", "BO-EST-CONS"),
+    ("TR-MUESTRA-BO-06", "BF-001", "board_registration", "intake",
+     "Gobernación del Departamento de La Paz – personalidades jurídicas (ficticio)", None,
+     None, None, "BO-AUT-VENC"),
 )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import mapbox_vector_tile
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -59,7 +60,7 @@ def test_communities_tile_has_points_and_polygons(client: TestClient) -> None:
     assert "Point" in types and ({"Polygon", "MultiPolygon"} & types)
 
 
-def test_tilejson(client: TestClient) -> None:
+def test_tilejson(client: TestClient, api_world: ApiWorld) -> None:
     r = client.get("/tiles/concessions.json")
     assert r.headers["cache-control"] == "no-cache"  # it names the current data version
     tj = r.json()
@@ -67,7 +68,13 @@ def test_tilejson(client: TestClient) -> None:
     assert "/tiles/concessions/{z}/{x}/{y}.pbf?v=" in tj["tiles"][0]
     assert tj["minzoom"] == 0 and tj["maxzoom"] == 16  # data max zoom: clients overzoom
     w, s, e, n = tj["bounds"]
-    assert -71 < w < e < -68 and -16 < s < n < -14
+    assert -71 < w < e < -68 and -17 < s < n < -14
+    # the extent of the current concessions (Peruvian and Bolivian parts of the sample)
+    with api_world.engine.connect() as conn:
+        box = conn.execute(sa.text(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom)"
+            " e FROM concession WHERE valid_to IS NULL) x")).one()
+    assert all(abs(a - b) < 1e-4 for a, b in zip((w, s, e, n), box, strict=True)), (tj, box)
     layer = tj["vector_layers"][0]
     assert layer["id"] == "concessions" and layer["fields"]["code"] == "String"
     assert layer["fields"]["official_ha"] == "Number"

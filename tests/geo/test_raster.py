@@ -384,3 +384,19 @@ def test_sample_rasters_are_deterministic_and_plausible(tmp_path: Path) -> None:
         assert set(np.unique(lc)) <= set(LAND_COVER_CLASSES)
         assert (lc[dem > 5100] == 2).mean() > 0.5  # high peaks carry glaciers
         assert ds.tags(1)["CLASE_1"].startswith("bofedal|")
+
+
+def test_images_of_bounds_wholly_outside_the_raster_are_transparent() -> None:
+    """The sample rasters cover the Peruvian province only: a map of the Bolivian shore gets
+    an empty transparent image, not an error (it used to crash the advocacy map)."""
+    from rasterio.warp import transform_bounds
+
+    bolivia = (-68.9, -16.2, -68.5, -15.8)  # Omasuyos, east of the rasters
+    for path, image in ((SAMPLE / "dem_ficticio.tif", hillshade_image),
+                        (SAMPLE / "cobertura_ficticia.tif", landcover_rgba)):
+        with rasterio.open(path) as src:
+            covered = shapely.box(*transform_bounds(src.crs, "EPSG:4326", *src.bounds))
+        assert not covered.intersects(shapely.box(*bolivia))
+        rgba, ext = image(path, bolivia, max_size=256)
+        assert rgba.shape == (1, 1, 4) and not rgba[..., 3].any()
+        assert tuple(ext) == bolivia

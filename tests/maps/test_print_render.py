@@ -23,11 +23,14 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 
 
 def _point_only_id(world: MapWorld) -> str:
+    """A Peruvian one: the sample rasters (the frame's hillshade) cover the Peruvian province
+    only, and the frame-filled check needs them."""
     import sqlalchemy as sa
 
     with world.engine.connect() as conn:
         return str(conn.execute(sa.text(
             "SELECT c.id FROM community c WHERE c.valid_to IS NULL AND c.territory IS NULL "
+            "AND c.country = 'PE' "
             "AND EXISTS (SELECT 1 FROM overlap o WHERE o.community_id = c.id AND "
             "o.valid_to IS NULL AND o.other_kind = 'concession') ORDER BY c.id LIMIT 1"))
             .scalar_one())
