@@ -9,7 +9,7 @@ the dossier). A new tie-breaker is one more :class:`RankTerm`; both sides follow
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal, Protocol, TypeVar
@@ -104,22 +104,41 @@ def most_severe(severities: Iterable[str]) -> str | None:
     return max(known, key=severity_rank) if known else None
 
 
-def _term_key(term: RankTerm, flag: Rankable) -> Any:
-    raw = flag.evidence.get(term.name) if term.evidence else getattr(flag, term.name)
+def _term_key(term: RankTerm) -> Callable[[Rankable], Any]:
+    """The sort key of one term as a function of a flag (built once per term)."""
+    name, descending = term.name, term.descending
+
+    def raw(flag: Rankable) -> Any:
+        return flag.evidence.get(name) if term.evidence else getattr(flag, name)
+
     if term.kind == "severity":
-        rank = severity_rank(raw)
-        return -rank if term.descending else rank
+        sign = -1 if descending else 1
+        return lambda flag: sign * severity_rank(raw(flag))
     if term.kind == "date":
-        return (raw is None, raw or date.min)
+        def when(flag: Rankable) -> Any:
+            value = raw(flag)
+            return (value is None, value or date.min)
+        return when
     if term.kind == "number":
-        number = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else 0.0
-        return -number if term.descending else number
-    return "" if raw is None else str(raw)
+        def number(flag: Rankable) -> float:
+            value = raw(flag)
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            x = float(value) if numeric else 0.0
+            return -x if descending else x
+        return number
+
+    def text(flag: Rankable) -> str:
+        value = raw(flag)
+        return "" if value is None else str(value)
+    return text
+
+
+_TERM_KEYS = tuple(_term_key(term) for term in RANKING)
 
 
 def rank_key(flag: Rankable) -> tuple[Any, ...]:
     """Sort key of :func:`rank_flags`, one part per term of :data:`RANKING`."""
-    return tuple(_term_key(term, flag) for term in RANKING)
+    return tuple(key(flag) for key in _TERM_KEYS)
 
 
 def rank_flags(flags: Iterable[F]) -> list[F]:

@@ -16,12 +16,18 @@ from typing import Any
 
 import pandas as pd
 
-from geo.community_facts import as_str, community_facts, consultation_index
+from geo.community_facts import (
+    FactColumns,
+    as_str,
+    consultation_index,
+    fact_columns,
+    frame_source,
+)
 from geo.flag_rank import rank_flags
 from geo.overlay import AnalysisResult
 from geo.rule_expr import Facts
 from geo.rule_files import Rule, RuleSet, load_rules
-from geo.rule_text import render_template
+from geo.rule_text import render_rows
 
 __all__ = ["Flag", "evaluate", "evaluate_all", "flags_frame"]
 
@@ -43,6 +49,11 @@ class Flag:
 
 
 def _json_safe(v: Any) -> Any:
+    t = type(v)
+    if v is None or t is str or t is int or t is bool:  # the usual cases first
+        return v
+    if t is list and all(type(x) is str for x in v):
+        return list(v)
     if isinstance(v, date):
         return v.isoformat()
     if isinstance(v, list | tuple):
@@ -65,35 +76,62 @@ def _lead_for(rule: Rule, rules: RuleSet, lead_days: int | Mapping[str, int] | N
     return rules.statute_lead_days
 
 
+def _rule_flags(
+    rule: Rule, rules: RuleSet, facts: FactColumns, rows: list[int],
+    lead_days: int | Mapping[str, int] | None,
+) -> list[Flag]:
+    """The flags of ``rule`` for the communities at ``rows`` (where it fires), built
+    column-wise: each template is rendered for all of them at once."""
+    cols = facts.columns
+
+    def take(name: str) -> list[Any]:
+        values = cols.get(name)
+        return [None] * len(rows) if values is None else [values[i] for i in rows]
+
+    lead = _lead_for(rule, rules, lead_days)
+    memo: dict[Any, str] = {}
+    evidence_columns = [(name, take(name), name in rule.evidence)
+                        for name in dict.fromkeys((*rule.evidence, *_BASE_EVIDENCE))]
+    texts = [render_rows(t, cols, rows, lang) for t, lang in (
+        (rule.message_es, "es"), (rule.message_en, "en"), (rule.action_es, "es"),
+        (rule.action_en, "en"))]
+    out: list[Flag] = []
+    for k, (cid, days, start) in enumerate(zip(take("community_id"), take("days_to_consultation"),
+                                               take("consultation_start"), strict=True)):
+        severity = memo.get(days)
+        if severity is None:
+            severity = memo[days] = rule.severity_for(days)
+        due = start - timedelta(days=lead) if isinstance(start, date) else None
+        evidence: dict[str, Any] = {}
+        for name, values, always in evidence_columns:
+            if always or values[k] is not None:
+                evidence[name] = _json_safe(values[k])
+        if severity != rule.severity:
+            evidence["severity_base"] = rule.severity
+            evidence["days_to_consultation"] = days
+        if due is not None:
+            evidence["lead_days"] = lead
+        out.append(Flag(
+            community_id=str(cid),
+            rule_id=rule.id,
+            severity=severity,
+            message_es=texts[0][k],
+            message_en=texts[1][k],
+            action_es=texts[2][k],
+            action_en=texts[3][k],
+            legal_ref=rule.legal_ref,
+            evidence=evidence,
+            due_date=due,
+        ))
+    return out
+
+
 def _flag(
     rule: Rule, rules: RuleSet, facts: Facts, lead_days: int | Mapping[str, int] | None
 ) -> Flag:
-    days = facts.get("days_to_consultation")
-    severity = rule.severity_for(days)
-    start = facts.get("consultation_start")
-    lead = _lead_for(rule, rules, lead_days)
-    due = start - timedelta(days=lead) if isinstance(start, date) else None
-    evidence: dict[str, Any] = {}
-    for name in (*rule.evidence, *_BASE_EVIDENCE):
-        if name not in evidence and (name in rule.evidence or facts.get(name) is not None):
-            evidence[name] = _json_safe(facts.get(name))
-    if severity != rule.severity:
-        evidence["severity_base"] = rule.severity
-        evidence["days_to_consultation"] = days
-    if due is not None:
-        evidence["lead_days"] = lead
-    return Flag(
-        community_id=str(facts["community_id"]),
-        rule_id=rule.id,
-        severity=severity,
-        message_es=render_template(rule.message_es, facts, "es"),
-        message_en=render_template(rule.message_en, facts, "en"),
-        action_es=render_template(rule.action_es, facts, "es"),
-        action_en=render_template(rule.action_en, facts, "en"),
-        legal_ref=rule.legal_ref,
-        evidence=evidence,
-        due_date=due,
-    )
+    """The flag of ``rule`` for one community's facts (``rule`` fires on them)."""
+    one = FactColumns({k: [v] for k, v in facts.items()}, 1)
+    return _rule_flags(rule, rules, one, [0], lead_days)[0]
 
 
 def evaluate(
@@ -106,8 +144,10 @@ def evaluate(
     lead_days: int | Mapping[str, int] | None = None,
     only_country: bool = True,
     extra_facts: Mapping[str, Mapping[str, Any]] | None = None,
+    ranked: bool = True,
 ) -> list[Flag]:
-    """Evaluate a rule set over communities; returns flags ranked by :func:`rank_flags`.
+    """Evaluate a rule set over communities; returns flags ranked by :func:`rank_flags`
+    (or, with ``ranked`` False, community by community in frame order, rules in file order).
 
     ``extra_facts`` maps a community id to its raster facts (see :func:`community_facts`).
 
@@ -115,27 +155,35 @@ def evaluate(
     given rule ids (a mapping, which also beats a rule's own ``due_lead_days``).
     With ``only_country`` communities of another country (``country`` column) are skipped;
     communities missing from ``analysis`` (outside a restricted run) are skipped too.
+
+    Column-wise: the facts of all communities are built in bulk (:func:`fact_columns`),
+    each condition is tested over all of them at once, and only the rules that fire are
+    rendered.
     """
     cindex = consultation_index(consultations)
     analysed = set(analysis.communities["community_id"].astype(str))
-    flags: list[Flag] = []
-    records: Iterable[Mapping[str, Any]] = (
-        communities.drop(columns=[communities.geometry.name]).to_dict("records")
-        if hasattr(communities, "geometry")
-        else communities.to_dict("records")
-    )
-    for rec in records:
-        if str(rec.get("id")) not in analysed:
-            continue
-        country = as_str(rec.get("country"))
-        if only_country and rules.country and country and country.upper() != rules.country:
-            continue
-        extra = extra_facts.get(str(rec.get("id"))) if extra_facts else None
-        facts = community_facts(rec, analysis, today=today, extra=extra, _consultations=cindex)
-        for rule in rules.rules:
-            if rule.test(facts):
-                flags.append(_flag(rule, rules, facts, lead_days))
-    return rank_flags(flags)
+    n_all, source = frame_source(communities)
+    raw_ids = source("id")
+    ids = [str(v) for v in raw_ids] if raw_ids is not None else ["None"] * n_all
+    raw_country = source("country")
+    countries = [as_str(c) for c in raw_country] if raw_country is not None else [None] * n_all
+    other_country = only_country and bool(rules.country)
+    keep = [
+        i for i, (cid, country) in enumerate(zip(ids, countries, strict=True))
+        if cid in analysed
+        and not (other_country and country and country.upper() != rules.country)
+    ]
+    n, sub = frame_source(communities, keep)
+    facts = fact_columns(n, sub, analysis, today=today, extra_facts=extra_facts,
+                         consultations=cindex)
+    found: list[tuple[int, int, Flag]] = []
+    for r, rule in enumerate(rules.rules):
+        rows = [i for i, hit in enumerate(rule.test_columns(facts.columns, n)) if hit]
+        found.extend((i, r, fl) for i, fl in zip(
+            rows, _rule_flags(rule, rules, facts, rows, lead_days), strict=True))
+    found.sort(key=lambda t: (t[0], t[1]))
+    flags = [fl for _i, _r, fl in found]
+    return rank_flags(flags) if ranked else flags
 
 
 def evaluate_all(

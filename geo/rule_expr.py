@@ -21,13 +21,15 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from geo.rule_facts import FACTS, FactSpec
 
 __all__ = [
+    "ColumnEvaluator",
+    "Columns",
     "Condition",
     "ConditionError",
     "Evaluator",
@@ -55,6 +57,10 @@ _KEYWORDS = {"and", "or", "not", "in", "true", "false", "none"}
 
 Facts = Mapping[str, Any]
 Evaluator = Callable[[Facts], Any]
+#: Facts of many communities as columns: fact name -> one value per community (row).
+Columns = Mapping[str, Sequence[Any]]
+#: A compiled node over columns: (columns, row count) -> one value per row.
+ColumnEvaluator = Callable[[Columns, int], list[Any]]
 
 
 @dataclass(frozen=True)
@@ -93,17 +99,22 @@ def _tokenize(text: str) -> list[_Tok]:
 
 @dataclass(frozen=True)
 class _Node:
-    """Typed compiled node: ``type`` is bool|number|str|date|list|none|any."""
+    """Typed compiled node: ``type`` is bool|number|str|date|list|none|any.
+
+    ``fn`` evaluates it on one community's facts, ``vec`` on the facts of many as columns,
+    applying the very same Python operation to every row (so both give the same answers).
+    """
 
     fn: Evaluator
     type: str
+    vec: ColumnEvaluator
     fact: str | None = None
     literal: bool = False
     value: Any = None
 
 
 def _lit(value: Any, typ: str) -> _Node:
-    return _Node(lambda _f: value, typ, literal=True, value=value)
+    return _Node(lambda _f: value, typ, lambda _c, n: [value] * n, literal=True, value=value)
 
 
 class _Parser:
@@ -148,7 +159,7 @@ class _Parser:
         while self.is_kw("or"):
             self.take()
             right = self.and_()
-            node = _Node(_or(node.fn, right.fn), "bool")
+            node = _Node(_or(node.fn, right.fn), "bool", _or_vec(node.vec, right.vec))
         return node
 
     def and_(self) -> _Node:
@@ -156,14 +167,14 @@ class _Parser:
         while self.is_kw("and"):
             self.take()
             right = self.not_()
-            node = _Node(_and(node.fn, right.fn), "bool")
+            node = _Node(_and(node.fn, right.fn), "bool", _and_vec(node.vec, right.vec))
         return node
 
     def not_(self) -> _Node:
         if self.is_kw("not"):
             self.take()
             inner = self.not_()
-            return _Node(_not(inner.fn), "bool")
+            return _Node(_not(inner.fn), "bool", _not_vec(inner.vec))
         return self.comparison()
 
     def comparison(self) -> _Node:
@@ -173,7 +184,9 @@ class _Parser:
             self.take()
             right = self.atom()
             self._check_compare(left, str(t.value), right, t.pos)
-            return _Node(_compare_fn(str(t.value), left.fn, right.fn), "bool")
+            op = str(t.value)
+            return _Node(_compare_fn(op, left.fn, right.fn), "bool",
+                         _compare_vec(op, left.vec, right.vec))
         negate = False
         if self.is_kw("not") and self.is_kw("in", 1):
             self.take()
@@ -182,7 +195,8 @@ class _Parser:
             pos = self.take().pos
             right = self.atom()
             self._check_in(left, right, pos)
-            return _Node(_in(left.fn, right.fn, negate), "bool")
+            return _Node(_in(left.fn, right.fn, negate), "bool",
+                         _in_vec(left.vec, right.vec, negate))
         return left
 
     def atom(self) -> _Node:
@@ -207,7 +221,7 @@ class _Parser:
                 close = suggest(name, self.facts)
                 raise ConditionError(f"unknown fact {name!r} at {t.pos}{close}")
             self.used.add(name)
-            return _Node(_fact(name), spec.type, fact=name)
+            return _Node(_fact(name), spec.type, _fact_vec(name), fact=name)
         if t.kind == "op" and t.value == "(":
             node = self.or_()
             self.expect_op(")")
@@ -299,6 +313,8 @@ def _in(item: Evaluator, container: Evaluator, negate: bool) -> Evaluator:
 
 
 def _truth(v: Any) -> bool:
+    if v is True or v is False:  # the usual case first
+        return v
     if v is None:
         return False
     if isinstance(v, float) and math.isnan(v):
@@ -334,14 +350,75 @@ def _compare_fn(op: str, a: Evaluator, b: Evaluator) -> Evaluator:
     return run
 
 
+# Column-wise twins of the functions above: one list comprehension per node over all rows,
+# each element computed by the same scalar operation (``_truth``, ``_contains``, ``==`` ...).
+
+
+def _or_vec(a: ColumnEvaluator, b: ColumnEvaluator) -> ColumnEvaluator:
+    return lambda c, n: [_truth(x) or _truth(y) for x, y in zip(a(c, n), b(c, n), strict=True)]
+
+
+def _and_vec(a: ColumnEvaluator, b: ColumnEvaluator) -> ColumnEvaluator:
+    return lambda c, n: [_truth(x) and _truth(y) for x, y in zip(a(c, n), b(c, n), strict=True)]
+
+
+def _not_vec(a: ColumnEvaluator) -> ColumnEvaluator:
+    return lambda c, n: [not _truth(x) for x in a(c, n)]
+
+
+def _fact_vec(name: str) -> ColumnEvaluator:
+    def run(c: Columns, n: int) -> list[Any]:
+        values = c.get(name)
+        return [None] * n if values is None else list(values)
+
+    return run
+
+
+def _in_vec(item: ColumnEvaluator, container: ColumnEvaluator, negate: bool) -> ColumnEvaluator:
+    def run(c: Columns, n: int) -> list[Any]:
+        pairs = zip(container(c, n), item(c, n), strict=True)
+        if negate:
+            return [not _contains(k, v) for k, v in pairs]
+        return [_contains(k, v) for k, v in pairs]
+
+    return run
+
+
+def _compare_vec(op: str, a: ColumnEvaluator, b: ColumnEvaluator) -> ColumnEvaluator:
+    if op == "==":
+        return lambda c, n: [x == y for x, y in zip(a(c, n), b(c, n), strict=True)]
+    if op == "!=":
+        return lambda c, n: [x != y for x, y in zip(a(c, n), b(c, n), strict=True)]
+    cmp = {"<": _lt, "<=": _le, ">": _gt, ">=": _ge}[op]
+    return lambda c, n: [cmp(x, y) for x, y in zip(a(c, n), b(c, n), strict=True)]
+
+
+def _lt(x: Any, y: Any) -> bool:
+    return x is not None and y is not None and bool(x < y)
+
+
+def _le(x: Any, y: Any) -> bool:
+    return x is not None and y is not None and bool(x <= y)
+
+
+def _gt(x: Any, y: Any) -> bool:
+    return x is not None and y is not None and bool(x > y)
+
+
+def _ge(x: Any, y: Any) -> bool:
+    return x is not None and y is not None and bool(x >= y)
+
+
 @dataclass(frozen=True)
 class Condition:
-    """A compiled condition: its test, its result type and the facts it reads."""
+    """A compiled condition: its test (on one community's facts, or on many as columns:
+    ``test_columns``), its result type and the facts it reads."""
 
     test: Evaluator
     type: str
     fact: str | None
     facts_used: frozenset[str]
+    test_columns: Callable[[Columns, int], list[bool]] = lambda _c, n: [False] * n
 
     @property
     def is_test(self) -> bool:
@@ -353,10 +430,11 @@ def parse_condition(text: str, facts: Mapping[str, FactSpec]) -> Condition:
     """Compile ``text`` against ``facts`` (raises :class:`ConditionError` when invalid)."""
     parser = _Parser(text, facts)
     node = parser.parse()
-    fn = node.fn
+    fn, vec = node.fn, node.vec
     return Condition(
         test=lambda f: _truth(fn(f)), type=node.type, fact=node.fact,
         facts_used=frozenset(parser.used),
+        test_columns=lambda c, n: [_truth(v) for v in vec(c, n)],
     )
 
 

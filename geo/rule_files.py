@@ -14,7 +14,7 @@ cheap to start.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from geo import vocabulary
 from geo.deadlines import ResponseDeadline, WorkCalendar, parse_calendar, parse_deadlines
 from geo.errors import InputError
 from geo.flag_rank import SEVERITIES, severity_rank
-from geo.rule_expr import ConditionError, Evaluator, parse_condition, suggest
+from geo.rule_expr import Columns, ConditionError, Evaluator, parse_condition, suggest
 from geo.rule_facts import FACTS
 from geo.rule_text import template_fields
 
@@ -107,6 +107,9 @@ class Rule:
     case_type: str | None = None
     facts_used: frozenset[str] = frozenset()
     test: Evaluator = field(default=lambda _f: False, compare=False, repr=False)
+    #: ``test`` over many communities' facts as columns (one truth value per row)
+    test_columns: Callable[[Columns, int], list[bool]] = field(
+        default=lambda _c, n: [False] * n, compare=False, repr=False)
 
     def severity_for(self, days_to_consultation: int | None) -> str:
         """Severity after escalation (the most severe step whose window has been reached)."""
@@ -319,6 +322,7 @@ def _parse_rule(raw: Any, source: str, n: int) -> Rule:
         case_type=case_type,
         facts_used=cond.facts_used,
         test=cond.test,
+        test_columns=cond.test_columns,
     )
 
 

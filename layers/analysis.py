@@ -200,7 +200,7 @@ def evaluate_flags(inputs: Inputs, result: AnalysisResult, *, today: dt.date,
         rules = (rulesets or {}).get(code) or load_rules(code)
         found.extend(flag_engine.evaluate(rules, subset, result, inputs.consultations,
                                           today=today, lead_days=lead_days,
-                                          extra_facts=extra_facts))
+                                          extra_facts=extra_facts, ranked=False))
     return rank_flags(found) if ranked else found
 
 
@@ -314,11 +314,26 @@ def _flag_lines(found: list[flag_engine.Flag], run_id: int) -> list[RankedLine]:
     done; the text lines (not the Flag objects) wait for it. A global ranking over all
     current flags is a read-time ordering (:func:`geo.flag_rank.rank_flags`), not a stored
     fact: renumbering unchanged rows after an incremental run would rewrite history.
+    Built column by column (the escaping of a column is skipped when nothing needs it).
     """
-    return [(rank_key(f), "\t".join(map(_copy_field, (
-        run_id, f.community_id, f.rule_id, f.severity, f.message_es, f.message_en,
-        f.action_es, f.action_en, f.legal_ref, _json_text(f.evidence), f.due_date))))
-        for f in found]
+    n = len(found)
+    fields = [
+        [str(run_id)] * n,
+        *(_copy_texts([getattr(f, name) for f in found]) for name in (
+            "community_id", "rule_id", "severity", "message_es", "message_en", "action_es",
+            "action_en", "legal_ref")),
+        _copy_texts([_json_text(f.evidence) for f in found]),
+        ["\\N" if f.due_date is None else _copy_field(f.due_date) for f in found],
+    ]
+    return list(zip(map(rank_key, found), map("\t".join, zip(*fields, strict=True)),
+                    strict=True))
+
+
+def _copy_texts(values: list[Any]) -> list[str]:
+    """:func:`_copy_field` of every value of a column of text (None as NULL)."""
+    if all(type(v) is str for v in values):
+        return _copy_text(values)
+    return [_copy_field(v) for v in values]
 
 
 def _copy_ranked(conn: Connection, lines: list[RankedLine], chunk: int = 5_000) -> int:
