@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from layers.tiles import MAP_LAYERS
 from tests.maps_world import INJECTION, RESTRICTED_ID, RESTRICTED_NAME, MapWorld
 
 HTML = {"Accept": "text/html", "Accept-Encoding": "gzip"}
@@ -71,7 +72,10 @@ def test_multi_layer_tile(client: TestClient) -> None:
     assert headers["content-type"] == "application/vnd.mapbox-vector-tile"
     decoded = mapbox_vector_tile.decode(gzip.decompress(body))
     assert {"communities", "concessions", "water", "boundaries"} <= set(decoded), list(decoded)
-    assert list(decoded)[-2:] == ["communities", "water"]  # drawing order: communities on top
+    # drawing order: the catalog's map order (areas below, communities over concessions,
+    # points last); every layer with features in this cell, in that order
+    assert list(decoded) == [name for name in MAP_LAYERS if name in decoded]
+    assert list(decoded).index("communities") > list(decoded).index("concessions")
     # the same features as the per-layer tile (kept for GIS clients)
     single = mapbox_vector_tile.decode(client.get(f"/tiles/communities/10/{x}/{y}.pbf").content)
     assert len(single["communities"]["features"]) == len(decoded["communities"]["features"])
