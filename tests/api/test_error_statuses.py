@@ -13,6 +13,8 @@ New routes are covered without a change here: their statuses are derived from th
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -52,19 +54,45 @@ def prober(api_world: ApiWorld) -> Iterator[TestClient]:
         yield c
 
 
+def _pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _created(response: Any) -> str:
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 @pytest.fixture(scope="module")
 def known(prober: TestClient, api_world: ApiWorld) -> dict[str, str]:
+    """A real value for each path parameter name (the layer's first key for ``key``); a
+    case's document and deadline and a member's subscription are made here, through the
+    API, so the operations on them are probed on records that exist."""
     client = prober
-    """A real value for each path parameter name (the layer's first key for ``key``)."""
-    editor = auth(api_world, "editor")
+    editor, member = auth(api_world, "editor"), auth(api_world, "network")
     case = client.get("/api/cases", headers=editor).json()["items"][0]["id"]
     alert = client.get("/api/alerts", headers=editor).json()["alerts"][0]["id"]
     batch = client.get("/api/batches", headers=editor).json()["items"][0]["id"]
     indicator = client.get("/api/programme/indicators").json()["indicators"][0]["id"]
+    document = _created(client.post(
+        f"/api/cases/{case}/documents", headers=editor, data={"title": "Acta (prueba)"},
+        files={"file": ("acta.pdf", _pdf(), "application/pdf")}))
+    deadline = _created(client.post(f"/api/cases/{case}/deadlines", headers=editor, json={
+        "due": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        "what": "Plazo de prueba", "kind": "legal"}))
+    subscription = _created(client.post("/api/subscriptions", headers=member, json={
+        "scope": "community", "id": "HF-001", "address": "miembro@example.org"}))
     return {"community_id": "HF-001", "network_id": "RED-01", "layer": "communities",
             "collection_id": "communities", "feature_id": "HF-001", "case_id": str(case),
             "alert_id": str(alert), "batch_id": str(batch), "indicator_id": indicator,
-            "z": "8", "x": "80", "y": "140"}
+            "document_id": document, "deadline_id": deadline,
+            "subscription_id": subscription, "z": "8", "x": "80", "y": "140"}
 
 
 def _key(client: TestClient, path: str) -> str:
