@@ -1,7 +1,8 @@
 """Each operation documents exactly the error statuses it can answer: for every operation of
 ``/openapi.json`` the test sends the requests that provoke each one (a wrong token, a reader
 without the role, a record that does not exist, a malformed parameter, a body that does not
-validate, an edit without or with a stale version, an upload over the limit) and checks that
+validate, an edit without or with a stale version, an upload over the limit, a write from a
+browser session without its CSRF token) and checks that
 
 * every 4xx it got is documented for that operation (nothing undocumented), and
 * every 4xx documented for it was got (nothing documented that cannot happen), except the
@@ -19,10 +20,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.dependencies import SESSION_COOKIE
 from api.security import FailedAuthLimiter
+from layers import users
 from tests.api.conftest import ApiWorld, auth
 
 #: 4xx whose provocation is not generic, and the test that provokes it.
@@ -36,6 +40,8 @@ NOT_PROBED_FOR = {
         "test_upload_dry_run_and_mass_close",
 }
 MISSING = "zz-no-existe"
+#: Where :func:`known` keeps the token of an admin's browser session.
+SESSION = "zz-session"
 #: Sent to a free text parameter: what a parser (bbox, as_of, If-Match...) cannot read.
 FREE_TEXT = "a / b,c"
 
@@ -88,11 +94,16 @@ def known(prober: TestClient, api_world: ApiWorld) -> dict[str, str]:
         "what": "Plazo de prueba", "kind": "legal"}))
     subscription = _created(client.post("/api/subscriptions", headers=member, json={
         "scope": "community", "id": "HF-001", "address": "miembro@example.org"}))
+    with api_world.engine.begin() as conn:  # an admin's browser session (cookie + CSRF)
+        admin_id = conn.execute(sa.select(users.app_user.c.id).where(
+            users.app_user.c.name == "admin")).scalar_one()
+        session = users.open_session(conn, admin_id).token
     return {"community_id": "HF-001", "network_id": "RED-01", "layer": "communities",
             "collection_id": "communities", "feature_id": "HF-001", "case_id": str(case),
             "alert_id": str(alert), "batch_id": str(batch), "indicator_id": indicator,
             "document_id": document, "deadline_id": deadline,
-            "subscription_id": subscription, "z": "8", "x": "80", "y": "140"}
+            "subscription_id": subscription, "z": "8", "x": "80", "y": "140",
+            SESSION: session}
 
 
 def _key(client: TestClient, path: str) -> str:
@@ -192,6 +203,9 @@ def _observed(client: TestClient, world: ApiWorld, doc: dict[str, Any], method: 
         _probe(client, method, good, headers={"Authorization": "Bearer zz-no-es-un-token"}),
         _probe(client, method, good, json=valid),  # anonymous
         _probe(client, method, good, headers=member, json=valid),
+        # an admin's session cookie without the session's CSRF token
+        _probe(client, method, good, headers={"Cookie": f"{SESSION_COOKIE}={known[SESSION]}"},
+               json=valid),
     ]
     for p in params:
         if p["in"] == "path":  # a path naming nothing, then a malformed one
