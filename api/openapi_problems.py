@@ -83,6 +83,8 @@ EXTRA: dict[tuple[str, str], set[str]] = {
     ("get", "/api/relations"): {"404", "422"},
     # a scope (community, network, district) the subscriber may not see or that does not exist
     ("post", "/api/subscriptions"): {"404"},
+    # a deadline already closed (done or cancelled) is not closed again
+    ("patch", "/api/cases/{case_id}/deadlines/{deadline_id}"): {"409"},
     # the delivery log names subscribers and addresses: admins only (layers.subscriptions)
     ("get", "/api/deliveries"): {"403"},
     # an import that would close most of a layer without allow_mass_close

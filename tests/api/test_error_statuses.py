@@ -38,6 +38,9 @@ NOT_PROBED_FOR = {
     ("post", "/api/layers/{layer}/imports", "409"):
         "a file that would close most of a layer: test_uploads.py::"
         "test_upload_dry_run_and_mass_close",
+    ("patch", "/api/cases/{case_id}/deadlines/{deadline_id}", "409"):
+        "a deadline closed twice: test_case_files.py::"
+        "test_several_deadlines_of_a_case_in_the_agenda",
 }
 MISSING = "zz-no-existe"
 #: Where :func:`known` keeps the token of an admin's browser session.
