@@ -31,6 +31,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from api.models import ALTERNATIVES, BINARY, PROBLEM, Problem
+from geo.catalog import CATALOG
 
 ERROR_STATUSES = {
     "400": "Parámetro no válido / invalid parameter",
@@ -69,12 +70,23 @@ EXTRA: dict[tuple[str, str], set[str]] = {
     ("get", "/api/{layer}/export"): {"422"},
     # the calendar feed's own key (?key=): missing 401, unknown or revoked 404
     ("get", "/api/agenda.ics"): {"401", "404"},
-    # a bbox on a layer without geometry: InputError
-    ("get", "/api/networks"): {"422"},
+    # a bbox on a layer without geometry (networks, actors, positions...): InputError, in
+    # the list route api.routes.layers registers for each such layer
+    **{("get", f"/api/{layer.name}"): {"422"} for layer in CATALOG.values()
+       if not layer.geometry and layer.publish.api and not layer.publish.own_routes},
     # ?programme= naming no programme
     ("get", "/api/programme/indicators"): {"404"},
     ("get", "/programa"): {"404"},
     ("get", "/programa/informe.{ext}"): {"404"},
+    # the relationship view: neither or both of ?community= / ?conflict= is an InputError;
+    # one the reader may not see (or that does not exist) is not found
+    ("get", "/api/relations"): {"404", "422"},
+    # a scope (community, network, district) the subscriber may not see or that does not exist
+    ("post", "/api/subscriptions"): {"404"},
+    # a deadline already closed (done or cancelled) is not closed again
+    ("patch", "/api/cases/{case_id}/deadlines/{deadline_id}"): {"409"},
+    # the delivery log names subscribers and addresses: admins only (layers.subscriptions)
+    ("get", "/api/deliveries"): {"403"},
     # an import that would close most of a layer without allow_mass_close
     ("post", "/api/layers/{layer}/imports"): {"409"},
 }

@@ -1,7 +1,8 @@
 """Each operation documents exactly the error statuses it can answer: for every operation of
 ``/openapi.json`` the test sends the requests that provoke each one (a wrong token, a reader
 without the role, a record that does not exist, a malformed parameter, a body that does not
-validate, an edit without or with a stale version, an upload over the limit) and checks that
+validate, an edit without or with a stale version, an upload over the limit, a write from a
+browser session without its CSRF token) and checks that
 
 * every 4xx it got is documented for that operation (nothing undocumented), and
 * every 4xx documented for it was got (nothing documented that cannot happen), except the
@@ -13,14 +14,19 @@ New routes are covered without a change here: their statuses are derived from th
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.dependencies import SESSION_COOKIE
 from api.security import FailedAuthLimiter
+from layers import users
 from tests.api.conftest import ApiWorld, auth
 
 #: 4xx whose provocation is not generic, and the test that provokes it.
@@ -32,8 +38,13 @@ NOT_PROBED_FOR = {
     ("post", "/api/layers/{layer}/imports", "409"):
         "a file that would close most of a layer: test_uploads.py::"
         "test_upload_dry_run_and_mass_close",
+    ("patch", "/api/cases/{case_id}/deadlines/{deadline_id}", "409"):
+        "a deadline closed twice: test_case_files.py::"
+        "test_several_deadlines_of_a_case_in_the_agenda",
 }
 MISSING = "zz-no-existe"
+#: Where :func:`known` keeps the token of an admin's browser session.
+SESSION = "zz-session"
 #: Sent to a free text parameter: what a parser (bbox, as_of, If-Match...) cannot read.
 FREE_TEXT = "a / b,c"
 
@@ -52,19 +63,50 @@ def prober(api_world: ApiWorld) -> Iterator[TestClient]:
         yield c
 
 
+def _pdf() -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _created(response: Any) -> str:
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 @pytest.fixture(scope="module")
 def known(prober: TestClient, api_world: ApiWorld) -> dict[str, str]:
+    """A real value for each path parameter name (the layer's first key for ``key``); a
+    case's document and deadline and a member's subscription are made here, through the
+    API, so the operations on them are probed on records that exist."""
     client = prober
-    """A real value for each path parameter name (the layer's first key for ``key``)."""
-    editor = auth(api_world, "editor")
+    editor, member = auth(api_world, "editor"), auth(api_world, "network")
     case = client.get("/api/cases", headers=editor).json()["items"][0]["id"]
     alert = client.get("/api/alerts", headers=editor).json()["alerts"][0]["id"]
     batch = client.get("/api/batches", headers=editor).json()["items"][0]["id"]
     indicator = client.get("/api/programme/indicators").json()["indicators"][0]["id"]
+    document = _created(client.post(
+        f"/api/cases/{case}/documents", headers=editor, data={"title": "Acta (prueba)"},
+        files={"file": ("acta.pdf", _pdf(), "application/pdf")}))
+    deadline = _created(client.post(f"/api/cases/{case}/deadlines", headers=editor, json={
+        "due": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        "what": "Plazo de prueba", "kind": "legal"}))
+    subscription = _created(client.post("/api/subscriptions", headers=member, json={
+        "scope": "community", "id": "HF-001", "address": "miembro@example.org"}))
+    with api_world.engine.begin() as conn:  # an admin's browser session (cookie + CSRF)
+        admin_id = conn.execute(sa.select(users.app_user.c.id).where(
+            users.app_user.c.name == "admin")).scalar_one()
+        session = users.open_session(conn, admin_id).token
     return {"community_id": "HF-001", "network_id": "RED-01", "layer": "communities",
             "collection_id": "communities", "feature_id": "HF-001", "case_id": str(case),
             "alert_id": str(alert), "batch_id": str(batch), "indicator_id": indicator,
-            "z": "8", "x": "80", "y": "140"}
+            "document_id": document, "deadline_id": deadline,
+            "subscription_id": subscription, "z": "8", "x": "80", "y": "140",
+            SESSION: session}
 
 
 def _key(client: TestClient, path: str) -> str:
@@ -164,6 +206,9 @@ def _observed(client: TestClient, world: ApiWorld, doc: dict[str, Any], method: 
         _probe(client, method, good, headers={"Authorization": "Bearer zz-no-es-un-token"}),
         _probe(client, method, good, json=valid),  # anonymous
         _probe(client, method, good, headers=member, json=valid),
+        # an admin's session cookie without the session's CSRF token
+        _probe(client, method, good, headers={"Cookie": f"{SESSION_COOKIE}={known[SESSION]}"},
+               json=valid),
     ]
     for p in params:
         if p["in"] == "path":  # a path naming nothing, then a malformed one
