@@ -24,7 +24,6 @@ Targets (issue 12): edit → flags visible ≤ 2 s; warm incremental ≤ 2 % of 
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import threading
 import time
@@ -34,7 +33,7 @@ import httpx
 import sqlalchemy as sa
 import uvicorn
 
-from benchmarks.national import create_database, generate, load, new_filings, store
+from benchmarks.national import new_filings, scaled_arguments, store, stored_data_set
 from layers import cluster, jobs, users
 from layers.analysis import run_analysis
 from layers.config import load_settings
@@ -101,19 +100,12 @@ def _edit_latency(http: httpx.Client, token: str, cid: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", type=float, default=1.0)
+    ap = scaled_arguments(__doc__.splitlines()[0])
     ap.add_argument("--edits", type=int, default=5)
-    ap.add_argument("--keep-db", action="store_true")
     args = ap.parse_args(argv)
     settings = load_settings()
     started = time.perf_counter()
-    data = generate(n_communities=int(10_000 * args.scale),
-                    n_concessions=int(60_000 * args.scale), n_water=int(50_000 * args.scale))
-    engine = create_database(settings, DB)
-    load(engine, data)
-    print(f"data set {data.counts()} stored in {time.perf_counter() - started:.0f} s",
-          flush=True)
+    data, engine = stored_data_set(settings, DB, args.scale)
     db_settings = load_settings(database_url=settings.url(DB))
     with engine.begin() as conn:
         full = run_analysis(conn, db_settings, recorded_by="benchmark", full=True)

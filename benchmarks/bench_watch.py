@@ -24,7 +24,6 @@ inside it (``layers.changesets.last_timings``) and taken out of 1.
 
 from __future__ import annotations
 
-import argparse
 import json
 import socket
 import tempfile
@@ -44,10 +43,9 @@ from shapely.geometry import MultiPolygon, box
 from benchmarks.national import (
     SOURCE,
     NationalData,
-    create_database,
-    generate,
-    load,
     new_filings,
+    scaled_arguments,
+    stored_data_set,
 )
 from layers import changesets, cluster, delivery, networks, users
 from layers.analysis import run_analysis
@@ -121,19 +119,12 @@ def _over_communities(data: NationalData, filings: gpd.GeoDataFrame) -> gpd.GeoD
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", type=float, default=1.0)
+    ap = scaled_arguments(__doc__.splitlines()[0])
     ap.add_argument("--filings", type=int, default=20)
-    ap.add_argument("--keep-db", action="store_true")
     args = ap.parse_args(argv)
     settings = load_settings()
     started = time.perf_counter()
-    data = generate(n_communities=int(10_000 * args.scale),
-                    n_concessions=int(60_000 * args.scale), n_water=int(50_000 * args.scale))
-    engine = create_database(settings, DB)
-    load(engine, data)
-    print(f"data set {data.counts()} stored in {time.perf_counter() - started:.0f} s",
-          flush=True)
+    data, engine = stored_data_set(settings, DB, args.scale)
 
     inbox, smtp_port = _Inbox(), _free_port()
     smtp = Controller(inbox, hostname="127.0.0.1", port=smtp_port)

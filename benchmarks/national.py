@@ -376,6 +376,26 @@ def create_database(settings: Settings, name: str = BENCH_DB) -> Engine:
     return engine
 
 
+def scaled_arguments(description: str) -> argparse.ArgumentParser:
+    """The options every scaled benchmark takes: --scale and --keep-db."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--keep-db", action="store_true")
+    return ap
+
+
+def stored_data_set(settings: Settings, name: str, scale: float) -> tuple[NationalData, Engine]:
+    """The data set at `scale` (every count times it), loaded into a fresh database `name`."""
+    started = time.perf_counter()
+    data = generate(n_communities=int(10_000 * scale), n_concessions=int(60_000 * scale),
+                    n_water=int(50_000 * scale))
+    engine = create_database(settings, name)
+    load(engine, data)
+    print(f"data set {data.counts()} stored in {time.perf_counter() - started:.0f} s",
+          flush=True)
+    return data, engine
+
+
 def store(conn: Connection, layer: str, frame: gpd.GeoDataFrame) -> int:
     """Write a canonical frame as new versions (COPY), like an import without a file."""
     spec = {"communities": communities.SPEC, "concessions": concessions.SPEC,

@@ -7,15 +7,11 @@ through the API receives its digest on a real local SMTP server after ``deliver`
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 from collections.abc import Iterator
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -28,7 +24,7 @@ from tests.api.alert_fixtures import add_alerts
 from tests.api.conftest import ApiWorld, _api_world, auth
 from tests.api.session_util import csrf_of, sign_in
 from tests.dbutil import fresh_database
-from tests.maps_world import free_port
+from tests.smtp_inbox import Inbox, smtp_server
 
 OTHER_NETWORK = "RED-02"
 
@@ -198,30 +194,14 @@ def test_delivery_log_and_everybody_s_list_are_for_admins(
     assert client.get("/api/deliveries?status=lost", headers=admin).status_code == 400
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(msg, EmailMessage)
-        self.messages.append(msg)
-        return "250 OK"
-
-
 @pytest.fixture
-def smtp() -> Iterator[tuple[_Inbox, int]]:
-    inbox, port = _Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    with smtp_server() as served:
+        yield served
 
 
 def test_a_subscription_made_over_http_receives_its_digest(
-        settings: Settings, smtp: tuple[_Inbox, int]) -> None:
+        settings: Settings, smtp: tuple[Inbox, int]) -> None:
     inbox, port = smtp
     with fresh_database(settings, "subs_e2e", sample=True) as engine:
         world = next(_api_world(engine))

@@ -16,12 +16,12 @@ import sqlalchemy as sa
 
 from layers import users
 from tests.api.alert_fixtures import add_alerts
+from tests.browser.helpers import SIZES, no_sideways_scroll, open_page, sign_in
 from tests.maps_world import LiveServer, MapWorld, live_server, map_world_fixture
 
 pytestmark = pytest.mark.browser
 
 EDITOR, PASSWORD = "abogada-alertas", "clave-de-prueba-larga"
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 860}}
 DEADLINE = {"rule": "PE-PLAZO-OPOSICION", "due": "2026-05-01", "counts_from": "filing",
             "from": "2026-03-02", "days": 60, "day_type": "calendar",
             "what_es": "Presentar oposición al petitorio minero ante INGEMMET",
@@ -85,20 +85,9 @@ def test_alerts_page_pages_and_shows_the_deadline(size: str, browser: Any,
             "SELECT id FROM alert WHERE code = '010000014' AND community_id = 'HF-001'"))\
             .scalar_one()
     assert len(expected) > 25
-    context = browser.new_context(viewport=SIZES[size], locale="es-PE",
-                                  is_mobile=size == "phone", has_touch=size == "phone")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    context, page, errors = open_page(browser, size)
     try:
-        page.goto(base + "/", wait_until="load")
-        page.locator("#sign-in-link").click()
-        page.wait_for_selector("#signin-form")
-        page.fill("#signin-name", EDITOR)
-        page.fill("#signin-password", PASSWORD)
-        page.locator("#signin-submit").click()
-        page.wait_for_selector("#alerts-new:not([hidden])")
+        sign_in(page, base, EDITOR, PASSWORD, ready="#alerts-new:not([hidden])")
         # the map header's count comes from count(*), not from a capped list
         assert page.locator("#alerts-new").inner_text().strip() == f"· {new_count} nuevas"
 
@@ -119,8 +108,7 @@ def test_alerts_page_pages_and_shows_the_deadline(size: str, browser: Any,
         box = card.locator(".deadline").bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= \
             SIZES[size]["width"]
-        assert page.evaluate("document.documentElement.scrollWidth <= "
-                             "document.documentElement.clientWidth")
+        no_sideways_scroll(page)
         card.scroll_into_view_if_needed()
         page.screenshot(path=str(output_dir / f"alertas-{size}-deadline.png"))
         page.screenshot(path=str(output_dir / f"alertas-{size}-page1.png"), full_page=True)
@@ -152,8 +140,7 @@ def test_alerts_page_pages_and_shows_the_deadline(size: str, browser: Any,
         assert "Referencia (orientativa): TUO de la Ley General de Minería" in shown
         # the closed window (2026-05-01, before the alert was raised) stays off the agenda
         assert page.locator(f"#deadlines li.card[data-alert='{stamped}']").count() == 0
-        assert page.evaluate("document.documentElement.scrollWidth <= "
-                             "document.documentElement.clientWidth")
+        no_sideways_scroll(page)
         item.scroll_into_view_if_needed()
         page.screenshot(path=str(output_dir / f"plazos-{size}-alert-deadline.png"))
         # English, same page size and the deadline in English

@@ -17,12 +17,12 @@ import sqlalchemy as sa
 
 from geo.rule_files import load_rules
 from layers import users
+from tests.browser.helpers import SIZES, no_sideways_scroll, open_page, sign_in
 from tests.maps_world import LiveServer, MapWorld, live_server, map_world_fixture
 
 pytestmark = pytest.mark.browser
 
 EDITOR, PASSWORD = "abogada-expedientes", "clave-de-prueba-larga"
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 860}}
 
 
 @pytest.fixture(scope="module")
@@ -69,11 +69,6 @@ def _pdf(text: str) -> bytes:
     return out.getvalue()
 
 
-def _no_sideways_scroll(page: Any) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= "
-                         "document.documentElement.clientWidth")
-
-
 @pytest.mark.parametrize("size", sorted(SIZES))
 def test_open_a_case_from_a_flag_and_attach_documents(
         size: str, browser: Any, files_world: MapWorld, files_server: LiveServer,
@@ -85,12 +80,7 @@ def test_open_a_case_from_a_flag_and_attach_documents(
     case_types = {r.id: r.case_type for c in ("PE", "BO") for r in load_rules(c)}
     expected_type = case_types[rule]
     assert expected_type
-    context = browser.new_context(viewport=SIZES[size], locale="es-PE",
-                                  is_mobile=size == "phone", has_touch=size == "phone")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    context, page, errors = open_page(browser, size)
     try:
         # anonymous: the flag is there, no case button, no case section
         page.goto(base + f"/?community={cid}", wait_until="load")
@@ -98,13 +88,7 @@ def test_open_a_case_from_a_flag_and_attach_documents(
         assert page.locator(".open-case, #panel-cases, .flag-case").count() == 0
 
         # the editor signs in and opens the community through the search
-        page.goto(base + "/", wait_until="load")
-        page.locator("#sign-in-link").click()
-        page.wait_for_selector("#signin-form")
-        page.fill("#signin-name", EDITOR)
-        page.fill("#signin-password", PASSWORD)
-        page.locator("#signin-submit").click()
-        page.wait_for_selector("body[data-cases-ready='1'] #session-user")
+        sign_in(page, base, EDITOR, PASSWORD, ready="body[data-cases-ready='1'] #session-user")
         page.fill("#search-input", name)
         page.locator(f"#search-results li[data-id='{cid}']").click()
         flag = page.locator(f"#panel .flag[data-rule='{rule}']")
@@ -146,7 +130,7 @@ def test_open_a_case_from_a_flag_and_attach_documents(
         assert "Secretaria de la junta" in page.locator("#case-intake").inner_text()
         assert "2031-05-06" in page.locator("#deadline-list").inner_text()
         flag.locator(".flag-case").evaluate("e => e.scrollIntoView({block: 'center'})")
-        _no_sideways_scroll(page)
+        no_sideways_scroll(page)
         page.screenshot(path=str(output_dir / f"casefiles-{size}-flag-case.png"))
 
         # the case moves on: a new version of it, and the flag shows the new stage
@@ -193,7 +177,7 @@ def test_open_a_case_from_a_flag_and_attach_documents(
         assert got.ok and got.body() == first.read_bytes()
         assert got.headers["etag"] == f'"{sha1}"'
         page.locator("#document-list").evaluate("e => e.scrollIntoView({block: 'start'})")
-        _no_sideways_scroll(page)
+        no_sideways_scroll(page)
         page.screenshot(path=str(output_dir / f"casefiles-{size}-documents.png"))
 
         # /alertas: the editor links one of this community's alerts to the new case; the
@@ -217,7 +201,7 @@ def test_open_a_case_from_a_flag_and_attach_documents(
                                           "valid_to IS NULL"), {"i": case["id"]}).scalar_one()
         assert linked == [str(alert_id)]
         card.screenshot(path=str(output_dir / f"casefiles-{size}-alert-linked.png"))
-        _no_sideways_scroll(page)
+        no_sideways_scroll(page)
         # "Abrir trámite" from the alert: the intake form on the map, prefilled for the alert
         card.locator("a.open-case").click()
         page.wait_for_selector("#intake-form #c-alert")

@@ -13,13 +13,13 @@ import pytest
 import sqlalchemy as sa
 
 from layers import edits, jobs, users
+from tests.browser.helpers import SIZES, open_page, submit_sign_in
 from tests.maps_world import LiveServer, MapWorld, live_server, map_world_fixture
 
 pytestmark = pytest.mark.browser
 
 RULE = "PE-EST-CONS"  # statute without consultation-representation clause
 EDITOR, PASSWORD = "abogada-escritorio", "clave-de-prueba-larga"
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 860}}
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +70,7 @@ def test_editor_fixes_statute_and_flag_follows(size: str, browser: Any,
     flagged = _flagged(engine)
     assert len(flagged) >= 2, flagged
     cid, name = flagged[sorted(SIZES).index(size)]
-    context = browser.new_context(viewport=SIZES[size], locale="es-PE",
-                                  is_mobile=size == "phone", has_touch=size == "phone")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    context, page, errors = open_page(browser, size)
     try:
         # sign in through the form (Spanish by default)
         page.goto(desk_server.base_url + "/", wait_until="load")
@@ -83,9 +78,7 @@ def test_editor_fixes_statute_and_flag_follows(size: str, browser: Any,
         page.wait_for_selector("#signin-form")
         assert page.locator("h1").inner_text() == "Iniciar sesión en Allpa"
         page.screenshot(path=str(output_dir / f"desk-{size}-signin.png"))
-        page.fill("#signin-name", EDITOR)
-        page.fill("#signin-password", PASSWORD)
-        page.locator("#signin-submit").click()
+        submit_sign_in(page, EDITOR, PASSWORD)
         page.wait_for_selector("body[data-desk-ready='1'] #session-user")
         assert EDITOR in page.locator("#session-user").inner_text()
         cookie = next(c for c in context.cookies() if c["name"] == "allpa_session")

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from layers import case_deadlines, cases, users
 from tests.api.alert_fixtures import add_alerts
+from tests.browser.helpers import SIZES, no_sideways_scroll, open_page, sign_in
 from tests.maps_world import (
     RESTRICTED_ID,
     RESTRICTED_NAME,
@@ -27,7 +28,6 @@ from tests.maps_world import (
 pytestmark = pytest.mark.browser
 
 EDITOR, PASSWORD = "abogada-plazos", "clave-de-prueba-larga"
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 860}}
 
 
 @pytest.fixture(scope="module")
@@ -60,21 +60,6 @@ def _state(engine: sa.Engine, alert_id: int) -> str:
                                 {"i": alert_id}).scalar_one())
 
 
-def _no_sideways_scroll(page: Any) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth <= "
-                         "document.documentElement.clientWidth")
-
-
-def _sign_in(page: Any, base: str) -> None:
-    page.goto(base + "/", wait_until="load")
-    page.locator("#sign-in-link").click()
-    page.wait_for_selector("#signin-form")
-    page.fill("#signin-name", EDITOR)
-    page.fill("#signin-password", PASSWORD)
-    page.locator("#signin-submit").click()
-    page.wait_for_selector("body[data-desk-ready='1'] #session-user")
-
-
 @pytest.mark.parametrize("size", sorted(SIZES))
 def test_deadlines_and_alerts_pages(size: str, browser: Any, pages_world: MapWorld,
                                     pages_server: LiveServer, output_dir: Path) -> None:
@@ -83,12 +68,7 @@ def test_deadlines_and_alerts_pages(size: str, browser: Any, pages_world: MapWor
         alert_ids = dict(conn.execute(sa.text(  # this test's own alerts (see add_alerts)
             "SELECT community_id, id FROM alert WHERE code = '010000777'")).all())
     target = alert_ids["HF-00" + str(sorted(SIZES).index(size) + 1)]
-    context = browser.new_context(viewport=SIZES[size], locale="es-PE",
-                                  is_mobile=size == "phone", has_touch=size == "phone")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    context, page, errors = open_page(browser, size)
     try:
         # anonymous: /plazos is a sign-in prompt, never data; /alertas public alerts only
         answer = page.goto(base + "/plazos", wait_until="load")
@@ -106,14 +86,14 @@ def test_deadlines_and_alerts_pages(size: str, browser: Any, pages_world: MapWor
         assert hidden.status == 404 and RESTRICTED_NAME not in hidden.text()
 
         # the editor signs in; the map header links both pages with the count of new alerts
-        _sign_in(page, base)
+        sign_in(page, base, EDITOR, PASSWORD)
         page.wait_for_selector("#alerts-new:not([hidden])")
         with engine.connect() as conn:  # editors see every community's alerts
             new_count = conn.execute(sa.text(
                 "SELECT count(*) FROM alert WHERE state = 'nueva'")).scalar_one()
         assert page.locator("#alerts-new").inner_text().strip() == f"· {new_count} nuevas"
         assert page.locator("#deadlines-link").get_attribute("href") == "/plazos?lang=es"
-        _no_sideways_scroll(page)
+        no_sideways_scroll(page)
         page.screenshot(path=str(output_dir / f"deskpages-{size}-map-header.png"))
 
         # Mis plazos: the overdue deadline first, marked in words and colour
@@ -131,7 +111,7 @@ def test_deadlines_and_alerts_pages(size: str, browser: Any, pages_world: MapWor
         assert dates == sorted(dates) and dates[0] < dt.date.today().isoformat()
         assert "allpa users calendar-key" in page.locator(".calendar").inner_text()
         assert page.locator("form.filters a").inner_text() == "Quitar filtros"
-        _no_sideways_scroll(page)
+        no_sideways_scroll(page)
         page.screenshot(path=str(output_dir / f"deskpages-{size}-plazos.png"), full_page=True)
         # the filter form keeps the CSV link on the same filters
         page.fill("input[name=lawyer]", "abogado2")
@@ -158,7 +138,7 @@ def test_deadlines_and_alerts_pages(size: str, browser: Any, pages_world: MapWor
         card = page.locator(f"li.card[data-alert='{target}']")
         assert card.locator(".state-label").inner_text() == "Vista"
         assert card.locator("form.state-form select").input_value() == "vista"
-        _no_sideways_scroll(page)
+        no_sideways_scroll(page)
         page.screenshot(path=str(output_dir / f"deskpages-{size}-alertas.png"), full_page=True)
         page.goto(base + "/alertas?lang=en&state=vista", wait_until="load")
         assert page.locator("h1").inner_text() == "Mining cadastre alerts"

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from geo.programme import parse_targets
 from layers import indicators, programme, users
 from layers.importer import import_file
+from tests.browser.helpers import SIZES, open_page, sign_in
 from tests.maps_world import (
     NETWORK,
     RESTRICTED_ID,
@@ -32,7 +33,6 @@ from tests.maps_world import (
 pytestmark = pytest.mark.browser
 
 MEMBER, PASSWORD = "lideresa-red", "clave-de-la-red-larga"
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 860}}
 LABELS = {"Inscrita", "En trámite", "Sin personería jurídica", "Sin dato"}
 LEFT, JOINED = "HF-001", "HF-002"
 
@@ -83,16 +83,6 @@ def _expected_members(world: MapWorld, role: str) -> set[str]:
             "SELECT c.id FROM community c, network n WHERE n.id = :n AND n.valid_to IS NULL "
             "AND c.valid_to IS NULL AND c.id = ANY(n.members) AND c.sensitivity = ANY(:l)"),
             {"n": NETWORK, "l": list(levels)})}
-
-
-def _sign_in(page: Any, base: str) -> None:
-    page.goto(base + "/", wait_until="load")
-    page.locator("#sign-in-link").click()
-    page.wait_for_selector("#signin-form")
-    page.fill("#signin-name", MEMBER)
-    page.fill("#signin-password", PASSWORD)
-    page.locator("#signin-submit").click()
-    page.wait_for_selector("body[data-desk-ready='1'] #session-user")
 
 
 def _check_page(page: Any, world: MapWorld, role: str, width: int) -> None:
@@ -154,14 +144,8 @@ def _check_page(page: Any, world: MapWorld, role: str, width: int) -> None:
 def test_network_page(size: str, browser: Any, net_world: MapWorld, net_server: LiveServer,
                       output_dir: Path) -> None:
     base = net_server.base_url
-    phone = size == "phone"
-    context = browser.new_context(viewport=SIZES[size], locale="es-PE", is_mobile=phone,
-                                  has_touch=phone)
-    page = context.new_page()
-    errors: list[str] = []
+    context, page, errors = open_page(browser, size)
     hosts: set[str] = set()
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("request", lambda r: hosts.add(urlsplit(r.url).netloc)
             if r.url.startswith("http") else None)
     try:
@@ -171,7 +155,7 @@ def test_network_page(size: str, browser: Any, net_world: MapWorld, net_server: 
         page.screenshot(path=str(output_dir / f"network-{size}-public.png"), full_page=True)
 
         # a member of the network signs in: the map header links the networks
-        _sign_in(page, base)
+        sign_in(page, base, MEMBER, PASSWORD)
         assert page.locator("#networks-link").get_attribute("href") == "/redes?lang=es"
         page.locator("#networks-link").click()
         page.wait_for_selector(f"li.network-card[data-network='{NETWORK}'] a")

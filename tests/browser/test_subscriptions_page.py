@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from layers import delivery, users
 from layers.config import load_settings
 from tests.api.alert_fixtures import add_alerts
+from tests.browser.helpers import SIZES, no_sideways_scroll, open_page, submit_sign_in
 from tests.maps_world import (
     NETWORK,
     RESTRICTED_ID,
@@ -32,7 +33,6 @@ pytestmark = pytest.mark.browser
 
 MEMBER, PASSWORD = "lideresa-avisos", "clave-de-avisos-larga"
 ADMIN = "admin-avisos"
-SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 860}}
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +62,7 @@ def subs_server(subs_world: MapWorld) -> Iterator[LiveServer]:
 
 def _fits(page: Any) -> None:
     """No sideways scroll, and every card, form field and button inside the viewport."""
-    assert page.evaluate("document.documentElement.scrollWidth <= "
-                         "document.documentElement.clientWidth")
+    no_sideways_scroll(page)
     width = page.viewport_size["width"]
     for sel in ("li.card", "#subscribe-form label", "#subscribe-form button", "header.top a",
                 "table.log td"):
@@ -78,12 +77,7 @@ def test_member_adds_and_removes_a_daily_email_subscription(
         output_dir: Path) -> None:
     engine, base = subs_world.engine, subs_server.base_url
     address = f"lideresa-{size}@red.example"
-    context = browser.new_context(viewport=SIZES[size], locale="es-PE",
-                                  is_mobile=size == "phone", has_touch=size == "phone")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    context, page, errors = open_page(browser, size)
     try:
         answer = page.goto(base + "/avisos", wait_until="load")
         assert answer is not None and answer.status == 401
@@ -91,9 +85,7 @@ def test_member_adds_and_removes_a_daily_email_subscription(
         errors.clear()  # the browser reports the 401 document itself as a console error
 
         page.locator("#refused-sign-in").click()
-        page.fill("#signin-name", MEMBER)
-        page.fill("#signin-password", PASSWORD)
-        page.locator("#signin-submit").click()
+        submit_sign_in(page, MEMBER, PASSWORD)
         page.wait_for_url("**/avisos*")
         assert page.locator("h1").inner_text() == "Mis avisos"
         assert page.locator("#subscriptions-link").get_attribute("href") == "/avisos?lang=es"
@@ -145,17 +137,10 @@ def test_member_adds_and_removes_a_daily_email_subscription(
 def test_admin_reads_the_delivery_log(size: str, browser: Any, subs_world: MapWorld,
                                       subs_server: LiveServer, output_dir: Path) -> None:
     base = subs_server.base_url
-    context = browser.new_context(viewport=SIZES[size], locale="es-PE",
-                                  is_mobile=size == "phone", has_touch=size == "phone")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    context, page, errors = open_page(browser, size)
     try:
         page.goto(base + "/session/sign-in?next=/avisos", wait_until="load")
-        page.fill("#signin-name", ADMIN)
-        page.fill("#signin-password", PASSWORD)
-        page.locator("#signin-submit").click()
+        submit_sign_in(page, ADMIN, PASSWORD)
         page.wait_for_url("**/avisos*")
         page.select_option("#delivery-log select[name=status]", "failed")
         page.locator("#delivery-log button[type=submit]").click()

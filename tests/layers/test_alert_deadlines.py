@@ -7,20 +7,15 @@ HTTP receiver), ``list_alerts`` and the agenda, which drops it once the alert is
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import json
-import socket
 import threading
 from collections.abc import Iterator
-from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from shapely.geometry import MultiPolygon, box, mapping
 from sqlalchemy.engine import Connection
 
@@ -30,6 +25,7 @@ from layers.config import load_settings
 from layers.importer import import_file
 from layers.users import ANONYMOUS, Principal
 from layers.versioning import write_snapshot
+from tests.smtp_inbox import Inbox, smtp_server
 
 R_PE = box(-70.00, -15.00, -69.99, -14.99)
 R_BO = box(-68.50, -16.50, -68.49, -16.49)
@@ -149,17 +145,6 @@ def test_agenda_lists_open_alert_deadlines(conn: Connection,
     assert agenda.agenda(conn, ANONYMOUS) == []
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(msg, EmailMessage)
-        self.messages.append(msg)
-        return "250 OK"
-
-
 class _Hook(BaseHTTPRequestHandler):
     bodies: ClassVar[list[dict[str, Any]]] = []
 
@@ -173,27 +158,21 @@ class _Hook(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def servers() -> Iterator[tuple[_Inbox, int, type[_Hook], str]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    inbox = _Inbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
-    smtp.start()
+def servers() -> Iterator[tuple[Inbox, int, type[_Hook], str]]:
     hook = type("Hook", (_Hook,), {"bodies": []})
     http = ThreadingHTTPServer(("127.0.0.1", 0), hook)
     threading.Thread(target=http.serve_forever, daemon=True).start()
     try:
-        yield inbox, port, hook, f"http://127.0.0.1:{http.server_address[1]}/hook"
+        with smtp_server() as (inbox, port):
+            yield inbox, port, hook, f"http://127.0.0.1:{http.server_address[1]}/hook"
     finally:
-        smtp.stop()
         http.shutdown()
         http.server_close()
 
 
 def test_digest_and_webhook_carry_the_deadline(
         conn: Connection, imported: dict[str, dict[str, Any]],
-        servers: tuple[_Inbox, int, type[_Hook], str]) -> None:
+        servers: tuple[Inbox, int, type[_Hook], str]) -> None:
     inbox, port, hook, url = servers
     # (one transaction: the webhook subscription's now() is the alerts' too, so it gets them)
     delivery.subscribe(conn, subscriber="equipo@example.org", scope="network",

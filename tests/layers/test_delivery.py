@@ -5,12 +5,9 @@ is sent twice, and a failed delivery is retried until it goes out."""
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
 import hashlib
 import hmac
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -20,7 +17,6 @@ from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from shapely.geometry import MultiPolygon, Point, box, mapping
 from sqlalchemy.engine import Connection
 
@@ -32,39 +28,17 @@ from layers.versioning import write_snapshot
 from layers.watch import watch
 from tests.api.conftest import add_fixtures
 from tests.dbutil import fresh_database
+from tests.maps_world import free_port
+from tests.smtp_inbox import Inbox, smtp_server
 
 T0 = dt.datetime(2030, 5, 1, 12, 0, tzinfo=dt.UTC)
 CODE = "010000777"  # the right of the hand-made alerts
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class _Inbox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(msg, EmailMessage)
-        self.messages.append(msg)
-        return "250 OK"
-
-
 @pytest.fixture
-def smtp() -> Iterator[tuple[_Inbox, int]]:
-    inbox, port = _Inbox(), _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    with smtp_server() as served:
+        yield served
 
 
 @pytest.fixture
@@ -88,7 +62,7 @@ def _body(msg: EmailMessage) -> str:
 
 
 def test_one_digest_per_subscriber_visibility_language_and_retry(
-        world: Connection, smtp: tuple[_Inbox, int]) -> None:
+        world: Connection, smtp: tuple[Inbox, int]) -> None:
     inbox, port = smtp
     red = _network_of(world)
     delivery.subscribe(world, subscriber="miembro", email="miembro@red.example",
@@ -102,7 +76,7 @@ def test_one_digest_per_subscriber_visibility_language_and_retry(
                        lang="en")
 
     # the SMTP server is not reachable at first: every delivery fails and is kept
-    down = load_settings(smtp_host="127.0.0.1", smtp_port=_free_port())
+    down = load_settings(smtp_host="127.0.0.1", smtp_port=free_port())
     out = delivery.deliver(world, down, T0)
     assert (out.sent, out.emails) == (0, 0) and out.failed == 4
     states = world.execute(sa.select(delivery_table.c.state, delivery_table.c.attempts,
@@ -224,7 +198,7 @@ def test_bad_subscriptions_are_refused_in_both_languages(conn: Connection) -> No
 
 
 def test_daily_subscription_gets_at_most_one_delivery_a_day(
-        world: Connection, smtp: tuple[_Inbox, int]) -> None:
+        world: Connection, smtp: tuple[Inbox, int]) -> None:
     inbox, port = smtp
     up = load_settings(smtp_host="127.0.0.1", smtp_port=port)
     delivery.subscribe(world, subscriber="abogada", email="abogada@example.org",
@@ -251,7 +225,7 @@ def _cadastre(path: Path, codes: list[str]) -> Path:
 
 
 def test_watch_imports_what_is_new_and_sends_nothing_twice(
-        settings: Settings, smtp: tuple[_Inbox, int], tmp_path: Path) -> None:
+        settings: Settings, smtp: tuple[Inbox, int], tmp_path: Path) -> None:
     inbox, port = smtp
     with fresh_database(settings, "watch") as engine:
         with engine.begin() as conn:
@@ -311,13 +285,13 @@ def test_a_stopped_subscription_gets_nothing_and_is_kept(world: Connection) -> N
 
 
 def test_a_stopped_subscription_s_failed_delivery_is_not_retried(
-        world: Connection, smtp: tuple[_Inbox, int]) -> None:
+        world: Connection, smtp: tuple[Inbox, int]) -> None:
     """Removing a subscription (e.g. on /avisos) also stops the retries of what failed; the
     delivery stays in the log as it was."""
     inbox, port = smtp
     sid = delivery.subscribe(world, subscriber="abogada", email="abogada@example.org",
                              scope="community", scope_id="HF-001")
-    down = load_settings(smtp_host="127.0.0.1", smtp_port=_free_port())
+    down = load_settings(smtp_host="127.0.0.1", smtp_port=free_port())
     assert delivery.deliver(world, down, T0).failed == 1
     delivery.unsubscribe(world, sid)
     up = load_settings(smtp_host="127.0.0.1", smtp_port=port)
