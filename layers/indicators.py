@@ -15,10 +15,16 @@ Visibility: the items come only from communities the reader may see (``layers.vi
 so a public reader's totals leave out network and restricted communities altogether: a count
 can never reveal that a hidden record exists. Editors and admins see the full totals.
 
-Cases (trámites) are read from the procedure fields of the community versions: a case is
-*opened* when a version records a procedure with its start date in the period, and *closed*
-when a later version (recorded in the period) no longer carries it. The closing date is the
-date the change was recorded, the only date the records hold.
+Cases (trámites) are read from their own versioned layer, ``legal_case`` (:mod:`layers.cases`),
+in the version of each case valid at ``as_of``: a case is *opened* when its ``opened`` date
+falls in the period, *closed* when its ``closed`` date does. A case at stage ``closed`` with
+no ``closed`` date counts as closed on the day the version that moved it to that stage was
+recorded (``stage_date`` is not used: an edit that changes the stage need not update it). A
+case without an ``opened`` date is not counted as opened. The item's ``detail`` is the case
+type's Spanish label (never the code) and its ``vid`` is the ``legal_case`` version (as a
+flag indicator's ``vid`` is the flag id). Cases are restricted records: besides belonging to
+a community the reader may see, each case must itself be visible to the reader, so a public
+reader or a network member counts none.
 """
 
 from __future__ import annotations
@@ -32,11 +38,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
+from geo import vocabulary as V
 from layers import communities, consultations, networks
+from layers.cases import legal_case
 from layers.db import as_of_clause
 from layers.derived_tables import flag
 from layers.users import Principal
 from layers.visibility import visible
+from layers.vocabulary_sql import label_case
 
 AsOf = dt.date | dt.datetime | None
 
@@ -145,32 +154,34 @@ def _community_event(date_col: str, *extra: str) -> ItemsQuery:
     return build
 
 
-def _cases_opened(ctx: Context) -> sa.Select[Any]:
-    c = communities.community
+def _cases(ctx: Context, *conds: sa.ColumnElement[bool]) -> sa.Select[Any]:
+    """Cases in their version valid at ``as_of``, visible to the reader, of a counted
+    community; the detail is the type's Spanish label."""
+    t = legal_case
     ids = sa.select(ctx.base().c.id)
-    v = sa.select(c.c.id, sa.func.min(c.c.vid).label("vid"), c.c.procedure_what,
-                  c.c.procedure_since).where(
-        c.c.valid_from < sa.literal(ctx.upper), c.c.id.in_(ids),
-        c.c.procedure_what.is_not(None), ctx.in_period(c.c.procedure_since),
-    ).group_by(c.c.id, c.c.procedure_what, c.c.procedure_since).subquery("v")
-    return sa.select(v.c.id.label("community_id"), v.c.vid,
-                     v.c.procedure_what.label("detail"))
+    return sa.select(t.c.community_id, t.c.vid,
+                     label_case(t.c.type, V.CASE_TYPE, "es").label("detail")).where(
+        as_of_clause(t, ctx.as_of), visible(t, ctx.principal), t.c.community_id.in_(ids),
+        *conds)
+
+
+def _cases_opened(ctx: Context) -> sa.Select[Any]:
+    return _cases(ctx, ctx.in_period(legal_case.c.opened))
 
 
 def _cases_closed(ctx: Context) -> sa.Select[Any]:
-    c = communities.community
-    nxt = c.alias("nxt")
-    ids = sa.select(ctx.base().c.id)
-    successor = (sa.select(sa.func.min(nxt.c.vid)).where(
-        nxt.c.id == c.c.id, nxt.c.vid > c.c.vid, nxt.c.valid_from < sa.literal(ctx.upper))
-        .scalar_subquery())
-    n = communities.community.alias("n")
-    return (sa.select(c.c.id.label("community_id"), n.c.vid, c.c.procedure_what.label("detail"))
-            .select_from(c).join(n, n.c.vid == successor)
-            .where(c.c.id.in_(ids), c.c.procedure_what.is_not(None),
-                   sa.tuple_(n.c.procedure_what, n.c.procedure_since).is_distinct_from(
-                       sa.tuple_(c.c.procedure_what, c.c.procedure_since)),
-                   ctx.recorded(n.c.valid_from)))
+    t, p, q = legal_case, legal_case.alias("p"), legal_case.alias("q")
+    # the last version of the case, up to this one, at another stage (0: none)
+    before = (sa.select(sa.func.coalesce(sa.func.max(q.c.vid), 0))
+              .where(q.c.id == t.c.id, q.c.vid < t.c.vid, q.c.stage != "closed")
+              .scalar_subquery())
+    # when the stage 'closed' was recorded: the first version after that one
+    closed_at = (sa.select(sa.func.min(p.c.valid_from))
+                 .where(p.c.id == t.c.id, p.c.vid <= t.c.vid, p.c.vid > before)
+                 .scalar_subquery())
+    return _cases(ctx, sa.or_(
+        ctx.in_period(t.c.closed),
+        sa.and_(t.c.closed.is_(None), t.c.stage == "closed", ctx.recorded(closed_at))))
 
 
 def _flags_raised(ctx: Context) -> sa.Select[Any]:
@@ -254,15 +265,16 @@ INDICATORS: tuple[Indicator, ...] = (
               "Registered boards elected in the period.",
               _community_event("board_elected", "board_registered")),
     Indicator("cases_opened", "Trámites iniciados", "Cases opened", "trámites", "cases",
-              "Trámites (qué, desde) registrados en alguna versión de la ficha, iniciados en "
-              "el periodo; el tipo es el trámite anotado.",
-              "Procedures (what, since) recorded in any version of the file, started in the "
-              "period; the type is the procedure recorded.", _cases_opened),
+              "Trámites cuya fecha de apertura cae en el periodo (según la versión vigente "
+              "en la fecha de corte); se desglosan por tipo de trámite.",
+              "Cases whose opening date falls in the period (as recorded at the cut-off "
+              "date); broken down by case type.", _cases_opened),
     Indicator("cases_closed", "Trámites cerrados", "Cases closed", "trámites", "cases",
-              "Trámites que dejan de figurar en una versión posterior de la ficha registrada "
-              "en el periodo (fecha del registro del cambio).",
-              "Procedures that no longer appear in a later version of the file recorded in "
-              "the period (date the change was recorded).", _cases_closed),
+              "Trámites cuya fecha de cierre cae en el periodo; sin fecha de cierre, los "
+              "archivados en el periodo (fecha del registro); por tipo de trámite.",
+              "Cases whose closing date falls in the period; without a closing date, those "
+              "moved to 'closed' in the period (date recorded); by case type.",
+              _cases_closed),
     Indicator("flags_raised", "Alertas levantadas", "Flags raised", "alertas", "flags",
               "Alertas (comunidad, regla) que aparecen en el periodo sin estar vigentes justo "
               "antes (según las ejecuciones de allpa analyze).",

@@ -15,3 +15,11 @@ def rank_case(column: sa.ColumnElement[Any], vocabulary: Vocabulary) -> sa.Colum
     (a code it does not know ranks below every known one, as :meth:`Vocabulary.rank`)."""
     return sa.case({code: vocabulary.rank(code) for code in vocabulary.codes}, value=column,
                    else_=-1)
+
+
+def label_case(column: sa.ColumnElement[Any], vocabulary: Vocabulary, lang: str | None = "es"
+               ) -> sa.ColumnElement[str]:
+    """``CASE column WHEN code THEN label ... ELSE column``: what a person reads in SQL
+    output (an unknown code is shown as written, as :meth:`Vocabulary.label`)."""
+    return sa.case({code: vocabulary.label(code, lang) for code in vocabulary.codes},
+                   value=column, else_=sa.cast(column, sa.Text))

@@ -219,7 +219,11 @@ def _evidence_pages(pdf: Any, report: Mapping[str, Any], lang: str) -> None:
         filters = ", ".join(f"{k}={v}" for k, v in ind["evidence"]["filters"].items() if v)
         lines += [(w, 7.5, False) for w in wrap_to_width(f"{t['filters']}: {filters}",
                                                          width_pt, 7.5)]
-        items = "; ".join(f"{i['community_id']} (vid {i['vid']})" for i in ind["items"])
+        # a case is listed with its type (the item's detail: a label, never a code)
+        typed = ind["id"].startswith("cases")
+        items = "; ".join(f"{i['community_id']} (vid {i['vid']}"
+                          f"{': ' + i['detail'] if typed and i['detail'] else ''})"
+                          for i in ind["items"])
         lines += [(w, 7.5, False) for w in wrap_to_width(
             f"{t['items']}: {items or t['none']}", width_pt, 7.5)]
     fig = None

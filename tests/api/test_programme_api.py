@@ -135,6 +135,26 @@ def test_donor_report_has_the_same_figures(client: TestClient, api_world: ApiWor
         in csv_text
 
 
+def test_donor_report_shows_each_case_by_its_type(client: TestClient,
+                                                 api_world: ApiWorld) -> None:
+    """Today (the sample cases were opened 60 days ago) the editor's cases_opened lists each
+    case under its type's Spanish label: drill-down, XLSX evidence and PDF alike."""
+    from geo.vocabulary import CASE_TYPE
+
+    headers = auth(api_world, "editor")
+    query = "?programme=PROG-DEMO"
+    drill = client.get(f"/api/programme/indicators/cases_opened/communities{query}",
+                       headers=headers).json()
+    labels = {it["detail"] for it in drill["items"]}
+    assert labels and labels <= {CASE_TYPE.label(c, "es") for c in CASE_TYPE.codes}
+    book = load_workbook(io.BytesIO(client.get(f"/programa/informe.xlsx{query}",
+                                               headers=headers).content))
+    assert labels <= {r[4] for r in book["Evidencia"].iter_rows(values_only=True)}
+    text = " ".join(look(client.get(f"/programa/informe.pdf{query}", headers=headers)
+                         .content).text.split())
+    assert all(label in text for label in labels)
+
+
 def test_cli_indicators_and_targets_import(client: TestClient, api_world: ApiWorld,
                                            tmp_path: Path, monkeypatch: object) -> None:
     import pytest
@@ -168,36 +188,38 @@ def test_cli_indicators_and_targets_import(client: TestClient, api_world: ApiWor
     assert load_workbook(out)["Resumen"]["A1"].value == "Informe al financiador"
 
 
-def test_free_text_naming_a_hidden_community_is_redacted(api_world: ApiWorld) -> None:
-    """A visible community's procedure that names a restricted one ("deslinde con …"):
-    the public drill-down, evidence and breakdown say "[reservado]" instead."""
+def test_case_indicators_show_the_type_never_free_text_nor_to_the_public(
+        api_world: ApiWorld) -> None:
+    """A case of a visible community whose free text names a restricted one ("deslinde con
+    …"): the editor's cases_opened lists it by its type's label, with none of its free text;
+    the public counts no case at all (cases are restricted) and sees neither the case nor the
+    hidden community."""
     import json
 
-    from layers import communities, programme_report
+    from layers import cases, programme_report
     from layers.users import ANONYMOUS, Principal
-    from layers.versioning import write_snapshot
 
     secret = ("ZZ-SECRETO-1", "Comunidad Secretisima Qhapaq (prueba)")
+    editor = Principal(name="e", role="editor")
     with api_world.engine.connect() as conn:
         trans = conn.begin()
         try:
-            c = communities.community
-            row = dict(conn.execute(sa.select(c).where(c.c.id == "HF-001",
-                                                       c.c.valid_to.is_(None))).mappings().one())
-            keep = {k: row[k] for k in communities.ATTRIBUTES}
-            from geoalchemy2.shape import to_shape
-
-            keep["location"] = to_shape(row["location"])
-            keep["territory"] = to_shape(row["territory"]) if row["territory"] else None
-            keep.update(procedure_what=f"Deslinde con {secret[0]} {secret[1]}",
-                        procedure_since=dt.date(2025, 3, 1), procedure_stage="inicio")
-            write_snapshot(conn, c, "id", [keep], recorded_by="pytest", batch_id=None,
-                           source="pytest", close_missing=False)
-            public = json.dumps(programme_report.compute(conn, ANONYMOUS), default=str)
-            editor = json.dumps(programme_report.compute(
-                conn, Principal(name="e", role="editor")), default=str)
+            cases.create_case(conn, {"id": "TR-PRUEBA-9", "community_id": "HF-001",
+                                     "type": "titling", "opened": dt.date.today(),
+                                     "note": f"Deslinde con {secret[0]} {secret[1]}"},
+                              principal=editor)
+            public = programme_report.compute(conn, ANONYMOUS)
+            seen = programme_report.compute(conn, editor)
         finally:
             trans.rollback()
-    assert secret[0] in editor and secret[1] in editor
-    assert secret[0] not in public and secret[1] not in public
-    assert "Deslinde con [reservado]" in public
+    opened = {i["id"]: i for i in seen["indicators"]}["cases_opened"]
+    mine = [it for it in opened["items"] if it["community_id"] == "HF-001"
+            and it["detail"] == "Titulación / saneamiento"]
+    assert mine and opened["breakdown"]["Titulación / saneamiento"] >= 1
+    assert {i["id"]: i["value"] for i in public["indicators"]}["cases_opened"] == 0
+    shown = json.dumps(public, default=str)
+    assert secret[0] not in shown and secret[1] not in shown
+    for report in (shown, json.dumps(seen, default=str)):  # the editor sees the community
+        assert "Deslinde con" not in report and "TR-PRUEBA-9" not in report  # but no note
+    # the drill-down and the breakdown name the type, never the code
+    assert "titling" not in json.dumps([opened["items"], opened["breakdown"]])

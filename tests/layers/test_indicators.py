@@ -3,13 +3,15 @@ independently in plain SQL over the versioned tables.
 
 The sample is loaded "today"; to get a real history the test (inside its rolled-back
 transaction) dates the sample's versions back to 2024-01-01, records a second wave of
-versions on 2025-06-01 (registrations, statute changes, a case opened and one closed) and
-flags from two analysis runs, then asks for 2025-01-01 and 2025-12-31.
+versions on 2025-06-01 (registrations, statute changes; in ``legal_case`` a case opened,
+one closed with a closing date, one archived without one, one whose opening date was
+corrected) and flags from two analysis runs, then asks for 2025-01-01 and 2025-12-31.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -17,7 +19,8 @@ import sqlalchemy as sa
 from geoalchemy2.shape import to_shape
 from sqlalchemy.engine import Connection
 
-from layers import communities, derived_tables, indicators, programme_report
+from geo import vocabulary as V
+from layers import cases, communities, derived_tables, indicators, programme_report
 from layers.users import ANONYMOUS, Principal
 from layers.versioning import write_snapshot
 
@@ -27,7 +30,7 @@ SECOND = dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
 START, END = dt.date(2022, 1, 1), dt.date(2026, 12, 31)
 DATES = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
 TABLES = ("community", "consultation", "network", "concession", "water_source", "boundary",
-          "programme", "programme_target")
+          "programme", "programme_target", "legal_case")
 
 
 def _current(conn: Connection, cid: str) -> dict[str, Any]:
@@ -37,6 +40,35 @@ def _current(conn: Connection, cid: str) -> dict[str, Any]:
     for k in ("territory", "location"):
         out[k] = to_shape(row[k]) if row[k] is not None else None
     return out
+
+
+def _case_history(conn: Connection, community: str, now: dt.datetime) -> None:
+    """Sample cases opened on spread dates (some before the period), then a second wave
+    recorded on 2025-06-01: a new case, a closing date, an archive without a closing date,
+    and an opening date corrected back into 2024 (unknown as of 2025-01-01)."""
+    conn.execute(sa.text(
+        "UPDATE legal_case SET opened = DATE '2021-06-01' + (vid % 7)::int * 200"))
+    t = cases.legal_case
+
+    def current(cid: str) -> dict[str, Any]:
+        row = conn.execute(sa.select(t).where(t.c.id == cid, t.c.valid_to.is_(None))
+                           ).mappings().one()
+        return {k: row[k] for k in cases.COLUMNS}
+
+    first = current("TR-MUESTRA-01")
+    wave = [{**current("TR-MUESTRA-01"), "stage": "closed", "closed": dt.date(2025, 5, 20)},
+            {**current("TR-MUESTRA-02"), "stage": "closed", "closed": None},
+            {**current("TR-MUESTRA-03"), "opened": dt.date(2024, 11, 15)},
+            {**first, "id": "TR-PYTEST-1", "community_id": community, "type": "titling",
+             "stage": "filed", "opened": dt.date(2025, 5, 4), "closed": None}]
+    conn.execute(sa.text("UPDATE legal_case SET opened = DATE '2026-09-01' "
+                         "WHERE id = 'TR-MUESTRA-03'"))
+    write_snapshot(conn, t, "id", wave, recorded_by="pytest", batch_id=None, source="pytest",
+                   close_missing=False)
+    conn.execute(sa.text("UPDATE legal_case SET valid_to = :t WHERE valid_to = :now"),
+                 {"t": SECOND, "now": now})
+    conn.execute(sa.text("UPDATE legal_case SET valid_from = :t WHERE valid_from = :now"),
+                 {"t": SECOND, "now": now})
 
 
 @pytest.fixture
@@ -75,6 +107,7 @@ def history(sample_conn: Connection) -> Connection:
                  {"t": SECOND, "now": now})
     conn.execute(sa.text("UPDATE community SET valid_from = :t WHERE valid_from = :now"),
                  {"t": SECOND, "now": now})
+    _case_history(conn, ids[2], now)
     # flags: run 1 (2024-03-01) raises three, run 2 (2025-07-01) resolves one, keeps one
     # (closed and re-inserted the same instant, as analyze does) and raises a critical one
     run = conn.execute(sa.insert(derived_tables.analysis_run).values(
@@ -100,15 +133,20 @@ def history(sample_conn: Connection) -> Connection:
     return conn
 
 
-def _independent(conn: Connection, day: dt.date, *, public: bool) -> dict[str, int]:
-    """Counts written without layers.indicators: plain SQL on the versioned tables."""
+def _params(day: dt.date, *, public: bool) -> tuple[dict[str, Any], str]:
+    """The bind values of a cut-off day and the SQL of the communities that count."""
     upper = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
-    end = min(END, day)
-    p = {"upper": upper, "start": START, "end": end, "day": day}
+    p = {"upper": upper, "start": START, "end": min(END, day), "day": day}
     alive = "valid_from < :upper AND (valid_to IS NULL OR valid_to >= :upper)"
     vis = (" AND id IN (SELECT id FROM community x WHERE x.vid = (SELECT max(vid) FROM "
            "community y WHERE y.id = x.id) AND x.sensitivity = 'public')") if public else ""
-    base = f"SELECT * FROM community WHERE {alive}{vis}"
+    return p, f"SELECT * FROM community WHERE {alive}{vis}"
+
+
+def _independent(conn: Connection, day: dt.date, *, public: bool) -> dict[str, int]:
+    """Counts written without layers.indicators: plain SQL on the versioned tables."""
+    p, base = _params(day, public=public)
+    upper = p["upper"]
 
     def one(sql: str) -> int:
         return int(conn.execute(sa.text(sql), p).scalar_one())
@@ -120,17 +158,6 @@ def _independent(conn: Connection, day: dt.date, *, public: bool) -> dict[str, i
                                  "BETWEEN :start AND :end"),
         "boards_registered": one(f"SELECT count(*) FROM ({base}) c WHERE board_registered "
                                  "AND board_elected BETWEEN :start AND :end"),
-        "cases_opened": one(
-            f"SELECT count(*) FROM (SELECT DISTINCT id, procedure_what, procedure_since FROM "
-            f"community WHERE valid_from < :upper AND procedure_what IS NOT NULL AND "
-            f"procedure_since BETWEEN :start AND :end AND id IN (SELECT id FROM ({base}) b)) q"),
-        "cases_closed": one(
-            f"SELECT count(*) FROM community o JOIN community n ON n.id = o.id AND n.vid = "
-            f"(SELECT min(vid) FROM community z WHERE z.id = o.id AND z.vid > o.vid AND "
-            f"z.valid_from < :upper) WHERE o.procedure_what IS NOT NULL AND "
-            f"(n.procedure_what, n.procedure_since) IS DISTINCT FROM (o.procedure_what, "
-            f"o.procedure_since) AND n.valid_from >= :start AND n.valid_from < :upper AND "
-            f"o.id IN (SELECT id FROM ({base}) b)"),
         "flags_open": one(f"SELECT count(*) FROM flag WHERE computed_at < :upper AND "
                           f"(valid_to IS NULL OR valid_to >= :upper) AND community_id IN "
                           f"(SELECT id FROM ({base}) b)"),
@@ -164,6 +191,50 @@ def _independent(conn: Connection, day: dt.date, *, public: bool) -> dict[str, i
                 and (r[3] is None or r[3] > until) for r in same):
             resolved += 1
     out["flags_raised"], out["flags_resolved"] = raised, resolved
+    out.update({k: sum(v.values())
+                for k, v in _independent_cases(conn, day, public=public).items()})
+    return out
+
+
+def _independent_cases(conn: Connection, day: dt.date, *, public: bool
+                       ) -> dict[str, Counter[str]]:
+    """Cases opened / closed per type label, from the raw ``legal_case`` versions: the
+    version alive at ``day`` decides; an archived case without a closing date closes when
+    the first version of its final run at stage 'closed' was recorded."""
+    p, base = _params(day, public=public)
+    upper, start, end = p["upper"], p["start"], p["end"]
+    lo = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
+    counted = {r[0] for r in conn.execute(sa.text(f"SELECT id FROM ({base}) b"), p)}
+    rows = conn.execute(sa.text(
+        "SELECT id, vid, community_id, type, stage, opened, closed, valid_from, valid_to, "
+        "sensitivity FROM legal_case ORDER BY id, vid")).mappings().all()
+    versions: dict[str, list[Any]] = {}
+    for r in rows:
+        versions.setdefault(r["id"], []).append(r)
+    out: dict[str, Counter[str]] = {"cases_opened": Counter(), "cases_closed": Counter()}
+    for history in versions.values():
+        if public and history[-1]["sensitivity"] != "public":
+            continue  # the latest version governs; cases are restricted
+        alive = [v for v in history if v["valid_from"] < upper
+                 and (v["valid_to"] is None or v["valid_to"] >= upper)]
+        if not alive or alive[0]["community_id"] not in counted:
+            continue
+        v = alive[0]
+        label = V.CASE_TYPE.label(v["type"], "es")
+        if v["opened"] is not None and start <= v["opened"] <= end:
+            out["cases_opened"][label] += 1
+        if v["closed"] is not None:
+            closed = start <= v["closed"] <= end
+        elif v["stage"] == "closed":
+            known = [x for x in history if x["vid"] <= v["vid"]]
+            while len(known) > 1 and known[-2]["stage"] == "closed":
+                known.pop()
+            recorded = known[-1]["valid_from"]
+            closed = lo <= recorded < upper and recorded.astimezone(dt.UTC).date() <= end
+        else:
+            closed = False
+        if closed:
+            out["cases_closed"][label] += 1
     return out
 
 
@@ -179,6 +250,11 @@ def test_indicators_as_of_two_dates_match_independent_counts(history: Connection
         assert set(got) == set(indicators.INDICATOR_IDS)
         expected = _independent(history, day, public=public)
         assert got == expected, day
+        by_type = _independent_cases(history, day, public=public)
+        for i in data["indicators"]:
+            if i["id"] in by_type:  # the type's Spanish label, never the code
+                assert i["breakdown"] == dict(by_type[i["id"]]), (day, i["id"])
+                assert not {it["detail"] for it in i["items"]} & set(V.CASE_TYPE.codes)
         for i in data["indicators"]:
             assert i["period"]["start"] == START.isoformat()
             assert len(i["evidence"]["versions"]) == i["value"]
@@ -188,8 +264,11 @@ def test_indicators_as_of_two_dates_match_independent_counts(history: Connection
     # (sample events dated in 2025 count too, hence ">=")
     assert late["legal_personalities"] >= early["legal_personalities"] + (1 if public else 2)
     assert late["statutes_modified_women"] >= early["statutes_modified_women"] + 1
-    assert late["cases_opened"] >= early["cases_opened"] + 1
-    assert early["cases_closed"] == 0 < late["cases_closed"]  # recorded on 2025-06-01
+    if public:  # cases are restricted: a public reader counts none
+        assert early["cases_opened"] == late["cases_opened"] == late["cases_closed"] == 0
+    else:  # TR-PYTEST-1 and the corrected TR-MUESTRA-03, known only after 2025-06-01
+        assert late["cases_opened"] == early["cases_opened"] + 2 and early["cases_opened"] > 0
+        assert (early["cases_closed"], late["cases_closed"]) == (0, 2)
     assert (early["flags_raised"], late["flags_raised"]) == (3, 4 if public else 5)
     assert (early["flags_resolved"], late["flags_resolved"]) == (0, 1)
     assert late["consultation_ready"] == late["consultation_communities"] - 1
