@@ -334,11 +334,15 @@ class Indicator(Open):
     name_en: str
     unit_es: str
     unit_en: str
-    value: int = Field(description="Número de registros detrás / records behind the number")
+    value: int | None = Field(description="Número de registros detrás; null si es reservado "
+                                          "/ records behind the number; null when reserved")
+    reserved: bool = Field(False, description="La fuente es reservada al equipo legal: sin "
+                                              "número / source visible to the legal team "
+                                              "only: no number")
     target: float | None
     progress: float | None
     period: IndicatorPeriod
-    communities: int
+    communities: int | None
     evidence: dict[str, Any] | None = None
     communities_list: list[dict[str, Any]] | None = None
 
@@ -355,7 +359,8 @@ class IndicatorReport(Open):
 
 class IndicatorCommunities(Open):
     id: str
-    value: int
+    value: int | None
+    reserved: bool = False
     as_of: str
     items: list[dict[str, Any]]
     communities: list[dict[str, Any]]

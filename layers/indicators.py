@@ -23,8 +23,9 @@ recorded (``stage_date`` is not used: an edit that changes the stage need not up
 case without an ``opened`` date is not counted as opened. The item's ``detail`` is the case
 type's Spanish label (never the code) and its ``vid`` is the ``legal_case`` version (as a
 flag indicator's ``vid`` is the flag id). Cases are restricted records: besides belonging to
-a community the reader may see, each case must itself be visible to the reader, so a public
-reader or a network member counts none.
+a community the reader may see, each case must itself be visible to the reader. Both case
+indicators are ``needs_restricted``: a public reader or a network member, who may see no
+case, gets no value at all (``None``, *reserved*), never a zero that would read as "no case opened".
 """
 
 from __future__ import annotations
@@ -137,6 +138,13 @@ class Indicator:
     #: its items are flags (``vid`` is the flag id): a reader counts only the flags they may
     #: read, as the flag lists show them
     counts_flags: bool = False
+    #: its source is a restricted layer (cases): a reader who may not see restricted records
+    #: gets no number at all (``None``, shown as "reserved"), never a misleading zero
+    needs_restricted: bool = False
+
+    def reserved_for(self, principal: Principal) -> bool:
+        """True when ``principal`` may not read this indicator's source at all."""
+        return self.needs_restricted and not principal.sees_restricted
 
     def name(self, lang: str) -> str:
         return self.name_es if lang == "es" else self.name_en
@@ -268,13 +276,14 @@ INDICATORS: tuple[Indicator, ...] = (
               "Trámites cuya fecha de apertura cae en el periodo (según la versión vigente "
               "en la fecha de corte); se desglosan por tipo de trámite.",
               "Cases whose opening date falls in the period (as recorded at the cut-off "
-              "date); broken down by case type.", _cases_opened),
+              "date); broken down by case type.", _cases_opened,
+              needs_restricted=True),
     Indicator("cases_closed", "Trámites cerrados", "Cases closed", "trámites", "cases",
               "Trámites cuya fecha de cierre cae en el periodo; sin fecha de cierre, los "
               "archivados en el periodo (fecha del registro); por tipo de trámite.",
               "Cases whose closing date falls in the period; without a closing date, those "
               "moved to 'closed' in the period (date recorded); by case type.",
-              _cases_closed),
+              _cases_closed, needs_restricted=True),
     Indicator("flags_raised", "Alertas levantadas", "Flags raised", "alertas", "flags",
               "Alertas (comunidad, regla) que aparecen en el periodo sin estar vigentes justo "
               "antes (según las ejecuciones de allpa analyze).",

@@ -67,14 +67,16 @@ def compute(conn: Connection, principal: Principal, *, as_of: ind.AsOf = None,
         start = since or (target["period_start"] if target else default_start)
         end = target["period_end"] if target else default_end
         ctx = ind.make_context(principal, as_of, start, end, scope)
-        rows = ind.items(conn, indicator, ctx)
+        reserved = indicator.reserved_for(principal)
+        # a source the reader may not see: no number, no items (not a false zero)
+        rows = [] if reserved else ind.items(conn, indicator, ctx)
         if hidden is not None and indicator.counts_flags:
             # a flag that exists only because of hidden records is neither listed nor counted
             unreadable = queries.unreadable_flags(conn, viewer, {int(r["vid"]) for r in rows})
             rows = [r for r in rows if int(r["vid"]) not in unreadable]
         if hidden is not None:
             rows = [{**r, "detail": scrub(r["detail"], hidden)} for r in rows]
-        value = len(rows)
+        value = None if reserved else len(rows)
         goal = float(target["target"]) if target else None
         out.append({
             "id": indicator.id, "name_es": indicator.name_es, "name_en": indicator.name_en,
@@ -82,12 +84,13 @@ def compute(conn: Connection, principal: Principal, *, as_of: ind.AsOf = None,
             "better": indicator.better,
             "definition_es": indicator.definition_es,
             "definition_en": indicator.definition_en,
-            "value": value, "target": goal, "progress": progress_share(value, goal),
+            "value": value, "reserved": reserved, "target": goal,
+            "progress": None if value is None else progress_share(value, goal),
             "period": {"start": start.isoformat(), "end": end.isoformat(),
                        "counted_until": ctx.end.isoformat()},
             "target_record": ({"key": target["key"], "vid": int(target["vid"]),
                                "recorded_by": target["recorded_by"]} if target else None),
-            "communities": len({r["community_id"] for r in rows}),
+            "communities": None if reserved else len({r["community_id"] for r in rows}),
             "breakdown": ind.breakdown(rows) if indicator.id.startswith(("cases", "flags"))
             else {},
             "items": rows,

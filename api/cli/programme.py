@@ -28,9 +28,10 @@ def _as_of(value: str | None) -> dt.date | dt.datetime | None:
 
 
 def _table(data: dict[str, Any], lang: str) -> str:
+    from geo.maps.programme_report import value_text
     from geo.programme import fmt_number
 
-    rows = [(i["id"], i["name_en" if lang == "en" else "name_es"], fmt_number(i["value"]),
+    rows = [(i["id"], i["name_en" if lang == "en" else "name_es"], value_text(i, lang),
              fmt_number(i["target"]),
              "–" if i["progress"] is None else f"{i['progress'] * 100:.0f} %",
              f"{i['period']['start']}–{i['period']['end']}") for i in data["indicators"]]
@@ -79,11 +80,15 @@ def indicators_cmd(
             ind.pop("items", None)
         typer.echo(json.dumps(data, ensure_ascii=False, default=str, indent=2))
     elif fmt == "csv":
+        from geo.maps.programme_report import strings
+
+        reserved = strings(lang)["reserved_short"]
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(["id", "name_es", "name_en", "value", "target", "period_start",
                          "period_end", "as_of"])
         for i in data["indicators"]:
-            writer.writerow([i["id"], i["name_es"], i["name_en"], i["value"],
+            writer.writerow([i["id"], i["name_es"], i["name_en"],
+                             reserved if i["reserved"] else i["value"],
                              "" if i["target"] is None else i["target"],
                              i["period"]["start"], i["period"]["end"], data["as_of"]])
     else:

@@ -125,7 +125,8 @@ def indicator_communities(
     data = programme_report.compute(conn, viewer.principal, as_of=as_of, scope=scope,
                                     programme_id=programme_id, since=since)
     ind = next(i for i in data["indicators"] if i["id"] == indicator_id)
-    return {"id": indicator_id, "value": ind["value"], "as_of": data["as_of"],
+    return {"id": indicator_id, "value": ind["value"], "reserved": ind["reserved"],
+            "as_of": data["as_of"],
             "items": ind["items"], "communities": _communities(ind)}
 
 
@@ -183,9 +184,12 @@ def draw_indicators(data: dict[str, Any], lang: str) -> None:
     text (the programme page and the network page draw them alike)."""
     for ind in data["indicators"]:
         name = ind["name_en" if lang == "en" else "name_es"]
-        ind["svg"] = progress_svg(ind["value"], ind["target"], label=name,
-                                  lower_is_better=ind["better"] == "lower")
+        # reserved (source the reader may not see): no number, no bar, no drill-down
+        ind["svg"] = "" if ind["reserved"] else progress_svg(
+            ind["value"], ind["target"], label=name, lower_is_better=ind["better"] == "lower")
         ind["value_text"] = fmt_number(ind["value"])
+        ind["reserved_text"] = report_files.strings(lang)["reserved"] if ind["reserved"] \
+            else ""
         ind["target_text"] = fmt_number(ind["target"])
         ind["community_list"] = _communities(ind)
 

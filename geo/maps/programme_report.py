@@ -23,7 +23,8 @@ _T = {
            "detail": "Detalle", "query": "Consulta SQL", "none": "ninguno",
            "fictional": "Datos de muestra FICTICIOS", "items": "Registros",
            "target_record": "Registro de la meta", "no_programme": "sin programa",
-           "no_target": "sin meta"},
+           "no_target": "sin meta", "reserved_short": "reservado",
+           "reserved": "Reservado: solo el equipo legal lo ve"},
     "en": {"title": "Donor report", "as_of": "Cut-off date", "generated": "Generated",
            "programme": "Programme", "donor": "Donor", "scope": "Scope",
            "all": "whole programme", "visibility": "Visibility", "indicator": "Indicator",
@@ -33,7 +34,8 @@ _T = {
            "district": "District", "version": "Version (vid)", "detail": "Detail",
            "query": "SQL query", "none": "none", "fictional": "FICTIONAL sample data",
            "items": "Records", "target_record": "Target record",
-           "no_programme": "no programme", "no_target": "no target"},
+           "no_programme": "no programme", "no_target": "no target",
+           "reserved_short": "reserved", "reserved": "Reserved: visible to the legal team only"},
 }
 
 
@@ -43,6 +45,11 @@ def strings(lang: str) -> dict[str, str]:
 
 def _name(ind: Mapping[str, Any], lang: str) -> str:
     return str(ind["name_en"] if lang == "en" else ind["name_es"])
+
+
+def value_text(ind: Mapping[str, Any], lang: str) -> str:
+    """The figure as text; "reservado" when the reader may not see the source (never 0)."""
+    return strings(lang)["reserved_short"] if ind.get("reserved") else fmt_number(ind["value"])
 
 
 def _progress(ind: Mapping[str, Any]) -> str:
@@ -84,7 +91,8 @@ def report_csv(report: Mapping[str, Any], lang: str = "es") -> str:
     w.writerow(["id", t["indicator"], t["value"], t["target"], t["progress"], t["period"],
                 t["unit"]])
     for ind in report["indicators"]:
-        w.writerow([ind["id"], _name(ind, lang), ind["value"],
+        w.writerow([ind["id"], _name(ind, lang),
+                    t["reserved_short"] if ind.get("reserved") else ind["value"],
                     "" if ind["target"] is None else fmt_number(ind["target"]),
                     _progress(ind), _period(ind), ind["unit_en" if lang == "en" else "unit_es"]])
     w.writerow([])
@@ -120,7 +128,8 @@ def report_xlsx(report: Mapping[str, Any], lang: str = "es", *, fictional: bool 
         cell.font = Font(bold=True)
     for ind in report["indicators"]:
         rec = ind.get("target_record")
-        ws.append([ind["id"], _name(ind, lang), ind["value"], ind["target"],
+        ws.append([ind["id"], _name(ind, lang),
+                   t["reserved_short"] if ind.get("reserved") else ind["value"], ind["target"],
                    ind["progress"], _period(ind), ind["unit_en" if lang == "en" else "unit_es"],
                    f"{rec['key']} (vid {rec['vid']})" if rec else ""])
         ws.cell(ws.max_row, 5).number_format = "0%"
@@ -175,17 +184,19 @@ def report_pdf(report: Mapping[str, Any], lang: str = "es", *, fictional: bool =
         names = [wrap_to_width(_name(i, lang), 0.36 * A4_PORTRAIT[0] * 72, 7)[:2]
                  for i in inds]
         rows = range(len(inds))
-        scale = [max(float(i["value"]), float(i["target"] or 0), 1.0) for i in inds]
+        # a reserved indicator has no number: no bar, the word "reserved" as its label
+        scale = [max(float(i["value"] or 0), float(i["target"] or 0), 1.0) for i in inds]
         ax.barh(rows, [1.0] * len(inds), color="#e6e1d8", height=0.6)
-        ax.barh(rows, [float(i["value"]) / s for i, s in zip(inds, scale, strict=True)],
-                color=[bar_color(i["value"], i["target"],
+        ax.barh(rows, [float(i["value"] or 0) / s for i, s in zip(inds, scale, strict=True)],
+                color=[bar_color(i["value"] or 0, i["target"],
                                  lower_is_better=i.get("better") == "lower") for i in inds],
                 height=0.6)
         for r, (i, s) in enumerate(zip(inds, scale, strict=True)):
             if i["target"]:
                 ax.plot([i["target"] / s] * 2, [r - 0.38, r + 0.38], color="#222", lw=1.5)
-            label = f"{fmt_number(i['value'])} / {fmt_number(i['target'])}" \
-                if i["target"] is not None else f"{fmt_number(i['value'])} ({t['no_target']})"
+            shown = value_text(i, lang)
+            label = f"{shown} / {fmt_number(i['target'])}" \
+                if i["target"] is not None else f"{shown} ({t['no_target']})"
             ax.text(1.02, r, label, va="center", fontsize=7, family="DejaVu Sans")
         ax.set_yticks(list(rows), ["\n".join(n) for n in names], fontsize=7,
                       family="DejaVu Sans")
@@ -211,7 +222,7 @@ def _evidence_pages(pdf: Any, report: Mapping[str, Any], lang: str) -> None:
     lines: list[tuple[str, float, bool]] = [(t["evidence"], 12, True)]
     for ind in report["indicators"]:
         lines.append(("", 4, False))
-        head = f"{_name(ind, lang)} [{ind['id']}]: {fmt_number(ind['value'])}"
+        head = f"{_name(ind, lang)} [{ind['id']}]: {value_text(ind, lang)}"
         lines += [(w, 9, True) for w in wrap_to_width(head, width_pt, 9, True)]
         definition = ind["definition_en" if lang == "en" else "definition_es"]
         lines += [(w, 7.5, False) for w in wrap_to_width(f"{t['definition']}: {definition}",
@@ -224,8 +235,9 @@ def _evidence_pages(pdf: Any, report: Mapping[str, Any], lang: str) -> None:
         items = "; ".join(f"{i['community_id']} (vid {i['vid']}"
                           f"{': ' + i['detail'] if typed and i['detail'] else ''})"
                           for i in ind["items"])
+        shown = t["reserved"] if ind.get("reserved") else items or t["none"]
         lines += [(w, 7.5, False) for w in wrap_to_width(
-            f"{t['items']}: {items or t['none']}", width_pt, 7.5)]
+            f"{t['items']}: {shown}", width_pt, 7.5)]
     fig = None
     y = 0.0
     for text, size, bold in lines:

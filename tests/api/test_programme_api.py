@@ -21,7 +21,8 @@ from tests.maps.pdfcheck import look, off_page
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 
 
-def _values(client: TestClient, world: ApiWorld, role: str, query: str = "") -> dict[str, int]:
+def _values(client: TestClient, world: ApiWorld, role: str, query: str = ""
+            ) -> dict[str, int | None]:
     r = client.get(f"/api/programme/indicators{query}", headers=auth(world, role))
     assert r.status_code == 200, r.text
     return {i["id"]: i["value"] for i in r.json()["indicators"]}
@@ -216,10 +217,71 @@ def test_case_indicators_show_the_type_never_free_text_nor_to_the_public(
     mine = [it for it in opened["items"] if it["community_id"] == "HF-001"
             and it["detail"] == "Titulación / saneamiento"]
     assert mine and opened["breakdown"]["Titulación / saneamiento"] >= 1
-    assert {i["id"]: i["value"] for i in public["indicators"]}["cases_opened"] == 0
+    public_opened = {i["id"]: i for i in public["indicators"]}["cases_opened"]
+    assert public_opened["value"] is None and public_opened["reserved"] is True
+    assert public_opened["items"] == []
     shown = json.dumps(public, default=str)
     assert secret[0] not in shown and secret[1] not in shown
     for report in (shown, json.dumps(seen, default=str)):  # the editor sees the community
         assert "Deslinde con" not in report and "TR-PRUEBA-9" not in report  # but no note
     # the drill-down and the breakdown name the type, never the code
     assert "titling" not in json.dumps([opened["items"], opened["breakdown"]])
+
+
+def test_case_indicators_are_reserved_not_zero_for_who_may_not_see_cases(
+        client: TestClient, api_world: ApiWorld, monkeypatch: object) -> None:
+    """Cases are restricted: the public and a network member get ``null`` with
+    ``reserved: true`` for the two case indicators (not a false zero, no progress, no
+    drill-down items), every other indicator keeps its number; editors and admins get the
+    numbers. The CLI and the donor report for a public reader say "reservado"."""
+    import pytest
+
+    from layers.indicators import BY_ID
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    restricted = {i for i in INDICATOR_IDS if BY_ID[i].needs_restricted}
+    assert restricted == {"cases_opened", "cases_closed"}
+    query = "?programme=PROG-DEMO"
+    for role in ("public", "network"):
+        body = client.get(f"/api/programme/indicators{query}", headers=auth(api_world, role))
+        assert body.status_code == 200, body.text
+        by_id = {i["id"]: i for i in body.json()["indicators"]}
+        for ind_id in restricted:
+            shown = by_id[ind_id]
+            assert shown["value"] is None and shown["reserved"] is True, (role, shown)
+            assert shown["progress"] is None and shown["communities"] is None
+        assert all(isinstance(by_id[i]["value"], int) and by_id[i]["reserved"] is False
+                   for i in set(by_id) - restricted)
+        drill = client.get(f"/api/programme/indicators/cases_opened/communities{query}",
+                           headers=auth(api_world, role)).json()
+        assert drill["value"] is None and drill["reserved"] is True
+        assert drill["items"] == [] and drill["communities"] == []
+    for role in ("editor", "admin"):
+        by_id = {i["id"]: i for i in client.get(f"/api/programme/indicators{query}",
+                                                headers=auth(api_world, role)).json()
+                 ["indicators"]}
+        # the sample cases were opened 60 days ago, inside the programme's period
+        assert by_id["cases_opened"]["value"] >= 1 and by_id["cases_opened"]["reserved"] is False
+        assert isinstance(by_id["cases_closed"]["value"], int)
+    csv_text = client.get(f"/programa/informe.csv{query}").text
+    assert "cases_opened,Trámites iniciados,reservado," in csv_text
+    assert "cases_opened,Cases opened,reserved," in client.get(
+        f"/programa/informe.csv{query}&lang=en").text
+    book = load_workbook(io.BytesIO(client.get(f"/programa/informe.xlsx{query}").content))
+    assert {r[0]: r[2] for r in book["Resumen"].iter_rows(values_only=True)
+            if r and r[0] in restricted} == dict.fromkeys(restricted, "reservado")
+    text = " ".join(look(client.get(f"/programa/informe.pdf{query}").content).text.split())
+    assert "Trámites iniciados [cases_opened]: reservado" in text
+    assert "Reservado: solo el equipo legal lo ve" in text
+    monkeypatch.setenv("ALLPA_DATABASE_URL", api_world.url)
+    runner = CliRunner()
+    table = runner.invoke(app, ["indicators", "--public"]).output
+    line = next(ln for ln in table.splitlines() if ln.startswith("cases_opened"))
+    assert "reservado" in line.split()
+    full = runner.invoke(app, ["indicators"]).output
+    line = next(ln for ln in full.splitlines() if ln.startswith("cases_opened"))
+    assert "reservado" not in line
+    csv_public = runner.invoke(app, ["indicators", "--public", "--format", "csv",
+                                     "--lang", "en"]).output
+    assert any(ln.startswith("cases_closed,") and ln.split(",")[3] == "reserved"
+               for ln in csv_public.splitlines())

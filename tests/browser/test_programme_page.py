@@ -1,5 +1,6 @@
 """The programme page in headless Chromium, on a phone (390×844) and a desktop: every
-indicator has a drawn bar, the drill-down opens on the communities behind a number, no
+indicator has a drawn bar (the case ones, restricted, say "reserved" instead), the
+drill-down opens on the communities behind a number, no
 script errors, nothing needs a sideways scroll or is cut off."""
 
 from __future__ import annotations
@@ -37,12 +38,14 @@ def test_programme_page(browser: Any, server: LiveServer, output_dir: Path,
         n = cards.count()
         assert n >= 15
         # every bar is drawn: the track has a size, and indicators with a value have a bar
-        bars = page.evaluate("""() => [...document.querySelectorAll('li.indicator')].map(li => {
+        bars = page.evaluate("""() => [...document.querySelectorAll('li.indicator')]
+          .filter(li => !li.querySelector('.figure.reserved')).map(li => {
             const v = li.querySelector('span.value').textContent.trim();
             const r = li.querySelector('svg.bar rect.value');
             const t = li.querySelector('svg.bar rect.track').getBoundingClientRect();
             const b = r ? r.getBoundingClientRect() : null;
             return {v, track: [t.width, t.height], bar: b ? [b.width, b.height] : null}; })""")
+        assert len(bars) == n - 2
         assert all(b["track"][0] > 100 and b["track"][1] > 5 for b in bars), bars
         drawn = [b for b in bars if b["v"] != "0"]
         assert drawn and all(b["bar"] and b["bar"][0] > 0 and b["bar"][1] > 0 for b in drawn)
@@ -56,6 +59,19 @@ def test_programme_page(browser: Any, server: LiveServer, output_dir: Path,
             return {scroll: document.documentElement.scrollWidth, W, out}; }""")
         assert overflow["scroll"] <= w and overflow["out"] == [], overflow
         page.screenshot(path=str(output_dir / f"programme-{device}.png"), full_page=not phone)
+        # cases are restricted: the public reader sees "reserved", not a false 0 nor a bar
+        for ind_id in ("cases_opened", "cases_closed"):
+            card = page.locator(f"#ind-{ind_id}")
+            note = card.locator(".figure.reserved .reserved-note")
+            assert note.inner_text() == "Reservado: solo el equipo legal lo ve"
+            assert card.locator("span.value").count() == 0
+            assert card.locator("svg").count() == 0 and card.locator("details").count() == 0
+            assert card.locator(".definition").is_visible()
+        reserved = page.locator("#ind-cases_opened")
+        reserved.scroll_into_view_if_needed()
+        box = reserved.bounding_box()
+        assert box is not None and 0 < box["width"] <= w
+        page.screenshot(path=str(output_dir / f"programme-{device}-reserved.png"))
         # drill-down: the communities behind the number of registered boards
         card = page.locator("#ind-boards_registered")
         value = int(card.locator("span.value").inner_text())
@@ -68,6 +84,8 @@ def test_programme_page(browser: Any, server: LiveServer, output_dir: Path,
         # English on request
         page.goto(server.base_url + "/programa?lang=en", wait_until="load")
         assert page.locator("h1").inner_text() == "Programme progress"
+        assert page.locator("#ind-cases_closed .reserved-note").inner_text() == \
+            "Reserved: visible to the legal team only"
         assert errors == [], errors
     finally:
         context.close()
