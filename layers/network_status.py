@@ -186,10 +186,14 @@ def network_status(conn: Connection, principal: Principal, network_id: str, *,
                           if a["state"] in OPEN_ALERT_STATES)
     out = []
     totals: Counter[str] = Counter()
+    # every member's flags in one query, read as this viewer may read them
+    member_flags: dict[str, list[dict[str, Any]]] = {}
+    for f in flags(conn, viewer, lang=lang, community_ids=[str(m["id"]) for m in members],
+                   limit=10_000 * max(len(members), 1), hidden=hidden).features:
+        member_flags.setdefault(str(f["community_id"]), []).append(f)
     for m in members:
         cid = str(m["id"])
-        found = flags(conn, viewer, lang=lang, community_id=cid, limit=10_000,
-                      hidden=hidden).features
+        found = member_flags.get(cid, [])
         by_severity = Counter(str(f["severity"]) for f in found)
         totals.update(by_severity)
         mine = by_member_deadlines.get(cid, [])
