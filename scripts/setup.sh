@@ -141,4 +141,7 @@ fi
 
 # --- web assets -----------------------------------------------------------------------------
 step "web assets (Leaflet from npm into api/static/vendor)" scripts/vendor_assets.sh
+# What pip does for installed packages, for the project's own (editable) modules: without it a
+# process that may not write bytecode (PYTHONDONTWRITEBYTECODE) compiles them on every start.
+step "byte-compile geo, layers, api" .venv/bin/python -m compileall -q -j 0 geo layers api
 say "done"
