@@ -5,6 +5,7 @@ links behind a proxy, Basic authentication and CORS."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -259,7 +260,7 @@ def test_cors(client: TestClient, api_world: ApiWorld) -> None:
     write = client.options("/api/communities/HF-001", headers={
         **origin, "Access-Control-Request-Method": "PATCH"})
     assert write.status_code == 400  # public reads only with "*"
-    settings = api_world.settings.model_copy(update={"cors_origins": "https://red.example"})
+    settings = dataclasses.replace(api_world.settings, cors_origins="https://red.example")
     with TestClient(create_app(settings)) as listed:
         ok = listed.options("/api/communities/HF-001", headers={
             "Origin": "https://red.example", "Access-Control-Request-Method": "PATCH"})
@@ -267,7 +268,7 @@ def test_cors(client: TestClient, api_world: ApiWorld) -> None:
         assert ok.headers["access-control-allow-origin"] == "https://red.example"
         other = listed.get("/ogc", headers=origin)
         assert "access-control-allow-origin" not in other.headers
-    off = api_world.settings.model_copy(update={"cors_origins": "none"})
+    off = dataclasses.replace(api_world.settings, cors_origins="none")
     with TestClient(create_app(off)) as closed:
         assert "access-control-allow-origin" not in closed.get("/ogc", headers=origin).headers
 

@@ -3,6 +3,7 @@ nothing written on failure."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 from collections.abc import Iterator
@@ -93,7 +94,7 @@ def test_upload_needs_editor(client: TestClient, api_world: ApiWorld, tmp_path: 
 
 @pytest.fixture
 def small_cap_client(api_world: ApiWorld) -> Iterator[TestClient]:
-    settings = api_world.settings.model_copy(update={"max_upload_mb": 1})
+    settings = dataclasses.replace(api_world.settings, max_upload_mb=1)
     with TestClient(create_app(settings)) as c:
         yield c
 

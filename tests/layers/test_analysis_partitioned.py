@@ -9,6 +9,7 @@ dask-geopandas): the current derived rows are identical each time.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -40,13 +41,13 @@ def test_partitions_and_dask_store_the_single_process_rows(sample_engine: Engine
 
     # many partitions, in this process (a thread) and in two forked worker processes
     for processes in (1, 2):
-        tiny = settings.model_copy(update={"analysis_partition_size": 3,
-                                           "analysis_processes": processes})
+        tiny = dataclasses.replace(settings, analysis_partition_size=3,
+                                           analysis_processes=processes)
         assert _full(sample_engine, tiny) == single
 
     with LocalCluster(processes=False, n_workers=1, threads_per_worker=2,
                       dashboard_address=None) as cluster:
-        on_dask = settings.model_copy(update={"analysis_backend": "dask",
-                                              "dask_scheduler": cluster.scheduler_address,
-                                              "analysis_partition_size": 4})
+        on_dask = dataclasses.replace(settings, analysis_backend="dask",
+                                              dask_scheduler=cluster.scheduler_address,
+                                              analysis_partition_size=4)
         assert _full(sample_engine, on_dask) == single

@@ -3,6 +3,7 @@ when something did change (an edit, a withdrawal, a new day, a schema behind the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -30,7 +31,7 @@ def analysed_db(settings: Settings) -> Iterator[tuple[Engine, Settings]]:
     with fresh_database(settings, "quickrun", sample=True) as engine:
         with engine.begin() as conn:
             run_analysis(conn, settings, recorded_by="pytest", full=True, today=TODAY)
-        yield engine, settings.model_copy(update={"db_name": engine.url.database})
+        yield engine, dataclasses.replace(settings, db_name=engine.url.database)
 
 
 def _runs(engine: Engine) -> list[tuple[str, int]]:

@@ -4,11 +4,13 @@ the table must not drift from it)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 
-from layers.config import PROJECT_ROOT, Settings
+from geo.errors import InputError
+from layers.config import PROJECT_ROOT, Settings, load_settings
 
 SECTION = "## Configuration (`ALLPA_` environment variables)"
 
@@ -26,7 +28,7 @@ def _table() -> dict[str, tuple[str, str, str]]:
 
 def test_readme_lists_every_setting_and_only_those() -> None:
     rows = _table()
-    fields = Settings.model_fields
+    fields = {f.name: f for f in dataclasses.fields(Settings)}
     assert set(rows) == {f"ALLPA_{name.upper()}" for name in fields}
     for variable, (setting, default, meaning) in rows.items():
         assert variable == f"ALLPA_{setting.upper()}", variable
@@ -44,5 +46,20 @@ def test_each_variable_reaches_its_setting(monkeypatch: pytest.MonkeyPatch) -> N
     """The table's variables really set the fields (prefix and spelling)."""
     monkeypatch.setenv("ALLPA_POINT_RADIUS_M", "1234.5")
     monkeypatch.setenv("ALLPA_DB_NAME", "otra")
-    s = Settings()
-    assert s.point_radius_m == 1234.5 and s.db_name == "otra"
+    monkeypatch.setenv("allpa_worker", "false")
+    monkeypatch.setenv("ALLPA_DB_PORT", "")
+    s = load_settings(user="prueba")
+    assert s.point_radius_m == 1234.5 and s.db_name == "otra" and s.worker is False
+    assert s.db_port is None and s.user == "prueba"
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("ALLPA_DB_PORT", "cinco"), ("ALLPA_WORKER", "quizás"), ("ALLPA_ANALYSIS_BACKEND", "spark"),
+    ("ALLPA_POINT_RADIUS_M", "5 km")])
+def test_a_bad_value_is_a_clear_bilingual_error(monkeypatch: pytest.MonkeyPatch,
+                                                variable: str, value: str) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(InputError) as caught:
+        load_settings()
+    assert variable in caught.value.message and "no es válido" in caught.value.message
+    assert "is not valid" in caught.value.message
