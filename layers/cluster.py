@@ -10,6 +10,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,7 +139,18 @@ def init(settings: Settings) -> bool:
 
 
 def system_identifier(settings: Settings) -> int:
-    """The unique id ``initdb`` gave our data directory (from ``pg_controldata``)."""
+    """The unique id ``initdb`` gave our data directory.
+
+    It is the first field of ``global/pg_control`` (``ControlFileData.system_identifier``, a
+    uint64 in the machine's byte order, in every PostgreSQL version); read directly, since
+    every command checks it and ``runuser … pg_controldata`` costs a process start. Where the
+    file cannot be read (another owner), ``pg_controldata`` answers."""
+    try:
+        head = (settings.pgdata / "global" / "pg_control").read_bytes()[:8]
+    except OSError:
+        head = b""
+    if len(head) == 8:
+        return int.from_bytes(head, sys.byteorder)
     out = _run([str(pg_bindir(settings) / "pg_controldata"), "-D", str(settings.pgdata)],
                "pg_controldata")
     for line in out.splitlines():
@@ -231,7 +243,14 @@ def stop(settings: Settings) -> bool:
 
 
 def ensure_database(settings: Settings, name: str) -> None:
-    """Create database ``name`` with PostGIS if it does not exist."""
+    """Create database ``name`` with PostGIS if it does not exist (one connection, to the
+    database itself, when it is already there: every command asks)."""
+    try:
+        with psycopg.connect(settings_admin_dsn(settings, name), autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone():
+                return
+    except psycopg.OperationalError:
+        pass  # no such database yet
     with psycopg.connect(settings_admin_dsn(settings), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:

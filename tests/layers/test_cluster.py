@@ -53,6 +53,21 @@ def test_own_cluster_is_recognised_restarted_and_stopped(private: Settings) -> N
     assert not cluster.stop(private)  # stopping a stopped cluster is a no-op
 
 
+def test_identifier_read_from_pg_control_is_what_pg_controldata_says(private: Settings) -> None:
+    """Every command reads the identifier straight from ``global/pg_control`` (a process start
+    saved); it must be the one ``pg_controldata`` prints, and the running server reports."""
+    cluster.init(private)
+    out = cluster._run([str(cluster.pg_bindir(private) / "pg_controldata"), "-D",
+                        str(private.pgdata)], "pg_controldata")
+    printed = next(int(line.split(":", 1)[1]) for line in out.splitlines()
+                   if line.startswith("Database system identifier"))
+    assert cluster.system_identifier(private) == printed
+    cluster.start(private)
+    assert cluster.running_identity(private)[0] == printed
+    cluster.ensure_database(private, "otra")  # created with PostGIS, then found in one step
+    cluster.ensure_database(private, "otra")
+
+
 def test_foreign_cluster_with_the_same_path_is_refused(private: Settings) -> None:
     """Two roots (chroots, containers) with the same clone path: the server on our port even
     reports OUR data directory path, but it is another cluster; it must be refused (and never
