@@ -189,7 +189,9 @@ class CommunityDetail(Open):
     history: list[VersionSpan]
 
 
-class CommunityHistory(Open):
+class RecordHistory(Open):
+    """Every version of one record the reader may see, oldest first."""
+
     id: str
     versions: list[dict[str, Any]] = Field(description="Cada versión con su geometría / every "
                                                        "version with its geometry")

@@ -6,13 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from layers.layer_collections import COLLECTIONS, LIFESPAN_OUT, AsOf, Viewer
-from layers.reads import feature, row_feature
-from layers.redaction import flags, overlaps, redact_features, redaction
-from layers.visibility import visible
+from layers.layer_collections import COLLECTIONS, AsOf, FeatureNotFoundError, Viewer
+from layers.reads import feature, history
+from layers.redaction import flags, overlaps, redaction
 
 
 def _group(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,18 +42,12 @@ def _group(props: Mapping[str, Any]) -> dict[str, Any]:
 
 def community_history(conn: Connection, viewer: Viewer, community_id: str
                       ) -> list[dict[str, Any]]:
-    """Every version of a community the viewer may see, oldest first, with who/when/source."""
-    coll = COLLECTIONS["communities"]
-    t = coll.table
-    display = coll.display_geometry(viewer)
-    assert display is not None
-    cols = [*(t.c[n] for n in coll.properties), *(t.c[n] for n in LIFESPAN_OUT),
-            sa.func.ST_AsGeoJSON(display, 7).label("__geometry")]
-    query = (sa.select(*cols)
-             .where(t.c.id == community_id, visible(t, viewer.principal))
-             .order_by(t.c.vid))
-    feats = redact_features(conn, coll, viewer,
-                             [row_feature(coll, r) for r in conn.execute(query).mappings()])
+    """Every version of a community the viewer may see, oldest first, with who/when/source
+    (:func:`layers.reads.history`); empty when it may see none."""
+    try:
+        feats = history(conn, COLLECTIONS["communities"], viewer, community_id)
+    except FeatureNotFoundError:
+        return []
     return [{"vid": f["properties"]["vid"], **f} for f in feats]
 
 

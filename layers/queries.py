@@ -39,6 +39,7 @@ from layers.reads import (
     feature,
     fold,
     frame,
+    history,
     page,
     where_clauses,
 )
@@ -57,6 +58,6 @@ __all__ = [
     "PagingError", "UnknownCollectionError", "Viewer", "batch_list", "bbox_envelope",
     "check_paging", "collection_among", "community_detail", "community_history", "count",
     "data_version", "extent", "feature", "flag_severities", "flags", "fold", "frame",
-    "get_collection", "hidden_names", "jsonable", "overlaps", "page", "redaction",
+    "get_collection", "hidden_names", "history", "jsonable", "overlaps", "page", "redaction",
     "unreadable_flags", "where_clauses",
 ]

@@ -228,6 +228,29 @@ def feature(conn: Connection, coll: Collection, viewer: Viewer, key: str, *,
     return redact_features(conn, coll, viewer, [row_feature(coll, row)])[0]
 
 
+def history(conn: Connection, coll: Collection, viewer: Viewer, key: str
+            ) -> list[dict[str, Any]]:
+    """Every version of one record the viewer may see, oldest first, with who/when/source.
+
+    Each version is judged by its own visibility (a version once restricted stays hidden
+    from those who may not see it, even when a later one is public), and references and
+    free text are filtered and redacted as in every other read; a record none of whose
+    versions the viewer may see answers like a missing one."""
+    t = coll.table
+    cols = [*_property_columns(coll, viewer), *(t.c[c] for c in LIFESPAN_OUT)]
+    display = coll.display_geometry(viewer)
+    if display is not None:
+        cols.append(sa.func.ST_AsGeoJSON(display, 7).label("__geometry"))
+    query = (sa.select(*cols).where(t.c[coll.key] == key, visible(t, viewer.principal))
+             .order_by(t.c.vid))
+    rows = conn.execute(query).mappings().all()
+    if not rows:
+        raise FeatureNotFoundError(
+            f"No existe '{key}' en {coll.title('es')} (o no tiene permiso para verlo) / "
+            f"'{key}' not found in {coll.title('en')}")
+    return redact_features(conn, coll, viewer, [row_feature(coll, r) for r in rows])
+
+
 def frame(conn: Connection, coll: Collection, viewer: Viewer, filters: Filters, *,
           lifespan: bool = False) -> gpd.GeoDataFrame:
     """All visible features matching ``filters`` as a GeoDataFrame (for exports; with

@@ -25,10 +25,10 @@ from api.enums import enum_query
 from api.models import (
     GEOJSON,
     CommunityDetail,
-    CommunityHistory,
     EditResult,
     Feature,
     FeatureCollection,
+    RecordHistory,
     layer_page,
     ok,
 )
@@ -101,7 +101,7 @@ def community_detail(
 
 
 @router.get("/{community_id}/history", summary="Versiones / every version",
-            response_model=None, responses=ok(CommunityHistory))
+            response_model=None, responses=ok(RecordHistory))
 def community_history(community_id: str, conn: ConnDep, viewer: ViewerDep) -> dict[str, Any]:
     versions = queries.community_history(conn, viewer, community_id)
     if not versions:

@@ -1,20 +1,30 @@
-"""``/api/<layer>`` and ``/api/<layer>/{key}`` for every catalog layer published in the API
-without routes of its own (concessions, water, consultations, boundaries, networks): lists
-(JSON or GeoJSON) with the layer's filters (enums from the vocabulary), paging and
-``as_of``; one item."""
+"""``/api/<layer>``, ``/api/<layer>/{key}`` and ``/api/<layer>/{key}/history`` for every
+catalog layer published in the API without routes of its own (concessions, water,
+consultations, boundaries, networks, actors, conflicts…): lists (JSON or GeoJSON) with the
+layer's filters (enums from the vocabulary), paging and ``as_of``; one item; every version of
+one item with who/when/source (the evidence of what changed, e.g. a concession re-imported
+with a larger area)."""
 
 # No ``from __future__ import annotations``: the endpoints are built in a closure and FastAPI
 # must see their real annotation objects (the filter dependency is a local variable).
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.dependencies import AsOfDep, BBoxDep, ConnDep, FormatDep, PagingDep, ViewerDep
 from api.enums import Equals, filter_dependency
-from api.models import GEOJSON, LAYER_ITEMS, Feature, FeatureCollection, layer_page, ok
+from api.models import (
+    GEOJSON,
+    LAYER_ITEMS,
+    Feature,
+    FeatureCollection,
+    RecordHistory,
+    layer_page,
+    ok,
+)
 from api.responses import feature_response, page_response
 from geo.catalog import CATALOG
 from layers import queries
@@ -48,8 +58,14 @@ def _register(name: str, tag: str, filter_dep: Callable[..., Equals],
         return feature_response(coll, queries.feature(conn, coll, viewer, key, as_of=as_of),
                                 fmt)
 
+    def get_history(key: str, conn: ConnDep, viewer: ViewerDep) -> dict[str, Any]:
+        versions = queries.history(conn, coll, viewer, key)
+        return {"id": key, "versions": [{**v["properties"], "geometry": v["geometry"]}
+                                        for v in versions]}
+
     list_items.__name__ = f"list_{name}"
     get_item.__name__ = f"get_{name}_item"
+    get_history.__name__ = f"get_{name}_history"
     router.add_api_route(f"/{name}", list_items, methods=["GET"], tags=[tag],
                          response_model=None, responses=ok(
                              layer_page(name), alternatives={GEOJSON: FeatureCollection}),
@@ -59,6 +75,10 @@ def _register(name: str, tag: str, filter_dep: Callable[..., Equals],
                          response_model=None, responses=ok(
                              LAYER_ITEMS[name], alternatives={GEOJSON: Feature}),
                          summary=f"Un elemento / one item: {coll.title('en')}")
+    router.add_api_route(f"/{name}/{{key}}/history", get_history, methods=["GET"], tags=[tag],
+                         response_model=None, responses=ok(RecordHistory),
+                         summary=f"Versiones de un elemento / every version of one item: "
+                                 f"{coll.title('en')}")
 
 
 for _layer in CATALOG.values():

@@ -90,7 +90,7 @@ def test_real_answers_match_their_models(client: TestClient, api_world: ApiWorld
     _check(models.CommunityDetail, client.get(f"/api/communities/{cid}", headers=editor))
     _check(models.Feature, client.get(f"/api/communities/{cid}?f=geojson"),
            "application/geo+json")
-    _check(models.CommunityHistory, client.get(f"/api/communities/{cid}/history"))
+    _check(models.RecordHistory, client.get(f"/api/communities/{cid}/history"))
     for name in ("concessions", "water", "consultations", "boundaries", "networks"):
         listed = _check(models.layer_page(name), client.get(f"/api/{name}?limit=3"))
         assert listed["items"], name

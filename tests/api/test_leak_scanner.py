@@ -396,6 +396,11 @@ def _paths(w: LeakWorld) -> list[str]:
                              ("community", "HF-005"), ("conflict", "CS-0001"),
                              ("conflict", "CS-0005"))),
         # people's own alert subscriptions and the (admin) delivery log (issue 13)
+        # every version of any record (the generic history route of every layer)
+        f"/api/water/{w.spring}/history", "/api/networks/RED-01/history",
+        "/api/networks/RED-02/history", "/api/networks/RED-03/history",
+        "/api/conflicts/CS-0005/history", "/api/conflicts/CS-0001/history",
+        "/api/actors/ACT-DIRIGENTE/history", "/api/positions/POS-0001/history",
         "/api/subscriptions", "/api/subscriptions?stopped=1", "/api/subscriptions?all=1",
         "/api/deliveries", "/api/deliveries?status=pending", "/avisos", "/avisos?lang=en",
     ]

@@ -23,13 +23,14 @@ UTM19S = "EPSG:32719"
 
 
 def _ingemmet_zip(tmp: Path, *, prj: bool = True, codes: tuple[str, ...] = (
-        "990000001", "990000002", "990000003")) -> bytes:
+        "990000001", "990000002", "990000003"),
+        holder: str = "MINERA DE PRUEBA S.A.C.") -> bytes:
     """A small INGEMMET-style shapefile in UTM 19S, zipped."""
     x0, y0 = 400000.0, 8320000.0
     frame = gpd.GeoDataFrame({
         "CODIGOU": list(codes),
         "CONCESION": [f"PRUEBA ÑANDÚ {i}" for i in range(len(codes))],
-        "TIT_CONCES": ["MINERA DE PRUEBA S.A.C."] * len(codes),
+        "TIT_CONCES": [holder] * len(codes),
         "D_ESTADO": ["TITULADO"] * len(codes),
         "SUSTANCIA": ["M"] * len(codes),
         "HECTAGIS": [100.0] * len(codes),
@@ -78,6 +79,34 @@ def test_upload_happy_path(client: TestClient, api_world: ApiWorld, tmp_path: Pa
     again = _post(client, data, auth(api_world, "editor"), source="INGEMMET prueba API")
     assert again.status_code == 200
     assert again.json()["identical_to_batch"] == report["batch_id"]
+
+
+def test_every_version_of_a_re_imported_record_is_readable(client: TestClient,
+                                                             api_world: ApiWorld,
+                                                             tmp_path: Path) -> None:
+    """``/api/<layer>/{key}/history``: a concession imported, then re-imported with another
+    holder, reads as two versions, oldest first, each with who, when and from which import."""
+    first = _post(client, _ingemmet_zip(tmp_path, codes=("990000021",)),
+                  auth(api_world, "editor"), source="INGEMMET historia 1").json()
+    second = _post(client, _ingemmet_zip(tmp_path, codes=("990000021",),
+                                         holder="OTRA MINERA S.A."),
+                   auth(api_world, "editor"), source="INGEMMET historia 2").json()
+    assert second["n_changed"] == 1, second
+    answer = client.get("/api/concessions/990000021/history")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["id"] == "990000021"
+    old, new = body["versions"]
+    assert (old["holder"], new["holder"]) == ("MINERA DE PRUEBA S.A.C.", "OTRA MINERA S.A.")
+    assert (old["import_batch_id"], new["import_batch_id"]) == (first["batch_id"],
+                                                                second["batch_id"])
+    assert old["valid_to"] is not None and new["valid_to"] is None
+    assert old["valid_to"] == new["valid_from"] and old["vid"] < new["vid"]
+    assert {old["recorded_by"], new["recorded_by"]} == {"abogada"}
+    assert (old["source"], new["source"]) == ("INGEMMET historia 1", "INGEMMET historia 2")
+    assert old["geometry"]["type"] == "MultiPolygon"
+    missing = client.get("/api/concessions/999999999/history")
+    assert missing.status_code == 404 and "no existe" in missing.json()["detail"].lower()
 
 
 def test_upload_needs_editor(client: TestClient, api_world: ApiWorld, tmp_path: Path) -> None:
