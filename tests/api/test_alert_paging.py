@@ -176,3 +176,14 @@ def test_alerts_page_and_feed_explain_the_move_and_warn(
     assert "Plazo de respuesta: 31/01/2028" in entry.summary
     assert "se traslada al lun. 31/01/2028" in entry.summary
     assert "no cubre 2028" in entry.summary
+    # the agenda (its window is still open): the page, the JSON and the CSV carry the note
+    page = client.get("/plazos", headers=editor).text
+    assert f'data-alert="{stamped_late}"' in page
+    assert ('<p class="deadline-note" role="note">vence el dom. 30/01/2028 → se traslada al '
+            'lun. 31/01/2028') in page
+    items = client.get("/api/agenda", headers=editor).json()["items"]
+    item = next(i for i in items if i["alert_id"] == stamped_late)
+    assert item["deadline"] == "2028-01-31" and "no cubre 2028" in item["deadline_note"]
+    assert all(i["deadline_note"] is None for i in items if i["case_id"])
+    csv_text = client.get("/api/agenda?format=csv", headers=editor).text
+    assert "no cubre 2028" in csv_text
