@@ -24,7 +24,7 @@ from geo import vocabulary as V
 from geo.errors import Bilingual, bilingual
 
 __all__ = ["DueDate", "ResponseDeadline", "WorkCalendar", "add_days", "calendar_warning",
-           "due_date", "moved_note", "parse_calendar", "parse_deadlines"]
+           "day_off_note", "due_date", "moved_note", "parse_calendar", "parse_deadlines"]
 
 #: Keys of a ``[[deadline]]`` table (required, then optional).
 DEADLINE_REQUIRED = ("id", "change_kind", "counts_from", "days", "day_type", "what_es",
@@ -166,14 +166,34 @@ def _day(day: dt.date, lang: str) -> str:
     return f"{_DAYS_ES[day.weekday()]} {day:%d/%m/%Y}"
 
 
-def _why(days: list[dt.date], lang: str) -> str:
+def _kinds(days: list[dt.date], lang: str) -> str:
+    """"feriado y fin de semana": what kind of non-working days these are (a weekday that is
+    not a business day is a holiday)."""
     weekend = any(d.weekday() >= 5 for d in days)
     holiday = any(d.weekday() < 5 for d in days)
     if lang == "en":
-        kinds = " and ".join(k for k, on in (("holiday", holiday), ("weekend", weekend)) if on)
-        return f"non-working day{'s' if len(days) > 1 else ''}: {kinds}"
-    kinds = " y ".join(k for k, on in (("feriado", holiday), ("fin de semana", weekend)) if on)
-    return f"{'días inhábiles' if len(days) > 1 else 'día inhábil'}: {kinds}"
+        return " and ".join(k for k, on in (("holiday", holiday), ("weekend", weekend)) if on)
+    return " y ".join(k for k, on in (("feriado", holiday), ("fin de semana", weekend)) if on)
+
+
+def _why(days: list[dt.date], lang: str) -> str:
+    if lang == "en":
+        return f"non-working day{'s' if len(days) > 1 else ''}: {_kinds(days, lang)}"
+    return f"{'días inhábiles' if len(days) > 1 else 'día inhábil'}: {_kinds(days, lang)}"
+
+
+def day_off_note(day: dt.date, calendar: WorkCalendar, lang: str = "es") -> str | None:
+    """For a date a person typed (a case's deadline): None on a business day; else that it
+    is a non-working day and the business day a legal term ending then moves to. Holidays
+    of a year the calendar does not cover are unknown: only weekends are noticed there."""
+    if calendar.is_business_day(day):
+        return None
+    nxt = _day(calendar.next_business_day(day), lang)
+    if lang == "en":
+        return (f"{_day(day, lang)} is a non-working day ({_kinds([day], lang)}): a legal "
+                f"term ending that day moves to {nxt}")
+    return (f"{_day(day, lang)} es día inhábil ({_kinds([day], lang)}): un plazo legal que "
+            f"vence ese día se traslada al {nxt}")
 
 
 def moved_note(record: Mapping[str, Any], lang: str = "es") -> str | None:

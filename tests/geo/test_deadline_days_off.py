@@ -17,6 +17,7 @@ from geo.deadlines import (
     WorkCalendar,
     add_days,
     calendar_warning,
+    day_off_note,
     due_date,
     moved_note,
 )
@@ -187,3 +188,13 @@ def test_bundled_calendars_list_each_years_holidays(year: int) -> None:
     assert days(-48, -47, -2, 60) <= bo
     assert {D(year, 1, 1), D(year, 5, 1), D(year, 8, 6), D(year, 12, 25)} <= bo
     assert len(bo) == 11
+
+
+def test_a_typed_date_on_a_day_off_is_noted_with_the_next_business_day() -> None:
+    assert day_off_note(D(2027, 6, 8), PE) is None  # a Tuesday
+    assert day_off_note(D(2027, 6, 5), PE) == (
+        "sáb. 05/06/2027 es día inhábil (fin de semana): un plazo legal que vence ese día se "
+        "traslada al mar. 08/06/2027")  # past Sunday and Monday 7 June (a holiday)
+    assert day_off_note(D(2027, 3, 25), PE, "en") == (
+        "Thu 2027-03-25 is a non-working day (holiday): a legal term ending that day moves "
+        "to Mon 2027-03-29")  # Jueves Santo, Viernes Santo, the weekend
