@@ -404,6 +404,14 @@ class AlertDeadline(Open):
     counts_from: str = Field(description="filing | detection")
     from_: dt.date = Field(alias="from", description="Fecha desde la que se cuenta / "
                                                      "counted from")
+    window_end: dt.date | None = Field(None, description=(
+        "Último día contado, antes de trasladarlo si era inhábil / last counted day, before "
+        "moving it off a non-working day"))
+    moved: str | None = Field(None, description=(
+        "Traslado al día hábil siguiente, si lo hubo / move to the next business day, if any"))
+    calendar_warning: str | None = Field(None, description=(
+        "Advertencia si el calendario de feriados no cubre el cómputo / warning when the "
+        "holiday calendar does not cover the count"))
 class CaseBrief(Open):
     """A case named beside a flag or an alert (editors only)."""
     id: str

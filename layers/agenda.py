@@ -32,7 +32,7 @@ CSV_COLUMNS = (
     ("community_id", "codigo_comunidad"), ("community_name", "comunidad"),
     ("case_id", "tramite"), ("type_label", "tipo_de_tramite"), ("stage_label", "etapa"),
     ("authority", "autoridad"), ("lawyer", "abogado"),
-    ("alert_id", "alerta"), ("reference", "referencia"),
+    ("alert_id", "alerta"), ("reference", "referencia"), ("deadline_note", "nota_del_plazo"),
 )
 
 
@@ -87,7 +87,7 @@ def case_items(conn: Connection, principal: Principal, *, lawyer: str | None,
     for r in conn.execute(query).mappings():
         late = (today - r["due"]).days
         items.append({
-            "source": "case", "alert_id": None, "reference": None,
+            "source": "case", "alert_id": None, "reference": None, "deadline_note": None,
             "deadline_id": r["deadline_id"], "case_id": r["case_id"],
             "community_id": r["community_id"], "community_name": r["community_name"],
             "type": r["type"], "type_label": V.CASE_TYPE.label(r["type"], lang),
@@ -145,8 +145,9 @@ def to_ics(items: Iterable[dict[str, Any]], *, calendar_name: str,
             summary = f"VENCIDO · {summary}"
         if item.get("alert_id") is not None:  # a cadastre alert's response deadline
             uid = f"alert-{item['alert_id']}-{day:%Y%m%d}@allpa"
-            detail = [item.get("deadline_what") or "", f"Alerta {item['alert_id']}",
-                      f"Estado: {item['stage_label']}", item.get("reference") or ""]
+            detail = [item.get("deadline_what") or "", item.get("deadline_note") or "",
+                      f"Alerta {item['alert_id']}", f"Estado: {item['stage_label']}",
+                      item.get("reference") or ""]
         else:
             uid = f"{item['case_id']}-plazo{item['deadline_id']}@allpa"
             detail = [item.get("deadline_what") or "", item.get("kind_label") or "",

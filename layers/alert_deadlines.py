@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo import vocabulary as V
+from geo.deadlines import calendar_warning, moved_note
 from geo.rule_files import RULE_COUNTRIES, RuleSet, load_rules
 from layers import communities, networks
 from layers.alert_tables import alert
@@ -66,10 +67,14 @@ def stamp(conn: Connection, batch_id: int,
 
 def describe(response: Mapping[str, Any] | None, lang: str = "es") -> dict[str, Any] | None:
     """The stored deadline for a reader: the date, what to do, the reference, how it was
-    counted, in one language (Spanish by default), with labels instead of codes."""
+    counted, in one language (Spanish by default), with labels instead of codes. ``moved``
+    says when the last day fell on a non-working day and moved (or, for a term that does
+    not move, that it did not); ``calendar_warning`` when the holiday list did not cover the
+    count; both None otherwise, and for alerts stamped before they existed."""
     if not response:
         return None
     en = lang == "en"
+    warning = calendar_warning(response)
     day_type = V.DAY_TYPE.label(response["day_type"], lang)
     basis = V.DEADLINE_BASIS.label(response["counts_from"], lang)
     since = dt.date.fromisoformat(response["from"])
@@ -80,7 +85,18 @@ def describe(response: Mapping[str, Any] | None, lang: str = "es") -> dict[str, 
             "reference": response["reference_en" if en else "reference_es"],
             "counted": counted, "rule": response["rule"], "days": response["days"],
             "day_type": response["day_type"], "counts_from": response["counts_from"],
-            "from": response["from"]}
+            "from": response["from"], "window_end": response.get("window_end"),
+            "moved": moved_note(response, "en" if en else "es"),
+            "calendar_warning": None if warning is None else (warning.en if en
+                                                              else warning.es)}
+
+
+def note(deadline: Mapping[str, Any] | None) -> str | None:
+    """The move and the calendar warning of a described deadline in one line, or None."""
+    if not deadline:
+        return None
+    parts = [deadline.get("moved"), deadline.get("calendar_warning")]
+    return "; ".join(p for p in parts if p) or None
 
 
 def text(deadline: Mapping[str, Any] | None, lang: str = "es") -> str:
@@ -88,11 +104,13 @@ def text(deadline: Mapping[str, Any] | None, lang: str = "es") -> str:
     if not deadline:
         return ""
     due = dt.date.fromisoformat(deadline["due"])
+    extra = note(deadline)
+    extra = f"; {extra}" if extra else ""
     if lang == "en":
         return (f"Response deadline: {due.isoformat()} – {deadline['what']} "
-                f"({deadline['counted']}; {deadline['reference']})")
+                f"({deadline['counted']}{extra}; {deadline['reference']})")
     return (f"Plazo de respuesta: {due:%d/%m/%Y} – {deadline['what']} "
-            f"({deadline['counted']}; {deadline['reference']})")
+            f"({deadline['counted']}{extra}; {deadline['reference']})")
 
 
 def agenda_items(conn: Connection, principal: Principal, *, network: str | None = None,
@@ -136,6 +154,7 @@ def agenda_items(conn: Connection, principal: Principal, *, network: str | None 
             "stage_label": V.ALERT_STATE.label(r["state"], lang), "authority": None,
             "lawyer": None, "deadline": r["response_due"].isoformat(),
             "deadline_what": d.get("what"), "reference": d.get("reference"),
+            "deadline_note": note(d),
             "overdue": late > 0, "days_overdue": max(late, 0),
         })
     return items

@@ -1,6 +1,10 @@
 """A case's deadlines (several per case: legal, set by the authority, internal, promised to
 the community). A deadline is never deleted: it is open until someone marks it done or
-cancels it, and who did so, when and why is kept on the row."""
+cancels it, and who did so, when and why is kept on the row.
+
+The date is the one the lawyer typed, never changed; an open deadline that falls on a
+weekend or a holiday of its community's country (the rule file's calendar) says so, with
+the business day a legal term ending then would move to (``day_off_note``)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo import vocabulary as V
+from geo.deadlines import WorkCalendar, day_off_note
 from geo.errors import (
     ConflictError,
     InputError,
@@ -19,6 +24,7 @@ from geo.errors import (
     PermissionDeniedError,
     bilingual,
 )
+from geo.rule_files import RULE_COUNTRIES, load_rules
 from layers.case_tables import case_deadline
 from layers.cases import get_case
 from layers.layer_collections import jsonable
@@ -31,15 +37,32 @@ class DeadlineNotFoundError(NotFoundError):
     code = "deadline_not_found"
 
 
+_COUNTRY = sa.text("""
+SELECT upper(m.country) FROM legal_case t JOIN community m ON m.id = t.community_id
+WHERE t.id = :case AND t.valid_to IS NULL ORDER BY m.vid DESC LIMIT 1
+""")
+
+
+def case_calendar(conn: Connection, case_id: str) -> WorkCalendar | None:
+    """The working-day calendar of the country of the case's community (its rule file);
+    None when the country has no rule file."""
+    country = conn.execute(_COUNTRY, {"case": case_id}).scalar()
+    return load_rules(country).calendar if country in RULE_COUNTRIES else None
+
+
 def present(row: Mapping[Any, Any], lang: str | None = "es",
-            today: dt.date | None = None) -> dict[str, Any]:
-    """A deadline as readers get it: labels beside codes, and whether it is overdue."""
+            today: dt.date | None = None,
+            calendar: WorkCalendar | None = None) -> dict[str, Any]:
+    """A deadline as readers get it: labels beside codes, whether it is overdue, and, when
+    open and on a non-working day of ``calendar``, a note saying so."""
     out = {k: jsonable(v) for k, v in row.items()}
     out["kind_label"] = V.DEADLINE_KIND.label(row["kind"], lang)
     out["state_label"] = V.DEADLINE_STATE.label(row["state"], lang)
     late = ((today or dt.date.today()) - row["due"]).days
     out["overdue"] = row["state"] == "open" and late > 0
     out["days_overdue"] = max(late, 0) if row["state"] == "open" else 0
+    out["day_off_note"] = (day_off_note(row["due"], calendar, "en" if lang == "en" else "es")
+                           if calendar is not None and row["state"] == "open" else None)
     return out
 
 
@@ -50,7 +73,8 @@ def list_deadlines(conn: Connection, principal: Principal, case_id: str, *,
     t = case_deadline
     rows = conn.execute(sa.select(t).where(t.c.case_id == case_id).order_by(
         (t.c.state != "open"), t.c.due, t.c.id)).mappings()
-    return [present(r, lang) for r in rows]
+    calendar = case_calendar(conn, case_id)
+    return [present(r, lang, calendar=calendar) for r in rows]
 
 
 def _require_writer(conn: Connection, principal: Principal, case_id: str) -> None:
@@ -88,7 +112,7 @@ def add_deadline(conn: Connection, principal: Principal, case_id: str, *, due: A
     row = conn.execute(sa.insert(case_deadline).values(
         case_id=case_id, due=_parse_due(due), what=text, kind=code, state="open",
         created_by=principal.name, source=source).returning(*case_deadline.c)).mappings().one()
-    return present(row)
+    return present(row, calendar=case_calendar(conn, case_id))
 
 
 def close_deadline(conn: Connection, principal: Principal, case_id: str, deadline_id: int,

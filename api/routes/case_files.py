@@ -73,6 +73,9 @@ class Deadline(Open):
     closed_by: str | None = None
     closed_at: str | None = None
     close_note: str | None = None
+    day_off_note: str | None = Field(None, description=(
+        "Si el plazo abierto cae en día inhábil del país, lo dice y da el día hábil "
+        "siguiente / when an open deadline falls on a non-working day, says so"))
 
 
 class DeadlineList(Open):

@@ -62,6 +62,9 @@ class AgendaItem(Open):
     stage_label: str
     deadline: dt.date
     deadline_what: str
+    deadline_note: str | None = Field(None, description=(
+        "Traslado del último día inhábil o advertencia del calendario (alertas) / move off "
+        "a non-working last day or calendar warning (alerts)"))
     kind: str
     kind_label: str
     overdue: bool

@@ -189,6 +189,7 @@
       var li = el("li", { "data-deadline": String(d.id), "class": d.overdue ? "overdue" : (d.state !== "open" ? "closed" : "") }, [
         el("strong", { text: day(d.due) }), " " + d.what + " · " + d.kind_label + " · " + d.state_label,
         d.overdue ? el("span", { "class": "overdue-mark", text: " " + C.overdue }) : null,
+        d.day_off_note ? el("span", { "class": "day-off", text: " · " + d.day_off_note }) : null,
         d.closed_by ? el("span", { "class": "muted", text: " (" + fill(C.closed_by, { who: d.closed_by, when: day(d.closed_at) }) + ")" }) : null]);
       if (d.state === "open") {
         [["done", C.mark_done], ["cancelled", C.mark_cancelled]].forEach(function (s) {

@@ -391,3 +391,35 @@ def test_cli_attach_list_download_and_deadlines(api_world: ApiWorld, client: Tes
     assert "2031-03-04" in table.output and "Pendiente" in table.output
     plain = runner.invoke(app, ["cases", "--community", "HF-001", "--format", "json"])
     assert plain.exit_code == 0 and case_id in plain.output
+
+
+def test_a_case_deadline_on_a_non_working_day_says_so(client: TestClient,
+                                                       api_world: ApiWorld) -> None:
+    """The typed date is kept; an open one on a weekend or a holiday of the community's
+    country (Peru for HF-001) carries a note with the business day a legal term moves to."""
+    editor = auth(api_world, "editor")
+    case_id = _case(client, api_world)
+    base = f"/api/cases/{case_id}/deadlines"
+    # Sunday 6 June 2027, then Monday 7 June (Batalla de Arica y Día de la Bandera)
+    sunday = client.post(base, headers=editor, json={"due": "2027-06-06", "what": "Apelar"})
+    assert sunday.status_code == 201, sunday.text
+    assert sunday.json()["due"] == "2027-06-06"
+    assert sunday.json()["day_off_note"] == (
+        "dom. 06/06/2027 es día inhábil (fin de semana): un plazo legal que vence ese día se "
+        "traslada al mar. 08/06/2027")
+    for due, what in (("2027-06-07", "Subsanar"), ("2027-06-08", "Reunión")):
+        assert client.post(base, headers=editor, json={"due": due, "what": what,
+                                                       "kind": "internal"}).status_code == 201
+    items = client.get(base, headers=editor).json()["items"]
+    notes = {d["due"]: d["day_off_note"] for d in items}
+    assert notes["2027-06-07"] == ("lun. 07/06/2027 es día inhábil (feriado): un plazo legal "
+                                   "que vence ese día se traslada al mar. 08/06/2027")
+    assert notes["2027-06-08"] is None
+    en = client.get(f"{base}?lang=en", headers=editor).json()["items"]
+    assert next(d for d in en if d["due"] == "2027-06-06")["day_off_note"] == (
+        "Sun 2027-06-06 is a non-working day (weekend): a legal term ending that day moves "
+        "to Tue 2027-06-08")
+    # closed: nothing left to warn about
+    done = client.patch(f"{base}/{sunday.json()['id']}", headers=editor,
+                        json={"state": "done"})
+    assert done.status_code == 200 and done.json()["day_off_note"] is None

@@ -153,7 +153,7 @@ def test_agenda_csv_has_spanish_headers_and_labels(client: TestClient,
     assert list(rows[0]) == ["plazo", "vencido", "dias_de_atraso", "para_que",
                              "tipo_de_plazo", "codigo_comunidad", "comunidad", "tramite",
                              "tipo_de_tramite", "etapa", "autoridad", "abogado", "alerta",
-                             "referencia"]
+                             "referencia", "nota_del_plazo"]
     assert rows[0]["vencido"] == "sí"
     cases = [r for r in rows if r["tramite"]]  # the others are cadastre alerts' deadlines
     assert cases and all(r["alerta"] for r in rows if not r["tramite"])

@@ -1,8 +1,10 @@
 """Response deadlines on real imports: a second cadastre snapshot raises alerts that carry
-the deadline of their community's country (Peru: calendar days from the filing; Bolivia:
-business days past a holiday; no filing date: from the day the cadastre showed it), and the
-deadline travels to the e-mail digest (real aiosmtpd server), the webhook payload (local
-HTTP receiver), ``list_alerts`` and the agenda, which drops it once the alert is dismissed."""
+the deadline of their community's country (Peru: calendar days from the filing, the last day
+moved off a holiday and weekend to the next business day; Bolivia: business days past a
+holiday; no filing date: from the day the cadastre showed it), and the deadline travels to
+the e-mail digest (real aiosmtpd server), the webhook payload (local HTTP receiver),
+``list_alerts`` and the agenda, which drops it once the alert is dismissed. A count that
+runs past the years the holiday list covers carries a warning to every reader."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from shapely.geometry import MultiPolygon, box, mapping
 from sqlalchemy.engine import Connection
 
 from geo.rule_files import load_rules
-from layers import agenda, alerts, communities, delivery, networks
+from layers import agenda, alert_deadlines, alerts, communities, delivery, networks
 from layers.config import load_settings
 from layers.importer import import_file
 from layers.users import ANONYMOUS, Principal
@@ -85,26 +87,38 @@ def test_second_snapshot_alerts_carry_their_countrys_deadline(
         conn: Connection, imported: dict[str, dict[str, Any]]) -> None:
     assert set(imported) == {"CC-PE", "CC-BO", "CC-ND"}
     pe = imported["CC-PE"]["deadline"]
-    assert pe["due"] == "2026-05-01"  # 60 calendar days from the filing, 2 March 2026
+    # 60 calendar days from the filing, 2 March 2026, end on Friday 1 May (Día del Trabajo):
+    # the deadline moves past the holiday and the weekend to Monday 4 May
+    assert (pe["window_end"], pe["due"]) == ("2026-05-01", "2026-05-04")
+    assert pe["moved"] == ("vence el vie. 01/05/2026 → se traslada al lun. 04/05/2026 "
+                           "(días inhábiles: feriado y fin de semana)")
+    assert pe["calendar_warning"] is None
     assert pe["rule"] == "PE-PLAZO-OPOSICION" and pe["from"] == "2026-03-02"
     assert pe["what"].startswith("Presentar oposición al petitorio minero")
     assert "D.S. 018-92-EM" in pe["reference"]
     assert pe["counted"] == "60 días calendario desde la fecha del petitorio (02/03/2026)"
     bo = imported["CC-BO"]["deadline"]
     assert bo["due"] == "2026-09-14"  # 30 business days, 6 August a holiday
+    assert bo["window_end"] == bo["due"] and bo["moved"] is None
     assert bo["counted"].startswith("30 días hábiles desde la fecha del petitorio")
     assert "AJAM" in bo["what"]
     # no filing date: counted from the day the cadastre showed the petition
     nd = imported["CC-ND"]["deadline"]
     detected = conn.execute(sa.text("SELECT (now() AT TIME ZONE 'UTC')::date")).scalar_one()
     assert nd["counts_from"] == "detection" and nd["from"] == detected.isoformat()
-    assert nd["due"] == (detected + dt.timedelta(days=60)).isoformat()
+    end = detected + dt.timedelta(days=60)
+    assert nd["window_end"] == end.isoformat()
+    assert nd["due"] == load_rules("PE").calendar.next_business_day(end).isoformat()
+    assert (nd["moved"] is None) == (nd["due"] == nd["window_end"])
     assert "fecha en que el catastro mostró el cambio" in nd["counted"]
     # English on request; the stored record keeps both languages
     en = {r["community_id"]: r for r in alerts.list_alerts(conn, EDITOR, lang="en")}
     assert en["CC-PE"]["deadline"]["what"].startswith("File an opposition")
     assert en["CC-PE"]["deadline"]["counted"] == \
         "60 calendar days from the filing date (2026-03-02)"
+    assert en["CC-PE"]["deadline"]["moved"] == ("ends on Fri 2026-05-01 → moved to Mon "
+                                                "2026-05-04 (non-working days: holiday and "
+                                                "weekend)")
     stored = conn.execute(sa.text("SELECT response FROM alert WHERE community_id = 'CC-BO'")
                           ).scalar_one()
     assert stored["day_type"] == "business" and stored["reference_en"].startswith("Law 535")
@@ -114,8 +128,8 @@ def test_second_snapshot_alerts_carry_their_countrys_deadline(
 def test_agenda_lists_open_alert_deadlines(conn: Connection,
                                            imported: dict[str, dict[str, Any]]) -> None:
     detected = conn.execute(sa.text("SELECT (now() AT TIME ZONE 'UTC')::date")).scalar_one()
-    due = detected + dt.timedelta(days=60)
-    today = detected + dt.timedelta(days=61)
+    due = load_rules("PE").calendar.next_business_day(detected + dt.timedelta(days=60))
+    today = due + dt.timedelta(days=1)
     items = agenda.agenda(conn, EDITOR, today=today)
     mine = [i for i in items if i["source"] == "alert"]
     # CC-PE's and CC-BO's windows closed before the cadastre showed their petitions: they
@@ -184,11 +198,46 @@ def test_digest_and_webhook_carry_the_deadline(
     part = msg.get_body(("plain",))
     assert part is not None
     text = str(part.get_content())
-    assert "Plazo de respuesta: 01/05/2026 – Presentar oposición al petitorio minero" in text
+    assert "Plazo de respuesta: 04/05/2026 – Presentar oposición al petitorio minero" in text
+    assert "vence el vie. 01/05/2026 → se traslada al lun. 04/05/2026" in text
     assert "Plazo de respuesta: 14/09/2026" in text and "Ley 535" in text
     (body,) = hook.bodies
     assert body["lang"] == "es"
     by_id = {a["community_id"]: a for a in body["alerts"]}
-    assert by_id["CC-PE"]["deadline"]["due"] == "2026-05-01"
+    assert by_id["CC-PE"]["deadline"]["due"] == "2026-05-04"
+    assert by_id["CC-PE"]["deadline"]["moved"].startswith("vence el vie. 01/05/2026")
     assert by_id["CC-BO"]["deadline"]["what"].startswith("Presentar oposición a la solicitud")
     assert by_id["CC-BO"]["deadline"]["reference"].startswith("Ley 535")
+
+
+def test_a_count_past_the_calendar_warns_the_lawyer(
+        conn: Connection, imported: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    """A petition filed on 1 Dec 2027: its 60 days end in 2028, whose holidays the Peruvian
+    file does not list. The date is still given, with a warning on the alert, in English on
+    request, in the agenda (page, CSV and calendar) and in the e-mail line."""
+    late = box(-70.004, -15.004, -69.996, -14.996)  # over CC-PE's territory
+    third = import_file(conn, "concessions", _file(tmp_path / "3.geojson", {
+        "R-FAR": (R_FAR, "2020-01-10"), "R-PE": (R_PE, "2026-03-02"),
+        "R-BO": (R_BO, "2026-07-31"), "R-ND": (R_ND, None), "R-LATE": (late, "2027-12-01")}),
+        recorded_by="t", source="catastro")
+    assert third.n_stored == 1
+    (row,) = [r for r in alerts.list_alerts(conn, EDITOR) if r["code"] == "R-LATE"]
+    d = row["deadline"]
+    # 1 Dec 2027 + 60 days = Sunday 30 Jan 2028 → Monday 31 Jan (weekends only, for 2028)
+    assert (d["window_end"], d["due"]) == ("2028-01-30", "2028-01-31")
+    assert d["calendar_warning"].startswith("Atención: el calendario de feriados no cubre 2028")
+    (en,) = [r for r in alerts.list_alerts(conn, EDITOR, lang="en") if r["code"] == "R-LATE"]
+    assert en["deadline"]["calendar_warning"].startswith(
+        "Warning: the holiday calendar does not cover 2028")
+    stored = conn.execute(sa.text("SELECT response FROM alert WHERE id = :i"),
+                          {"i": row["id"]}).scalar_one()
+    assert stored["uncovered_years"] == [2028]
+    (item,) = [i for i in agenda.agenda(conn, EDITOR) if i.get("alert_id") == row["id"]]
+    assert item["deadline"] == "2028-01-31"
+    assert "se traslada al lun. 31/01/2028" in item["deadline_note"]
+    assert "no cubre 2028" in item["deadline_note"]
+    header, *lines = agenda.to_csv([item]).splitlines()
+    assert header.endswith(",referencia,nota_del_plazo") and "no cubre 2028" in lines[0]
+    ics = agenda.to_ics([item], calendar_name="prueba").replace("\r\n ", "")
+    assert "no cubre 2028" in ics
+    assert "no cubre 2028" in alert_deadlines.text(d)
