@@ -208,31 +208,84 @@
     }).addTo(reference);
   });
   reference.addTo(map);
-  // a label that would overlap one already placed is hidden (zoomed out, neighbouring
-  // districts' names collide); zooming in brings it back
-  var LABEL_GAP = 3;  // px kept free around each label
-  function declutter() {
-    var placed = [];
-    refMarkers.forEach(function (m) {
+  // Labels are placed like a mature map's (QGIS, MapLibre): in priority order, a name is
+  // shown only when its whole box lies inside the map, clear of the controls and of the open
+  // panel, and does not overlap a name already placed (zoomed out, neighbouring districts'
+  // names collide); a name never shows cut by the screen's edge. Each label's box is
+  // measured once per zoom (relative to its anchor), so panning re-places them from map
+  // coordinates alone, without reading the page's layout on every frame.
+  var LABEL_GAP = 3;   // px kept free around each label, and between a label and a control
+  var EDGE_GAP = 2;    // px kept free inside the map's edges
+  var labelBoxes = [];  // per marker: {dx, dy, w, h} from its anchor point, or null (not drawn)
+  function measureLabels() {
+    var origin = map.getContainer().getBoundingClientRect();
+    labelBoxes = refMarkers.map(function (m) {
       var node = m.getElement();
-      if (!node) { return; }
-      node.classList.remove("ref-hidden");
+      if (!node || !map.hasLayer(m)) { return null; }
+      // visibility:hidden keeps the box, so a hidden name is measured too
       var b = node.firstChild.getBoundingClientRect();
-      if (!b.width) { return; }  // not drawn at this zoom (lakes below zoom 10)
-      var clash = placed.some(function (p) {
-        return b.left < p.right + LABEL_GAP && p.left < b.right + LABEL_GAP &&
-               b.top < p.bottom + LABEL_GAP && p.top < b.bottom + LABEL_GAP;
-      });
-      if (clash) { node.classList.add("ref-hidden"); } else { placed.push(b); }
+      if (!b.width) { return null; }  // not drawn at this zoom (lakes below zoom 10)
+      var p = map.latLngToContainerPoint(m.getLatLng());
+      return { dx: b.left - origin.left - p.x, dy: b.top - origin.top - p.y,
+               w: b.width, h: b.height };
     });
+  }
+  function overlaps(a, b, gap) {
+    return a.left < b.right + gap && b.left < a.right + gap &&
+           a.top < b.bottom + gap && b.top < a.bottom + gap;
+  }
+  // what covers the map: its controls (zoom, layers, country, scale) and the open panel
+  function obstacles() {
+    var container = map.getContainer();
+    var origin = container.getBoundingClientRect();
+    var nodes = Array.prototype.slice.call(container.querySelectorAll(".leaflet-control"));
+    var sheet = document.getElementById("panel");
+    if (sheet && !sheet.hidden) { nodes.push(sheet); }
+    return nodes.map(function (n) {
+      var r = n.getBoundingClientRect();
+      return { left: r.left - origin.left, top: r.top - origin.top,
+               right: r.right - origin.left, bottom: r.bottom - origin.top, w: r.width };
+    }).filter(function (r) { return r.w > 0; });
+  }
+  function declutter() {
+    if (!map.hasLayer(reference)) { return; }
+    if (labelBoxes.length !== refMarkers.length) { measureLabels(); }
+    var size = map.getSize();
+    var blocked = obstacles();
+    var placed = [];
+    refMarkers.forEach(function (m, i) {
+      var node = m.getElement();
+      var s = labelBoxes[i];
+      if (!node) { return; }
+      if (!s) { node.classList.remove("ref-hidden"); return; }
+      var p = map.latLngToContainerPoint(m.getLatLng());
+      var b = { left: p.x + s.dx, top: p.y + s.dy, right: p.x + s.dx + s.w,
+                bottom: p.y + s.dy + s.h };
+      var show = b.left >= EDGE_GAP && b.top >= EDGE_GAP && b.right <= size.x - EDGE_GAP &&
+        b.bottom <= size.y - EDGE_GAP &&
+        !blocked.some(function (c) { return overlaps(b, c, LABEL_GAP); }) &&
+        !placed.some(function (c) { return overlaps(b, c, LABEL_GAP); });
+      node.classList.toggle("ref-hidden", !show);
+      if (show) { placed.push(b); }
+    });
+  }
+  function replaceLabels() { measureLabels(); declutter(); }
+  // while the map is dragged: once per frame, from the measured boxes
+  var declutterQueued = false;
+  function declutterSoon() {
+    if (declutterQueued) { return; }
+    declutterQueued = true;
+    window.requestAnimationFrame(function () { declutterQueued = false; declutter(); });
   }
   // lake names only once there is room for them (district names always)
   function zoomClass() {
     map.getContainer().classList.toggle("allpa-zoom-low", map.getZoom() < 10);
-    declutter();
+    replaceLabels();
   }
   map.on("zoomend", zoomClass);
-  zoomClass();
+  map.on("move", declutterSoon);
+  map.on("moveend resize", declutter);
+  map.getContainer().classList.toggle("allpa-zoom-low", map.getZoom() < 10);
 
   function redraw() { grid.redraw(); if (state.selected) { highlight(state.selected); } }
 
@@ -248,6 +301,7 @@
     toggle.addEventListener("click", function () {
       var collapsed = div.classList.toggle("collapsed");
       toggle.setAttribute("aria-expanded", String(!collapsed));
+      declutter();  // the open legend covers names: they give way, and come back
     });
     div.appendChild(toggle);
     var body = el("div", { "class": "body", id: "legend-body" });
@@ -266,7 +320,7 @@
     input.addEventListener("change", function () {
       state.visible[name] = input.checked;
       if (name === "reference") {
-        if (input.checked) { reference.addTo(map); declutter(); } else { map.removeLayer(reference); }
+        if (input.checked) { reference.addTo(map); replaceLabels(); } else { map.removeLayer(reference); }
       } else { redraw(); }
     });
     return el("label", { "for": "layer-" + name }, [input, " " + text]);
@@ -520,6 +574,14 @@
   if (wanted) {
     selectCommunity(wanted, true).catch(function () { /* not visible to this reader */ });
   }
+
+  // names are placed once every control is on the map; again when the panel opens or
+  // closes (on a phone it covers the lower half) and once the fonts are there
+  replaceLabels();
+  if (window.MutationObserver) {
+    new MutationObserver(declutter).observe(panel, { attributes: true, attributeFilter: ["hidden"] });
+  }
+  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(replaceLabels); }
 
   document.body.setAttribute("data-ready", "1");
   // /?community=ID opens that community's panel (links from the desk pages), once every
