@@ -65,12 +65,32 @@
   }
 
   // ---- the map, at its final first view ------------------------------------------------
+  // Every visible community, or the country a shared link names (#pais=pe): a phone on a
+  // slow link starts where its reader wants to be, without drawing the other view first.
+  var COUNTRIES = cfg.countries || {};  // code -> [west, south, east, north] of its communities
+  var COUNTRY_ORDER = ["PE", "BO"];     // the switcher's order; other codes follow by name
+  var countryCodes = Object.keys(COUNTRIES).sort(function (a, b) {
+    var ia = COUNTRY_ORDER.indexOf(a), ib = COUNTRY_ORDER.indexOf(b);
+    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || (a < b ? -1 : a > b ? 1 : 0);
+  });
+  var HASH_KEY = "pais";
+  function countryInHash() {
+    var m = new RegExp("(?:^#|&)" + HASH_KEY + "=([A-Za-z]{2})(?:&|$)").exec(window.location.hash);
+    var code = m ? m[1].toUpperCase() : null;
+    return code && COUNTRIES[code] ? code : null;
+  }
   // phones: fractional zoom so the first view fills the narrow screen
   var map = L.map("map", { zoomControl: true, minZoom: 3, fadeAnimation: false,
                            zoomSnap: PHONE ? 0.25 : 1 });
-  if (cfg.view) {
-    map.fitBounds([[cfg.view[1], cfg.view[0]], [cfg.view[3], cfg.view[2]]],
-                  { padding: PHONE ? [4, 4] : [10, 10], animate: false });
+  function fitView(view) {
+    map.fitBounds([[view[1], view[0]], [view[3], view[2]]],
+                  { padding: PHONE ? [4, 4] : [10, 10], maxZoom: 13, animate: false });
+  }
+  var country = countryInHash();
+  if (country) {
+    fitView(COUNTRIES[country]);
+  } else if (cfg.view) {
+    fitView(cfg.view);
   } else {
     map.setView([-15.2, -69.7], 9, { animate: false });
   }
@@ -354,6 +374,50 @@
   }
   legend.addTo(map);
 
+  // ---- "Perú · Bolivia · Todo": fit the view to one country's communities -----------------
+  // The first view fits every country, so on a phone each country's communities are small.
+  // The choice rides in the address (#pais=pe), so a shared link opens on that country, and
+  // the language links keep it.
+  function chooseCountry(code) {
+    if (code && COUNTRIES[code]) { fitView(COUNTRIES[code]); } else if (cfg.view) { fitView(cfg.view); }
+    country = code && COUNTRIES[code] ? code : null;
+    var url = window.location.pathname + window.location.search +
+      (country ? "#" + HASH_KEY + "=" + country.toLowerCase() : "");
+    window.history.replaceState(null, "", url);
+    markCountry();
+  }
+  function markCountry() {
+    Array.prototype.forEach.call(document.querySelectorAll("#country-switch button"), function (b) {
+      b.setAttribute("aria-pressed", String((b.getAttribute("data-country") || null) === country));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("#langs a"), function (a) {
+      a.hash = country ? HASH_KEY + "=" + country.toLowerCase() : "";
+    });
+  }
+  if (countryCodes.length > 1) {
+    var switcher = L.control({ position: "topleft" });
+    switcher.onAdd = function () {
+      var div = L.DomUtil.create("div", "country-switch leaflet-bar");
+      div.id = "country-switch";
+      div.setAttribute("role", "group");
+      div.setAttribute("aria-label", T.view_country);
+      L.DomEvent.disableClickPropagation(div);
+      countryCodes.concat([""]).forEach(function (code) {
+        var b = el("button", { type: "button", "data-country": code,
+                               text: code ? label("country_", code) : T.view_all });
+        b.addEventListener("click", function () { chooseCountry(code || null); });
+        div.appendChild(b);
+      });
+      return div;
+    };
+    switcher.addTo(map);
+    markCountry();
+  }
+  window.addEventListener("hashchange", function () {
+    var code = countryInHash();
+    if (code !== country) { chooseCountry(code); }
+  });
+
   // ---- community panel (side panel; bottom sheet on phones) -----------------------------
   var panel = document.getElementById("panel");
   var body = document.getElementById("panel-body");
@@ -595,5 +659,6 @@
   });
   window.allpa = { map: map, grid: grid, state: state, selectCommunity: selectCommunity,
                    search: search, ready: ready, cfg: cfg, el: el, panelHooks: panelHooks,
-                   reloadPanel: reloadPanel, panel: panel };
+                   reloadPanel: reloadPanel, panel: panel, chooseCountry: chooseCountry,
+                   declutter: declutter };
 })();
