@@ -162,10 +162,10 @@ def test_labels_stay_whole_when_the_map_moves(view: tuple[str, Any, list[str]],
     assert not errors, errors
 
 
-def test_open_legend_hides_the_names_under_it(server: LiveServer, browser: Any,
+def test_open_legend_and_panel_hide_the_names_under_them(server: LiveServer, browser: Any,
                                              output_dir: Path) -> None:
     """On a phone the opened layer list covers part of the map: the names under it give way
-    and come back when it is closed."""
+    and come back when it is closed; the same for the community panel (a bottom sheet)."""
     context = browser.new_context(locale="es-PE", **VIEWS["phone"])
     page = context.new_page()
     try:
@@ -180,5 +180,12 @@ def test_open_legend_hides_the_names_under_it(server: LiveServer, browser: Any,
         page.wait_for_timeout(200)
         again, _ = _check_placement(page, "legend closed again")
         assert {x["text"] for x in again} == {x["text"] for x in before}
+        # the community panel, a bottom sheet over the lower half: names give way to it too
+        page.evaluate("window.allpa.selectCommunity('HF-001', true)")
+        page.wait_for_selector("#panel:not([hidden]) #panel-name")
+        page.wait_for_timeout(500)
+        _check_placement(page, "panel open")
+        assert any(c["name"] == "panel" for c in _look(page)[3])
+        page.screenshot(path=str(output_dir / "map-labels-phone-panel.png"))
     finally:
         context.close()
