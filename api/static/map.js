@@ -559,6 +559,12 @@
       .then(function (d) { if (state.selected === d.id) { refreshPanel(d); } return d; });
   }
 
+  // how far down the map the upper-left controls (zoom, country) reach, in px
+  function controlsBottom() {
+    var corner = map.getContainer().querySelector(".leaflet-top.leaflet-left");
+    if (!corner) { return 0; }
+    return Math.max(0, corner.getBoundingClientRect().bottom - map.getContainer().getBoundingClientRect().top);
+  }
   function selectCommunity(id, zoom) {
     return fetch("/map/panel/" + encodeURIComponent(id) + ".json?lang=" + DATA_LANG)
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
@@ -570,8 +576,10 @@
         panel.scrollTop = 0;
         map.invalidateSize();
         if (zoom && d.bbox) {
-          // on a phone the sheet covers the lower half: keep the community above it
-          var pad = PHONE ? { paddingTopLeft: [20, 20], paddingBottomRight: [20, panel.offsetHeight + 20] }
+          // on a phone the sheet covers the lower half and the zoom and country buttons the
+          // upper left: keep the community between them
+          var pad = PHONE ? { paddingTopLeft: [20, controlsBottom() + 10],
+                              paddingBottomRight: [20, panel.offsetHeight + 20] }
                           : { padding: [30, 30] };
           map.fitBounds([[d.bbox[1], d.bbox[0]], [d.bbox[3], d.bbox[2]]], L.extend({ maxZoom: 13, animate: false }, pad));
         }
