@@ -28,6 +28,23 @@ def first_view(conn: Connection, viewer: Viewer) -> list[float] | None:
     return [round(v, 5) for v in box] if box else None
 
 
+def country_views(conn: Connection, viewer: Viewer) -> dict[str, list[float]]:
+    """Per country code: [west, south, east, north] of the communities the viewer may see
+    there (the map's "Perú · Bolivia · Todo" buttons fit the view to one of them)."""
+    coll = COLLECTIONS["communities"]
+    display = coll.display_geometry(viewer)
+    if display is None:
+        return {}
+    agg = sa.func.ST_Extent(display)
+    country = coll.table.c.country
+    rows = conn.execute(
+        sa.select(country, sa.func.ST_XMin(agg), sa.func.ST_YMin(agg), sa.func.ST_XMax(agg),
+                  sa.func.ST_YMax(agg))
+        .where(*where_clauses(coll, viewer, Filters()), country.is_not(None))
+        .group_by(country).order_by(country))
+    return {str(r[0]): [round(float(v), 5) for v in r[1:]] for r in rows if r[1] is not None}
+
+
 def reference_labels(conn: Connection, viewer: Viewer, bbox: list[float] | None
                      ) -> list[dict[str, Any]]:
     """District names (at a point inside each district) and lake names within ``bbox``:

@@ -69,6 +69,7 @@ def home(request: Request, settings: SettingsDep, conn: ConnDep, viewer: ViewerD
               "lang": lang, "data_lang": i18n.data_lang(lang), "strings": i18n.bundle(lang),
               "legend": i18n.legend_spec(lang),
               "basemap": basemap, "view": view, "severity": maps.severities(conn, viewer),
+              "countries": map_page.country_views(conn, viewer),
               "reference": map_page.reference_labels(conn, viewer, view),
               "fictional": maps.sample_loaded(conn), "draft": i18n.is_draft(lang),
               "tiles": tiles, "desk": desk_strings(lang),

@@ -65,12 +65,32 @@
   }
 
   // ---- the map, at its final first view ------------------------------------------------
+  // Every visible community, or the country a shared link names (#pais=pe): a phone on a
+  // slow link starts where its reader wants to be, without drawing the other view first.
+  var COUNTRIES = cfg.countries || {};  // code -> [west, south, east, north] of its communities
+  var COUNTRY_ORDER = ["PE", "BO"];     // the switcher's order; other codes follow by name
+  var countryCodes = Object.keys(COUNTRIES).sort(function (a, b) {
+    var ia = COUNTRY_ORDER.indexOf(a), ib = COUNTRY_ORDER.indexOf(b);
+    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || (a < b ? -1 : a > b ? 1 : 0);
+  });
+  var HASH_KEY = "pais";
+  function countryInHash() {
+    var m = new RegExp("(?:^#|&)" + HASH_KEY + "=([A-Za-z]{2})(?:&|$)").exec(window.location.hash);
+    var code = m ? m[1].toUpperCase() : null;
+    return code && COUNTRIES[code] ? code : null;
+  }
   // phones: fractional zoom so the first view fills the narrow screen
   var map = L.map("map", { zoomControl: true, minZoom: 3, fadeAnimation: false,
                            zoomSnap: PHONE ? 0.25 : 1 });
-  if (cfg.view) {
-    map.fitBounds([[cfg.view[1], cfg.view[0]], [cfg.view[3], cfg.view[2]]],
-                  { padding: PHONE ? [4, 4] : [10, 10], animate: false });
+  function fitView(view) {
+    map.fitBounds([[view[1], view[0]], [view[3], view[2]]],
+                  { padding: PHONE ? [4, 4] : [10, 10], maxZoom: 13, animate: false });
+  }
+  var country = countryInHash();
+  if (country) {
+    fitView(COUNTRIES[country]);
+  } else if (cfg.view) {
+    fitView(cfg.view);
   } else {
     map.setView([-15.2, -69.7], 9, { animate: false });
   }
@@ -208,31 +228,84 @@
     }).addTo(reference);
   });
   reference.addTo(map);
-  // a label that would overlap one already placed is hidden (zoomed out, neighbouring
-  // districts' names collide); zooming in brings it back
-  var LABEL_GAP = 3;  // px kept free around each label
-  function declutter() {
-    var placed = [];
-    refMarkers.forEach(function (m) {
+  // Labels are placed like a mature map's (QGIS, MapLibre): in priority order, a name is
+  // shown only when its whole box lies inside the map, clear of the controls and of the open
+  // panel, and does not overlap a name already placed (zoomed out, neighbouring districts'
+  // names collide); a name never shows cut by the screen's edge. Each label's box is
+  // measured once per zoom (relative to its anchor), so panning re-places them from map
+  // coordinates alone, without reading the page's layout on every frame.
+  var LABEL_GAP = 3;   // px kept free around each label, and between a label and a control
+  var EDGE_GAP = 2;    // px kept free inside the map's edges
+  var labelBoxes = [];  // per marker: {dx, dy, w, h} from its anchor point, or null (not drawn)
+  function measureLabels() {
+    var origin = map.getContainer().getBoundingClientRect();
+    labelBoxes = refMarkers.map(function (m) {
       var node = m.getElement();
-      if (!node) { return; }
-      node.classList.remove("ref-hidden");
+      if (!node || !map.hasLayer(m)) { return null; }
+      // visibility:hidden keeps the box, so a hidden name is measured too
       var b = node.firstChild.getBoundingClientRect();
-      if (!b.width) { return; }  // not drawn at this zoom (lakes below zoom 10)
-      var clash = placed.some(function (p) {
-        return b.left < p.right + LABEL_GAP && p.left < b.right + LABEL_GAP &&
-               b.top < p.bottom + LABEL_GAP && p.top < b.bottom + LABEL_GAP;
-      });
-      if (clash) { node.classList.add("ref-hidden"); } else { placed.push(b); }
+      if (!b.width) { return null; }  // not drawn at this zoom (lakes below zoom 10)
+      var p = map.latLngToContainerPoint(m.getLatLng());
+      return { dx: b.left - origin.left - p.x, dy: b.top - origin.top - p.y,
+               w: b.width, h: b.height };
     });
+  }
+  function overlaps(a, b, gap) {
+    return a.left < b.right + gap && b.left < a.right + gap &&
+           a.top < b.bottom + gap && b.top < a.bottom + gap;
+  }
+  // what covers the map: its controls (zoom, layers, country, scale) and the open panel
+  function obstacles() {
+    var container = map.getContainer();
+    var origin = container.getBoundingClientRect();
+    var nodes = Array.prototype.slice.call(container.querySelectorAll(".leaflet-control"));
+    var sheet = document.getElementById("panel");
+    if (sheet && !sheet.hidden) { nodes.push(sheet); }
+    return nodes.map(function (n) {
+      var r = n.getBoundingClientRect();
+      return { left: r.left - origin.left, top: r.top - origin.top,
+               right: r.right - origin.left, bottom: r.bottom - origin.top, w: r.width };
+    }).filter(function (r) { return r.w > 0; });
+  }
+  function declutter() {
+    if (!map.hasLayer(reference)) { return; }
+    if (labelBoxes.length !== refMarkers.length) { measureLabels(); }
+    var size = map.getSize();
+    var blocked = obstacles();
+    var placed = [];
+    refMarkers.forEach(function (m, i) {
+      var node = m.getElement();
+      var s = labelBoxes[i];
+      if (!node) { return; }
+      if (!s) { node.classList.remove("ref-hidden"); return; }
+      var p = map.latLngToContainerPoint(m.getLatLng());
+      var b = { left: p.x + s.dx, top: p.y + s.dy, right: p.x + s.dx + s.w,
+                bottom: p.y + s.dy + s.h };
+      var show = b.left >= EDGE_GAP && b.top >= EDGE_GAP && b.right <= size.x - EDGE_GAP &&
+        b.bottom <= size.y - EDGE_GAP &&
+        !blocked.some(function (c) { return overlaps(b, c, LABEL_GAP); }) &&
+        !placed.some(function (c) { return overlaps(b, c, LABEL_GAP); });
+      node.classList.toggle("ref-hidden", !show);
+      if (show) { placed.push(b); }
+    });
+  }
+  function replaceLabels() { measureLabels(); declutter(); }
+  // while the map is dragged: once per frame, from the measured boxes
+  var declutterQueued = false;
+  function declutterSoon() {
+    if (declutterQueued) { return; }
+    declutterQueued = true;
+    window.requestAnimationFrame(function () { declutterQueued = false; declutter(); });
   }
   // lake names only once there is room for them (district names always)
   function zoomClass() {
     map.getContainer().classList.toggle("allpa-zoom-low", map.getZoom() < 10);
-    declutter();
+    replaceLabels();
   }
   map.on("zoomend", zoomClass);
-  zoomClass();
+  map.on("move", declutterSoon);
+  map.on("moveend resize", declutter);
+  map.getContainer().classList.toggle("allpa-zoom-low", map.getZoom() < 10);
 
   function redraw() { grid.redraw(); if (state.selected) { highlight(state.selected); } }
 
@@ -248,6 +321,7 @@
     toggle.addEventListener("click", function () {
       var collapsed = div.classList.toggle("collapsed");
       toggle.setAttribute("aria-expanded", String(!collapsed));
+      declutter();  // the open legend covers names: they give way, and come back
     });
     div.appendChild(toggle);
     var body = el("div", { "class": "body", id: "legend-body" });
@@ -266,7 +340,7 @@
     input.addEventListener("change", function () {
       state.visible[name] = input.checked;
       if (name === "reference") {
-        if (input.checked) { reference.addTo(map); declutter(); } else { map.removeLayer(reference); }
+        if (input.checked) { reference.addTo(map); replaceLabels(); } else { map.removeLayer(reference); }
       } else { redraw(); }
     });
     return el("label", { "for": "layer-" + name }, [input, " " + text]);
@@ -299,6 +373,50 @@
     (LEGEND.conflicts || []).forEach(function (i) { div.appendChild(swatchRow(i, "dot")); });
   }
   legend.addTo(map);
+
+  // ---- "Perú · Bolivia · Todo": fit the view to one country's communities -----------------
+  // The first view fits every country, so on a phone each country's communities are small.
+  // The choice rides in the address (#pais=pe), so a shared link opens on that country, and
+  // the language links keep it.
+  function chooseCountry(code) {
+    if (code && COUNTRIES[code]) { fitView(COUNTRIES[code]); } else if (cfg.view) { fitView(cfg.view); }
+    country = code && COUNTRIES[code] ? code : null;
+    var url = window.location.pathname + window.location.search +
+      (country ? "#" + HASH_KEY + "=" + country.toLowerCase() : "");
+    window.history.replaceState(null, "", url);
+    markCountry();
+  }
+  function markCountry() {
+    Array.prototype.forEach.call(document.querySelectorAll("#country-switch button"), function (b) {
+      b.setAttribute("aria-pressed", String((b.getAttribute("data-country") || null) === country));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("#langs a"), function (a) {
+      a.hash = country ? HASH_KEY + "=" + country.toLowerCase() : "";
+    });
+  }
+  if (countryCodes.length > 1) {
+    var switcher = L.control({ position: "topleft" });
+    switcher.onAdd = function () {
+      var div = L.DomUtil.create("div", "country-switch leaflet-bar");
+      div.id = "country-switch";
+      div.setAttribute("role", "group");
+      div.setAttribute("aria-label", T.view_country);
+      L.DomEvent.disableClickPropagation(div);
+      countryCodes.concat([""]).forEach(function (code) {
+        var b = el("button", { type: "button", "data-country": code,
+                               text: code ? label("country_", code) : T.view_all });
+        b.addEventListener("click", function () { chooseCountry(code || null); });
+        div.appendChild(b);
+      });
+      return div;
+    };
+    switcher.addTo(map);
+    markCountry();
+  }
+  window.addEventListener("hashchange", function () {
+    var code = countryInHash();
+    if (code !== country) { chooseCountry(code); }
+  });
 
   // ---- community panel (side panel; bottom sheet on phones) -----------------------------
   var panel = document.getElementById("panel");
@@ -441,6 +559,12 @@
       .then(function (d) { if (state.selected === d.id) { refreshPanel(d); } return d; });
   }
 
+  // how far down the map the upper-left controls (zoom, country) reach, in px
+  function controlsBottom() {
+    var corner = map.getContainer().querySelector(".leaflet-top.leaflet-left");
+    if (!corner) { return 0; }
+    return Math.max(0, corner.getBoundingClientRect().bottom - map.getContainer().getBoundingClientRect().top);
+  }
   function selectCommunity(id, zoom) {
     return fetch("/map/panel/" + encodeURIComponent(id) + ".json?lang=" + DATA_LANG)
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
@@ -452,8 +576,10 @@
         panel.scrollTop = 0;
         map.invalidateSize();
         if (zoom && d.bbox) {
-          // on a phone the sheet covers the lower half: keep the community above it
-          var pad = PHONE ? { paddingTopLeft: [20, 20], paddingBottomRight: [20, panel.offsetHeight + 20] }
+          // on a phone the sheet covers the lower half and the zoom and country buttons the
+          // upper left: keep the community between them
+          var pad = PHONE ? { paddingTopLeft: [20, controlsBottom() + 10],
+                              paddingBottomRight: [20, panel.offsetHeight + 20] }
                           : { padding: [30, 30] };
           map.fitBounds([[d.bbox[1], d.bbox[0]], [d.bbox[3], d.bbox[2]]], L.extend({ maxZoom: 13, animate: false }, pad));
         }
@@ -521,6 +647,14 @@
     selectCommunity(wanted, true).catch(function () { /* not visible to this reader */ });
   }
 
+  // names are placed once every control is on the map; again when the panel opens or
+  // closes (on a phone it covers the lower half) and once the fonts are there
+  replaceLabels();
+  if (window.MutationObserver) {
+    new MutationObserver(declutter).observe(panel, { attributes: true, attributeFilter: ["hidden"] });
+  }
+  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(replaceLabels); }
+
   document.body.setAttribute("data-ready", "1");
   // /?community=ID opens that community's panel (links from the desk pages), once every
   // script of the page has added its panel hooks
@@ -533,5 +667,6 @@
   });
   window.allpa = { map: map, grid: grid, state: state, selectCommunity: selectCommunity,
                    search: search, ready: ready, cfg: cfg, el: el, panelHooks: panelHooks,
-                   reloadPanel: reloadPanel, panel: panel };
+                   reloadPanel: reloadPanel, panel: panel, chooseCountry: chooseCountry,
+                   declutter: declutter };
 })();

@@ -26,6 +26,7 @@ from jinja2 import Template
 from geo.maps import labels as L
 from geo.maps.map_input import MapInput
 from geo.maps.simplify import DEFAULT_TOLERANCE_DEG, simplify_coverage, simplify_plain
+from geo.maps.sources import source_line
 
 _ESC = html.escape
 
@@ -345,7 +346,7 @@ def render_advocacy_map(inp: MapInput, assets: Assets, *, lang: str = "es",
     title = (f"<div class='allpa-title'><h1>{_ESC(inp.title)}</h1>{subtitle}"
              f"<div>{_ESC(L.t(lang, 'map_date'))}: {date}</div>{notice}</div>")
     sources = "; ".join(_ESC(s) for s in inp.sources) or "–"
-    foot = (f"<div class='allpa-foot'>{_ESC(L.t(lang, 'source_line'))}. "
+    foot = (f"<div class='allpa-foot' id='allpa-sources'>{_ESC(source_line(inp, lang))}. "
             f"{_ESC(L.t(lang, 'file'))}: {sources}. {_ESC(L.t(lang, 'map_date'))}: {date}. "
             f"{_ESC(L.t(lang, 'offline_note'))}</div>")
     root: Any = m.get_root()  # a branca Figure (html / header / script sections)

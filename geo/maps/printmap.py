@@ -30,6 +30,7 @@ from pyproj import Geod
 from geo.maps import labels as L
 from geo.maps import print_focus as F
 from geo.maps.map_input import MapInput
+from geo.maps.sources import source_line
 
 PAPER_INCHES = {"A4": (11.69, 8.27), "A3": (16.54, 11.69)}  # landscape
 PNG_DPI = 150
@@ -296,7 +297,7 @@ def map_figure(inp: MapInput, paper: str, lang: str) -> Figure:
     src = "; ".join(inp.sources) or "–"
     relief = " · relieve: DEM (sombreado)" if shaded and lang == "es" else \
         (" · relief: DEM hillshade" if shaded else "")
-    fig.text(0.035, 0.02, f"{L.t(lang, 'source_line')}{relief}. {L.t(lang, 'file')}: {src}. "
+    fig.text(0.035, 0.02, f"{source_line(inp, lang)}{relief}. {L.t(lang, 'file')}: {src}. "
              f"{L.t(lang, 'map_date')}: {date}. WGS 84 (EPSG:4326).", fontsize=6, wrap=True)
     return fig
 

@@ -91,6 +91,9 @@ def test_phone_layout(phone: tuple[Any, list[str], list[str]], server: LiveServe
     assert page.locator("path.allpa-selected").count() >= 1
     sel = page.locator("path.allpa-selected").first.bounding_box()
     assert sel is not None and sel["y"] < p["y"], (sel, p)
+    # ... and below the zoom and country buttons of the upper left, not under them
+    switch = _box(page, "#country-switch")
+    assert sel["y"] >= switch["y"] + switch["height"] - 1, (sel, switch)
     page.screenshot(path=str(output_dir / "phone-panel.png"))
     hosts = {urlsplit(u).netloc for u in requests if not u.startswith(("data:", "blob:"))}
     assert hosts == {f"{server.host}:{server.port}"}, hosts
