@@ -92,6 +92,12 @@ def _overlapping_concession_pairs(concs: _Concessions, candidates: IntArray) -> 
     q = tree.query(sub)  # boxes only: one DE-9IM test per pair below, not intersects + touches
     m = q[0] < q[1]
     i, j = q[0][m], q[1][m]
+    # interiors lie inside the open boxes: boxes meeting in a line or point (grid neighbours)
+    # cannot share an interior point, so those pairs skip the costly DE-9IM test
+    box = shapely.bounds(sub)
+    solid = ((np.minimum(box[i, 2], box[j, 2]) > np.maximum(box[i, 0], box[j, 0]))
+             & (np.minimum(box[i, 3], box[j, 3]) > np.maximum(box[i, 1], box[j, 1])))
+    i, j = i[solid], j[solid]
     if len(i) == 0:
         return none
     inner = _threaded(_interiors_intersect, sub[i], sub[j]).astype(bool)

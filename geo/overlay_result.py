@@ -94,7 +94,7 @@ class AnalysisResult:
                     "intersection_ha": co["intersection_ha"].astype(float),
                     "share": co["share"].astype(float),
                     "estimate": False,
-                    "details": [{"state": s} for s in co["state"]],
+                    "details": [{"state": s} for s in co["state"].tolist()],
                 }
             )
         )
@@ -110,7 +110,8 @@ class AnalysisResult:
                     "estimate": True,
                     "details": [
                         {"distance_m": float(d), "state": s, "radius_m": self.radius_m}
-                        for d, s in zip(px["distance_m"], px["state"], strict=True)
+                        for d, s in zip(px["distance_m"].tolist(), px["state"].tolist(),
+                                        strict=True)
                     ],
                 }
             )
@@ -131,7 +132,8 @@ class AnalysisResult:
         )
         cm = self.consultation_membership
         terr = dict(
-            zip(self.communities["community_id"], self.communities["territory_ha"], strict=True)
+            zip(self.communities["community_id"].tolist(),
+                self.communities["territory_ha"].tolist(), strict=True)
         )
         parts.append(
             pd.DataFrame(
@@ -142,16 +144,18 @@ class AnalysisResult:
                     "intersection_ha": cm["intersection_ha"].astype(float),
                     "share": [
                         (float(h) / terr[c]) if terr.get(c) and terr[c] > 0 else np.nan
-                        for c, h in zip(cm["community_id"], cm["intersection_ha"], strict=True)
+                        for c, h in zip(cm["community_id"].tolist(), cm["intersection_ha"].tolist(),
+                                       strict=True)
                     ],
-                    "estimate": [not (terr.get(c) or 0) > 0 for c in cm["community_id"]],
-                    "details": [{"inside_point": bool(p)} for p in cm["inside_point"]],
+                    "estimate": [not (terr.get(c) or 0) > 0 for c in cm["community_id"].tolist()],
+                    "details": [{"inside_point": bool(p)} for p in cm["inside_point"].tolist()],
                 }
             )
         )
         wc = self.water_in_communities
         risk = set(
-            zip(self.water_at_risk["community_id"], self.water_at_risk["water_id"], strict=True)
+            zip(self.water_at_risk["community_id"].tolist(),
+                self.water_at_risk["water_id"].tolist(), strict=True)
         )
         parts.append(
             pd.DataFrame(
@@ -161,18 +165,18 @@ class AnalysisResult:
                     "other_id": wc["water_id"],
                     "intersection_ha": [
                         float(m) if u == "ha" else np.nan
-                        for m, u in zip(wc["measure"], wc["unit"], strict=True)
+                        for m, u in zip(wc["measure"].tolist(), wc["unit"].tolist(), strict=True)
                     ],
                     "share": np.nan,
                     "estimate": False,
                     "details": [
                         {"kind": k, "measure": float(m), "unit": u, "in_concession": (c, w) in risk}
                         for k, m, u, c, w in zip(
-                            wc["kind"],
-                            wc["measure"],
-                            wc["unit"],
-                            wc["community_id"],
-                            wc["water_id"],
+                            wc["kind"].tolist(),
+                            wc["measure"].tolist(),
+                            wc["unit"].tolist(),
+                            wc["community_id"].tolist(),
+                            wc["water_id"].tolist(),
                             strict=True,
                         )
                     ],

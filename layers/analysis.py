@@ -176,7 +176,7 @@ def _load_rulesets() -> dict[str, RuleSet | None]:
 
 def _countries(inputs: Inputs) -> list[str]:
     values = inputs.communities.get("country")
-    found = {str(c).upper() for c in values.dropna()} if values is not None else set()
+    found = {str(c).upper() for c in values.dropna().tolist()} if values is not None else set()
     return sorted(found & {"PE", "BO"}) or ["PE"]
 
 
@@ -433,7 +433,7 @@ def _partition_output(result: AnalysisResult, *, inputs: Inputs, run_id: int,
                       rulesets: Mapping[str, RuleSet | None],
                       raster_rows: Mapping[str, list[dict[str, Any]]]) -> _PartOutput:
     """Flags and COPY text of one partition: pure, so it can run in a forked worker."""
-    part_ids = set(result.communities["community_id"].astype(str))
+    part_ids = set(result.communities["community_id"].astype(str).tolist())
     found = evaluate_flags(inputs, result, today=today, lead_days=lead_days,
                            community_ids=part_ids, extra_facts=facts, rulesets=rulesets,
                            ranked=False)

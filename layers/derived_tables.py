@@ -40,7 +40,9 @@ overlap = sa.Table(
               server_default=sa.func.now()),
     sa.Column("valid_to", sa.DateTime(timezone=True)),
     sa.Index("ix_overlap_current", "community_id", postgresql_where=sa.text("valid_to IS NULL")),
-    sa.Index("ix_overlap_other", "other_kind", "other_id"),
+    # current rows only (0012): closing a row does not insert into it
+    sa.Index("ix_overlap_other", "other_kind", "other_id",
+             postgresql_where=sa.text("valid_to IS NULL")),
 )
 
 flag = sa.Table(

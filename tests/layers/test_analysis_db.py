@@ -172,6 +172,28 @@ def test_copy_payload_escapes_text(conn: Connection) -> None:
     assert got == (odd, None, 0.1 + 0.2, {"k": odd})
 
 
+def test_reverse_overlap_index_holds_current_rows_only(analysed: Connection,
+                                                      settings: Settings) -> None:
+    """Migration 0012: closing a run's overlaps writes no entries into ix_overlap_other."""
+    indexdef = analysed.execute(sa.text(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_overlap_other'")).scalar_one()
+    assert indexdef.endswith("(other_kind, other_id) WHERE (valid_to IS NULL)")
+    before = analysed.execute(sa.text("SELECT count(*) FROM overlap WHERE valid_to IS NULL")
+                              ).scalar_one()
+    _analyse(analysed, settings, full=True)  # closes the first run's rows
+    current, closed = analysed.execute(sa.text(
+        "SELECT count(*) FILTER (WHERE valid_to IS NULL), count(*) FILTER (WHERE valid_to "
+        "IS NOT NULL) FROM overlap")).one()
+    assert current == before and closed >= before
+    # a current reverse lookup through the partial index finds exactly the current rows
+    other = analysed.execute(sa.text("SELECT other_kind, other_id FROM overlap "
+                                     "WHERE valid_to IS NULL LIMIT 1")).one()
+    found = analysed.execute(sa.text(
+        "SELECT count(*) FROM overlap WHERE other_kind = :k AND other_id = :i "
+        "AND valid_to IS NULL"), {"k": other[0], "i": other[1]}).scalar_one()
+    assert found >= 1
+
+
 # -------------------------------------------------------- (2) agreement with ST_Area(geography)
 
 
