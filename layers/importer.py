@@ -154,15 +154,17 @@ def _rejected_keys(rejections: list[dict[str, Any]]) -> tuple[set[str], bool]:
 
 
 def _refuse_mass_close(report: ImportReport, n_scope: int, share: float) -> None:
+    # report.closed_keys keeps only the first MAX_REPORTED keys: count with n_closed
+    n_closed = report.n_closed
     shown = ", ".join(report.closed_keys[:10])
-    more = f" … (+{len(report.closed_keys) - 10})" if len(report.closed_keys) > 10 else ""
-    pct = 100 * len(report.closed_keys) / max(n_scope, 1)
+    more = f" … (+{n_closed - 10})" if n_closed > 10 else ""
+    pct = 100 * n_closed / max(n_scope, 1)
     raise MassCloseError(
-        f"{report.file_name}: esta importación cerraría {len(report.closed_keys)} de {n_scope} "
+        f"{report.file_name}: esta importación cerraría {n_closed} de {n_scope} "
         f"registros vigentes de la fuente ({pct:.0f} %, más del {share:.0%}): {shown}{more}. "
         f"No se importó nada. Si de verdad desaparecieron, repita con --allow-mass-close "
         f"(allow_mass_close=true); pruebe antes con --dry-run / {report.file_name}: this "
-        f"import would close {len(report.closed_keys)} of {n_scope} current records of the "
+        f"import would close {n_closed} of {n_scope} current records of the "
         f"source ({pct:.0f} %, over {share:.0%}): {shown}{more}. Nothing was imported. If they "
         f"really vanished, repeat with --allow-mass-close (allow_mass_close=true); try "
         f"--dry-run first",
