@@ -178,14 +178,14 @@ def _geometry_stage(
         out = frame.copy()
         out = out.set_geometry(gpd.GeoSeries([None] * len(out), index=out.index, crs=4326))
         return out, []
-    source = np.asarray(frame.geometry.array, dtype=object)
-    valid_in_source = dict(zip(frame.index, shapely.is_valid(source), strict=True))
     projected = to_wgs84(frame, crs)
     repaired, repairs, geo_rejections = repair_geometries(
         projected, expected=expected, id_column=KEY_COLUMNS[layer],
         allow_missing=CATALOG[layer].location_optional,
     )
     rejections.extend(geo_rejections)
+    valid_in_source = _valid_in_source(
+        frame, [r.index for r in repairs if r.action.startswith("make_valid")])
     repairs = [
         replace(r, introduced_by_reprojection=True)
         if r.action.startswith("make_valid") and valid_in_source.get(r.index, False)
@@ -193,6 +193,18 @@ def _geometry_stage(
         for r in repairs
     ]
     return repaired, repairs
+
+
+def _valid_in_source(frame: gpd.GeoDataFrame, labels: list[Any]) -> dict[Any, bool]:
+    """{row label: its geometry was valid before reprojection}, for the rows made valid
+    after it: a handful of rows, not a second validity check of the whole file."""
+    if not labels:
+        return {}
+    source = np.asarray(frame.geometry.array, dtype=object)
+    if not frame.index.is_unique:  # a label names several rows: the last one counts
+        return dict(zip(frame.index, shapely.is_valid(source), strict=True))
+    positions = frame.index.get_indexer(labels)
+    return dict(zip(labels, shapely.is_valid(source[positions]).tolist(), strict=True))
 
 
 def _zone_hint(frame: pd.DataFrame) -> int | None:

@@ -158,7 +158,8 @@ def _clean_column(series: pd.Series) -> list[object]:
     items = series.tolist()
     missing = series.isna().to_numpy(dtype=bool)
     out: list[object] = [None if m else v for v, m in zip(items, missing, strict=True)]
-    if series.dtype == object or series.dtype.kind == "M":
+    if series.dtype.kind == "M" or (series.dtype == object and any(
+            issubclass(kind, pd.Timestamp | float) for kind in set(map(type, out)))):
         out = [clean(v) if isinstance(v, pd.Timestamp | float) else v for v in out]
     return out
 

@@ -17,6 +17,7 @@ keep an import from losing data:
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -28,16 +29,22 @@ from sqlalchemy.engine import Connection
 
 from geo.errors import AllpaError, ConflictError, InputError, UnreadableFileError, bilingual
 from geo.ingest import prepare
-from layers import batches, changesets
+from layers import batches, changesets, concessions
 from layers.base import LayerSpec
 from layers.registry import get_layer
-from layers.versioning import write_snapshot
+from layers.versioning import VersionCounts, write_columns, write_snapshot
 
 MAX_REPORTED = 500
 
 #: Default share of a source's current records an import may close without
 #: ``allow_mass_close``.
 MAX_CLOSE_SHARE = 0.2
+
+#: A layer's ``to_rows`` -> the same records column by column, for the layers whose files
+#: are large (a national cadastre): no dict per record (see ``_write``).
+_COLUMNWISE: dict[Callable[[Any], Any], Callable[[Any], dict[str, list[Any]]]] = {
+    concessions.to_rows: concessions.to_columns,
+}
 
 
 class RejectedFeaturesError(InputError):
@@ -147,15 +154,17 @@ def _rejected_keys(rejections: list[dict[str, Any]]) -> tuple[set[str], bool]:
 
 
 def _refuse_mass_close(report: ImportReport, n_scope: int, share: float) -> None:
+    # report.closed_keys keeps only the first MAX_REPORTED keys: count with n_closed
+    n_closed = report.n_closed
     shown = ", ".join(report.closed_keys[:10])
-    more = f" … (+{len(report.closed_keys) - 10})" if len(report.closed_keys) > 10 else ""
-    pct = 100 * len(report.closed_keys) / max(n_scope, 1)
+    more = f" … (+{n_closed - 10})" if n_closed > 10 else ""
+    pct = 100 * n_closed / max(n_scope, 1)
     raise MassCloseError(
-        f"{report.file_name}: esta importación cerraría {len(report.closed_keys)} de {n_scope} "
+        f"{report.file_name}: esta importación cerraría {n_closed} de {n_scope} "
         f"registros vigentes de la fuente ({pct:.0f} %, más del {share:.0%}): {shown}{more}. "
         f"No se importó nada. Si de verdad desaparecieron, repita con --allow-mass-close "
         f"(allow_mass_close=true); pruebe antes con --dry-run / {report.file_name}: this "
-        f"import would close {len(report.closed_keys)} of {n_scope} current records of the "
+        f"import would close {n_closed} of {n_scope} current records of the "
         f"source ({pct:.0f} %, over {share:.0%}): {shown}{more}. Nothing was imported. If they "
         f"really vanished, repeat with --allow-mass-close (allow_mass_close=true); try "
         f"--dry-run first",
@@ -311,11 +320,8 @@ def _store(conn: Connection, spec: LayerSpec, prepared: Any, report: ImportRepor
     if spec.resolve is not None:
         frame, notes = spec.resolve(conn, frame, batch_id, recorded_by, source_name)
         report.warnings.extend(notes)
-    counts = write_snapshot(
-        conn, spec.table, spec.key, spec.to_rows(frame),
-        recorded_by=recorded_by, batch_id=batch_id, source=source_name,
-        close_missing=closes, scope=_scope(spec, source_name), keep=rejected,
-    )
+    counts = _write(conn, spec, frame, recorded_by=recorded_by, batch_id=batch_id,
+                    source=source_name, close_missing=closes, keep=rejected)
     report.n_inserted = len(counts.inserted)
     report.n_changed = len(counts.changed)
     report.n_unchanged = len(counts.unchanged)
@@ -335,3 +341,17 @@ def _store(conn: Connection, spec: LayerSpec, prepared: Any, report: ImportRepor
         n_closed=report.n_closed, n_repaired=len(report.repairs),
         n_rejected=len(report.rejections), report=details,
     )
+
+
+def _write(conn: Connection, spec: LayerSpec, frame: Any, *, recorded_by: str, batch_id: int,
+           source: str, close_missing: bool, keep: set[str]) -> VersionCounts:
+    """The frame's records as versions: column by column when the layer has that shortcut,
+    else record by record (``spec.to_rows``)."""
+    options: dict[str, Any] = {
+        "recorded_by": recorded_by, "batch_id": batch_id, "source": source,
+        "close_missing": close_missing, "scope": _scope(spec, source), "keep": keep}
+    to_columns = _COLUMNWISE.get(spec.to_rows)
+    if to_columns is not None:
+        return write_columns(conn, spec.table, spec.key, to_columns(frame), len(frame),
+                             **options)
+    return write_snapshot(conn, spec.table, spec.key, spec.to_rows(frame), **options)

@@ -166,10 +166,10 @@ def encode_column(values: Sequence[object]) -> list[object]:
                           count=len(out))
     if not is_geom.any():
         return out
-    encoded = shapely.to_wkb(shapely.set_srid(array[is_geom], SRID), hex=True,
-                             include_srid=True)
-    for pos, text in zip(np.flatnonzero(is_geom).tolist(), encoded.tolist(), strict=True):
-        out[pos] = text
+    encoded = shapely.to_wkb(shapely.set_srid(array[is_geom], SRID), include_srid=True)
+    # bytes.hex is ~3x faster than GEOS's hex writer, and gives the same (upper-cased) text
+    for pos, data in zip(np.flatnonzero(is_geom).tolist(), encoded.tolist(), strict=True):
+        out[pos] = data.hex().upper()
     return out
 
 
@@ -258,7 +258,6 @@ def write_snapshot(
     a full re-import of a source. Without it, absent keys are left alone (a partial update).
     Keys in ``keep`` are never closed as missing (features the import could not read).
     """
-    counts = VersionCounts()
     n = len(rows)
     uniform = all(row.keys() == rows[0].keys() for row in rows)
     names = list(rows[0].keys()) if n and uniform else sorted({k for row in rows for k in row})
@@ -266,11 +265,41 @@ def write_snapshot(
         raise KeyError(key)
     # column by column: one list per field, no copy of each record
     values: dict[str, list[Any]] = {k: [row.get(k) for row in rows] for k in names}
+    return write_columns(
+        conn, table, key, values, n, recorded_by=recorded_by, batch_id=batch_id,
+        source=source, close_missing=close_missing, scope=scope, change_note=change_note,
+        keep=keep, row_keys=None if uniform else [list(row) for row in rows])
+
+
+def write_columns(
+    conn: Connection,
+    table: sa.Table,
+    key: str,
+    values: dict[str, list[Any]],
+    n: int,
+    *,
+    recorded_by: str,
+    batch_id: int | None,
+    source: str | None,
+    close_missing: bool,
+    scope: sa.ColumnElement[bool] | None = None,
+    change_note: str | None = None,
+    keep: Iterable[str] = (),
+    row_keys: Sequence[Sequence[str]] | None = None,
+) -> VersionCounts:
+    """:func:`write_snapshot` of ``n`` records given column by column ({name: values}, every
+    record having every column, ``key`` among them), as an import builds them: no dict per
+    record. ``row_keys`` (for records that do not all have the same fields) names the fields
+    each record really has, which is what its hash covers. ``values`` is consumed (its
+    geometries are replaced by their hex EWKB)."""
+    counts = VersionCounts()
+    if n and key not in values:
+        raise KeyError(key)
     for col in table.columns:
         if isinstance(col.type, Geometry) and col.name not in LIFESPAN and col.name in values:
             values[col.name] = encode_column(values[col.name])
-    hashes = column_hashes(values, n) if uniform else [
-        row_hash({k: values[k][i] for k in row}) for i, row in enumerate(rows)]
+    hashes = column_hashes(values, n) if row_keys is None else [
+        row_hash({k: values[k][i] for k in keys}) for i, keys in enumerate(row_keys)]
     existing, in_scope = _current(conn, table, key, scope)
     to_insert: list[int] = []
     to_close: list[str] = []

@@ -1,10 +1,11 @@
 """The import's column-wise shortcuts give what the value-by-value definitions give.
 
-Profile mapping parses each distinct value of a column once and ``write_snapshot`` hashes and
-copies column by column (both for speed, ``benchmarks/bench_import.py``). Here the real
-INGEMMET file goes through both and the value-by-value definitions are recomputed beside
+Profile mapping parses each distinct value of a column once, concessions go from the frame
+to ``write_columns`` column by column (no dict per record) and ``write_snapshot`` hashes and
+copies column by column (all for speed, ``benchmarks/bench_import.py``). Here the real
+INGEMMET file goes through them and the value-by-value definitions are recomputed beside
 them: every parsed value, warning and rejection of every column read as every field type,
-and every stored row's hash and geometry.
+every concession record, and every stored row's hash and geometry.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from geo.ingest import prepare
 from geo.io import read_vector
 from geo.profiles import FIELDS, FieldSpec, parse_value
 from geo.profiles.apply import _convert, _default_value
 from geo.profiles.values import blank
-from layers.concessions import COLUMNS
+from layers.concessions import COLUMNS, to_columns, to_rows
 from layers.importer import import_file
 from layers.versioning import row_hash
 
@@ -121,3 +124,21 @@ def test_stored_hashes_and_geometries_are_those_of_each_row(
     for code in repaired:
         geom = shapely.from_wkb(bytes(stored[code]["ewkb"]))
         assert geom.is_valid and geom.geom_type == "MultiPolygon"
+
+
+def test_concession_columns_are_the_records_column_by_column(shared_data: Path) -> None:
+    frame = prepare(shared_data / INGEMMET, layer="concessions", crs="EPSG:32717").frame
+    # blanks and odd values the file itself lacks: no state, a blank state, no zone, a
+    # float zone, no geometry
+    odd = frame.iloc[:6].copy()
+    odd["state"] = [None, "", "titled", None, "other", ""]
+    odd["zone"] = pd.array([None, 17, None, 18, 19, None], dtype="Int64")
+    odd["official_ha"] = [np.nan, 1.5, None, 0.0, 2.0, np.nan]
+    odd.loc[odd.index[2], "geometry"] = None
+    for part in (frame, odd, frame.iloc[:0]):
+        rows = to_rows(part)
+        columns = to_columns(part)
+        assert list(columns) == COLUMNS
+        for name, values in columns.items():
+            assert _same(values, [row[name] for row in rows]), name
+    assert to_columns(odd)["state"][:2] == ["unknown", "unknown"]

@@ -134,3 +134,26 @@ def test_null_geometry_districts_rejected_with_ids(
     rejected = {r["feature_id"] for r in report.rejections}
     assert "210103" in rejected and len(rejected) == 8
     assert report.n_inserted == 1834 - 8
+
+
+def test_mass_close_message_counts_every_closed_record(
+    conn: Connection, shared_data: Path, tmp_path: Path
+) -> None:
+    """The report keeps 500 closed keys; the refusal must still say how many would close."""
+    path = shared_data / INGEMMET
+    import_file(conn, "concessions", path, crs="EPSG:32717", recorded_by="t", source="S")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["features"] = doc["features"][:1000]
+    small = tmp_path / "ingemmet_1000.geojson"
+    small.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(importer.MassCloseError) as err:
+        import_file(conn, "concessions", small, crs="EPSG:32717", recorded_by="t", source="S")
+    n_current = count_current(conn, "concession")
+    n_kept = len({f["properties"]["CODIGOU"] for f in doc["features"]})
+    n_gone = n_current - n_kept
+    assert n_gone > importer.MAX_REPORTED
+    message = err.value.message
+    assert f"cerraría {n_gone} de {n_current} " in message
+    assert f"would close {n_gone} of {n_current} " in message
+    assert f"({100 * n_gone / n_current:.0f} %" in message
+    assert len(err.value.details["closed_keys"]) == importer.MAX_REPORTED
