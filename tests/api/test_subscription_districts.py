@@ -2,13 +2,15 @@
 would: a member may follow a district only when it holds a community they may see; any other
 answers 404 AND is missing from the "Mis avisos" form, by the same rule (checked for every
 district of the database, for members of two networks). A district is shown by its name
-and the units above it, never as a bare code.
+and the units above it, never as a bare code. ``allpa subscribe --district`` takes a code
+or an unambiguous name; an unknown or ambiguous one is a bilingual error with exit code 2.
 
 Its own database: the hidden districts added here must not change the shared API world.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,8 +20,10 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from shapely.geometry import MultiPolygon, Point, box
 from sqlalchemy.engine import Connection, Engine
+from typer.testing import CliRunner
 
 from api.app import create_app
+from api.cli.main import app as cli
 from layers import boundaries, communities, networks, subscriptions, users
 from layers.config import Settings, load_settings
 from layers.users import Principal
@@ -166,3 +170,57 @@ def test_the_form_offers_exactly_the_districts_that_may_be_followed(world: World
             assert all(offered[c] == followable[c] for c in offered)
             assert all(not name.isdigit() for name in offered.values())  # never a bare code
         assert subscriptions.choices(conn, Principal("lectora", "public"))["districts"] == []
+
+
+def _cli(world: World, monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
+    monkeypatch.setenv("ALLPA_DATABASE_URL", world.url)
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_subscribe_cli_takes_a_district_code_or_name(world: World,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    by_code = _cli(world, monkeypatch, "subscribe", "vigia@example.org", "--district", SEEN[0])
+    assert by_code.exit_code == 0, by_code.output
+    assert SEEN[1] in by_code.output
+    by_name = _cli(world, monkeypatch, "subscribe", "vigia@example.org", "--district", "ESCOMA",
+                   "--frequency", "daily")
+    assert by_name.exit_code == 0, by_name.output
+    assert ESCOMA[1] in by_name.output
+    full = _cli(world, monkeypatch, "subscribe", "vigia@example.org", "--district",
+                "qhapaq marka (huancane (ficticia), puno)")
+    assert full.exit_code == 0, full.output
+    with world.engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT scope, scope_id, frequency FROM subscription WHERE subscriber = "
+            "'vigia@example.org' ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("district", SEEN[0], "immediate"),
+                                        ("district", ESCOMA[0], "daily"),
+                                        ("district", SEEN[0], "immediate")]
+    listed = _cli(world, monkeypatch, "subscriptions")
+    assert listed.exit_code == 0, listed.output
+    mine = [s for s in json.loads(listed.output) if s["subscriber"] == "vigia@example.org"]
+    assert [(s["scope_id"], s["scope_name"]) for s in mine] == [SEEN, ESCOMA, SEEN]
+    assert "secret" not in listed.output
+
+
+def test_subscribe_cli_refuses_an_unknown_or_ambiguous_district(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    for typed in ("Atlantida", "999999"):
+        out = _cli(world, monkeypatch, "subscribe", "vigia@example.org", "--district", typed)
+        assert out.exit_code == 2, out.output
+        assert "unknown_district" in out.output
+        assert f"No se conoce el distrito '{typed}'" in out.output
+        assert f"Unknown district '{typed}'" in out.output
+    twice = _cli(world, monkeypatch, "subscribe", "vigia@example.org", "--district",
+                 "santa rosa ch'alla (prueba)")
+    assert twice.exit_code == 2 and "ambiguous_district" in twice.output
+    assert "Hay 2 distritos llamados" in twice.output and "2 districts are called" in twice.output
+    assert "= 219979" in twice.output and "= 020499" in twice.output  # the codes to choose
+    assert f"{NAMESAKE} (Huancané (ficticia), Puno)" in twice.output
+    assert f"{NAMESAKE} (La Paz)" in twice.output
+    both = _cli(world, monkeypatch, "subscribe", "vigia@example.org", "--network", "RED-01",
+                "--district", SEEN[0])
+    assert both.exit_code == 2 and "--district" in both.output
+    with world.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM subscription WHERE scope_id IN "
+                                    "('219979', '020499', '999999')")).scalar_one() == 0
