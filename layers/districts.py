@@ -89,20 +89,25 @@ def name_of(conn: Connection, principal: Principal | None, code: str) -> str | N
 
 
 def visible_districts(conn: Connection, principal: Principal) -> list[dict[str, str]]:
-    """The districts ``principal`` may follow, ``{"id", "name"}`` sorted by name: those of
-    the current communities they may see."""
+    """The districts ``principal`` may follow, ``{"id", "name"}``: those of the current
+    communities they may see, by name; those the boundaries do not name come last."""
     c = communities.community
     code = sa.func.left(c.c.admin_code, DISTRICT_DIGITS)
     rows = conn.execute(sa.select(code, c.c.country).distinct().where(
         c.c.valid_to.is_(None), c.c.admin_code.regexp_match(f"^[0-9]{{{DISTRICT_DIGITS}}}"),
         c.c.country.is_not(None), visible(c, principal))).all()
-    scopes = [(str(k), str(country)) for k, country in rows]
-    found = labels(conn, scopes)
+    scopes = sorted((str(k), str(country)) for k, country in rows)
+    units = _units(conn, (country for _, country in scopes), (k for k, _ in scopes))
     by_code: dict[str, list[str]] = defaultdict(list)
-    for key in sorted(scopes):
-        by_code[key[0]].append(found[key])
+    unnamed: set[str] = set()
+    for k, country in scopes:
+        known = units.get(country, {})
+        by_code[k].append(admin_units.label(k, country, known))
+        if k not in known:
+            unnamed.add(k)
     options = [{"id": k, "name": admin_units.joined(names)} for k, names in by_code.items()]
-    return sorted(options, key=lambda o: (normalise_name(o["name"]), o["id"]))
+    return sorted(options, key=lambda o: (o["id"] in unnamed, normalise_name(o["name"]),
+                                          o["id"]))
 
 
 def resolve(conn: Connection, text: str) -> str:

@@ -132,6 +132,12 @@ def test_a_member_follows_a_district_they_may_see_by_its_name(world: World) -> N
     assert f"Distrito: {SEEN[1]}".replace("'", "&#39;") in page
     offered = _offered(world, MEMBER.name)
     assert offered[SEEN[0]] == SEEN[1] and offered[ESCOMA[0]] == ESCOMA[1]
+    # the sample's other Bolivian municipalities have no boundary: named by code system and
+    # department, after the named ones
+    names = list(offered.values())
+    assert "INE 020201 (La Paz)" in names
+    unnamed = [n.startswith(("INE ", "ubigeo ")) for n in names]
+    assert unnamed == sorted(unnamed) and not unnamed[0]
 
 
 def test_a_district_the_member_may_not_see_is_not_found_and_not_offered(world: World) -> None:
