@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from geo.errors import InputError, NotFoundError, PermissionDeniedError, bilingual
-from layers import communities, delivery, networks
+from layers import communities, delivery, districts, networks
 from layers.delivery_tables import delivery as delivery_table
 from layers.delivery_tables import subscription
 from layers.users import Principal
@@ -63,13 +63,6 @@ def _network_name(conn: Connection, principal: Principal, nid: str) -> str | Non
                         ).scalar()
 
 
-def _district_seen(conn: Connection, principal: Principal, code: str) -> bool:
-    c = communities.community
-    return bool(code.isdigit()) and conn.execute(sa.select(sa.literal(1)).where(
-        c.c.valid_to.is_(None), c.c.admin_code.startswith(code), visible(c, principal))
-        .limit(1)).first() is not None
-
-
 def scope_name(conn: Connection, principal: Principal, scope: str, scope_id: str
                ) -> str | None:
     """What a person calls the scope, or None when ``principal`` may not see it."""
@@ -78,7 +71,7 @@ def scope_name(conn: Connection, principal: Principal, scope: str, scope_id: str
     if scope == "network":
         return _network_name(conn, principal, scope_id)
     if scope == "district":
-        return scope_id if _district_seen(conn, principal, scope_id) else None
+        return districts.name_of(conn, principal, scope_id)
     return None
 
 
@@ -204,9 +197,11 @@ def delivery_log(conn: Connection, principal: Principal, *, subscription_id: int
 
 
 def choices(conn: Connection, principal: Principal) -> dict[str, list[dict[str, str]]]:
-    """What the page's form offers: the networks and communities ``principal`` may follow."""
+    """What the page's form offers: the networks, communities and districts ``principal``
+    may follow (districts by the same rule as :func:`scope_name`, so the form never offers
+    one that would answer "not found")."""
     if not may_subscribe(principal):
-        return {"networks": [], "communities": []}
+        return {"networks": [], "communities": [], "districts": []}
     n, c = networks.network, communities.community
     nets = sa.select(n.c.id, n.c.name).where(n.c.valid_to.is_(None)).order_by(n.c.name)
     if not principal.sees_restricted:
@@ -214,4 +209,5 @@ def choices(conn: Connection, principal: Principal) -> dict[str, list[dict[str, 
     comms = sa.select(c.c.id, c.c.name).where(c.c.valid_to.is_(None), visible(c, principal)) \
         .order_by(c.c.name, c.c.id)
     return {"networks": [{"id": str(i), "name": str(nm)} for i, nm in conn.execute(nets)],
-            "communities": [{"id": str(i), "name": str(nm)} for i, nm in conn.execute(comms)]}
+            "communities": [{"id": str(i), "name": str(nm)} for i, nm in conn.execute(comms)],
+            "districts": districts.visible_districts(conn, principal)}

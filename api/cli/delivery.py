@@ -1,5 +1,6 @@
-"""``allpa subscribe``, ``allpa deliver``, ``allpa deliveries`` and ``allpa watch``: alert
-delivery by e-mail digest and signed webhook. Heavy libraries are imported inside commands."""
+"""``allpa subscribe``, ``allpa subscriptions``, ``allpa deliver``, ``allpa deliveries`` and
+``allpa watch``: alert delivery by e-mail digest and signed webhook. Heavy libraries are
+imported inside commands."""
 
 from __future__ import annotations
 
@@ -17,26 +18,54 @@ def subscribe_cmd(
     subscriber: Annotated[str, typer.Argument(help="usuario o correo / user or e-mail")],
     network: Annotated[str | None, typer.Option(help="id de red")] = None,
     community: Annotated[str | None, typer.Option(help="id de comunidad")] = None,
+    district: Annotated[str | None, typer.Option(
+        help="distrito o municipio: código (ubigeo/INE) o nombre / district or municipality: "
+             "code or name")] = None,
     email: Annotated[str | None, typer.Option(help="correo (si no es el suscriptor)")] = None,
     webhook: Annotated[str | None, typer.Option(help="URL del webhook")] = None,
     secret: Annotated[str | None, typer.Option(help="secreto HMAC del webhook")] = None,
     frequency: Annotated[str, typer.Option(help="immediate|daily")] = "immediate",
     lang: Annotated[str, typer.Option(help="es|en")] = "es",
 ) -> None:
-    """Suscribe a las alertas de una red o comunidad / subscribe to alerts."""
+    """Suscribe a las alertas de una red, comunidad o distrito / subscribe to alerts."""
     from geo.errors import InputError, bilingual
-    from layers import delivery
+    from layers import delivery, districts
 
-    if (network is None) == (community is None):
-        raise InputError(bilingual("Indique --network o --community (uno solo)",
-                                   "Pass exactly one of --network or --community"),
-                         code="invalid_subscription")
+    chosen = [(scope, value) for scope, value in (
+        ("network", network), ("community", community), ("district", district))
+        if value is not None]
+    if len(chosen) != 1:
+        raise InputError(bilingual(
+            "Indique --network, --community o --district (uno solo)",
+            "Pass exactly one of --network, --community or --district"),
+            code="invalid_subscription")
+    scope, scope_id = chosen[0]
     with ready_engine().begin() as conn:
+        if scope == "district":
+            scope_id = districts.resolve(conn, scope_id)
         sid = delivery.subscribe(
-            conn, subscriber=subscriber, scope="network" if network else "community",
-            scope_id=str(network or community), channel="webhook" if webhook else "email",
-            email=email, webhook_url=webhook, secret=secret, frequency=frequency, lang=lang)
-    typer.echo(f"suscripción {sid} / subscription {sid}")
+            conn, subscriber=subscriber, scope=scope, scope_id=scope_id,
+            channel="webhook" if webhook else "email", email=email, webhook_url=webhook,
+            secret=secret, frequency=frequency, lang=lang)
+        name = districts.name_of(conn, None, scope_id) if scope == "district" else None
+    typer.echo(f"suscripción {sid} / subscription {sid}"
+               + (f": {name} ({scope_id})" if name else ""))
+
+
+@friendly_errors
+def subscriptions_cmd(
+    stopped: Annotated[bool, typer.Option(help="incluir las detenidas / include stopped")]
+    = False,
+) -> None:
+    """Las suscripciones, con el nombre de lo que siguen / subscriptions, with what they
+    follow by name (JSON; the webhook secrets are never shown)."""
+    from layers import subscriptions
+    from layers.users import Principal
+
+    with ready_engine().connect() as conn:
+        rows = subscriptions.list_for(conn, Principal(name="allpa-cli", role="admin"),
+                                      everyone=True, include_stopped=stopped)
+    typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
 
 
 @friendly_errors
@@ -105,6 +134,7 @@ def watch_cmd(
 def register(app: typer.Typer) -> None:
     app.command("subscribe")(subscribe_cmd)
     app.command("unsubscribe")(unsubscribe_cmd)
+    app.command("subscriptions")(subscriptions_cmd)
     app.command("deliver")(deliver_cmd)
     app.command("deliveries")(deliveries_cmd)
     app.command("watch")(watch_cmd)

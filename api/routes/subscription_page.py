@@ -50,7 +50,8 @@ def subscriptions_page(request: Request, conn: ConnDep, principal: PrincipalDep,
     t = subscription_strings(lang)
     if principal is ANONYMOUS:
         return _render(request, lang, status=401, anonymous=True, subs=[], log=None,
-                       options={"networks": [], "communities": []}, allowed=False)
+                       options={"networks": [], "communities": [], "districts": []},
+                       allowed=False)
     subs = subscriptions.list_for(conn, principal)
     for s in subs:
         s["scope_label"] = t["scope_" + s["scope"]]

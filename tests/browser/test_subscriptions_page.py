@@ -159,3 +159,67 @@ def test_admin_reads_the_delivery_log(size: str, browser: Any, subs_world: MapWo
         assert errors == []
     finally:
         context.close()
+
+
+DISTRICT = ("219901", "Qhapaq Marka (Puno)")  # the sample loads districts, not provinces
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_member_follows_a_district_by_its_name(
+        size: str, browser: Any, subs_world: MapWorld, subs_server: LiveServer,
+        output_dir: Path) -> None:
+    """The form offers the districts the member may see by name (the same rule as the API,
+    see tests/api/test_subscription_districts.py); the new subscription is listed by name,
+    in Spanish and in English, and nothing is cut off."""
+    engine, base = subs_world.engine, subs_server.base_url
+    address = f"distrito-{size}@red.example"
+    context, page, errors = open_page(browser, size)
+    try:
+        page.goto(base + "/session/sign-in?next=/avisos", wait_until="load")
+        submit_sign_in(page, MEMBER, PASSWORD)
+        page.wait_for_url("**/avisos*")
+        group = page.locator("#subscribe-form select[name=target] optgroup[label=Distrito]")
+        assert group.count() == 1
+        names = group.locator("option").all_inner_texts()
+        assert DISTRICT[1] in names
+        assert not any(n.strip().isdigit() or "district" in n for n in names)  # no bare codes
+        option = group.locator(f"option[value='district:{DISTRICT[0]}']")
+        assert option.inner_text() == DISTRICT[1]
+
+        page.select_option("#subscribe-form select[name=target]", label=DISTRICT[1])
+        target = page.locator("#subscribe-form select[name=target]")
+        target.evaluate("e => { const v = e.value; e.size = 12; e.value = ''; e.value = v; }")
+        page.locator("#subscribe-form").screenshot(  # the district options, for the record
+            path=str(output_dir / f"avisos-{size}-district-options.png"))
+        target.evaluate("e => { e.size = 0; }")
+        page.fill("#subscribe-form input[name=address]", address)
+        page.locator("#subscribe-form button[type=submit]").click()
+        card = page.locator("li.card.sub", has_text=address)
+        card.wait_for()
+        heading = card.locator("h3").inner_text()
+        assert heading.startswith(f"Distrito: {DISTRICT[1]}"), heading
+        assert "district" not in card.inner_text()
+        with engine.connect() as conn:
+            row = conn.execute(sa.text(
+                "SELECT subscriber, scope, scope_id, active FROM subscription "
+                "WHERE email = :a"), {"a": address}).one()
+        assert tuple(row) == (MEMBER, "district", DISTRICT[0], True)
+        _fits(page)
+        for sel in ("#subscribe-form select", "li.card.sub h3"):
+            for box in (el.bounding_box() for el in page.locator(sel).all()):
+                assert box is not None and box["x"] >= 0 and \
+                    box["x"] + box["width"] <= page.viewport_size["width"] + 1, (sel, box)
+        page.screenshot(path=str(output_dir / f"avisos-{size}-district.png"), full_page=True)
+
+        page.goto(base + "/avisos?lang=en", wait_until="load")
+        card = page.locator("li.card.sub", has_text=address)
+        assert card.locator("h3").inner_text().startswith(f"District: {DISTRICT[1]}")
+        assert page.locator("#subscribe-form optgroup[label=District]").count() == 1
+        _fits(page)
+        page.screenshot(path=str(output_dir / f"avisos-{size}-district-en.png"),
+                        full_page=True)
+        card.locator("button.remove").click()  # leave the member's list as it was
+        page.locator("li.card.sub", has_text=address).wait_for(state="detached")
+        assert errors == []
+    finally:
+        context.close()

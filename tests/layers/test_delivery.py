@@ -269,8 +269,8 @@ def test_subscribe_cli_asks_for_one_scope_in_both_languages() -> None:
 
     result = CliRunner().invoke(app, ["subscribe", "vigia@example.org"])
     assert result.exit_code == 2
-    assert "Indique --network o --community" in result.output
-    assert "Pass exactly one of --network or --community" in result.output
+    assert "Indique --network, --community o --district" in result.output
+    assert "Pass exactly one of --network, --community or --district" in result.output
 
 
 def test_a_stopped_subscription_gets_nothing_and_is_kept(world: Connection) -> None:
